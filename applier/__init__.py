@@ -1,0 +1,1 @@
+"""Shipping: the local outbox -> head office, in whole-transaction batches."""

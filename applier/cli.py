@@ -1,0 +1,107 @@
+"""`centrale outbox list | replay | skip`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import typer
+
+from applier.service import ApplierService
+from centrale.codec import dumps
+from centrale.commandline import Invocation, guarded
+from centrale.errors import ShipError
+from centrale.lifecycle import install_stop_handlers
+from centrale.log import get_logger
+from centrale.outbox import OutboxStore
+from centrale.site import build_shipper
+
+app = typer.Typer(help="Inspect and drive the local outbox.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_rows(
+    ctx: typer.Context,
+    limit: int = typer.Option(50, min=1, help="rows to show"),
+    after: int = typer.Option(0, help="show rows with seq greater than this"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Rows waiting to be shipped, oldest first."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config()
+        with OutboxStore(cfg.outbox.path) as outbox:
+            rows = outbox.rows(limit=limit, after_seq=after)
+        if as_json:
+            typer.echo(
+                dumps(
+                    [
+                        {
+                            "seq": r.seq,
+                            "txn": r.txn,
+                            "table": r.table,
+                            "op": r.op,
+                            "row": dict(zip(r.columns, r.values, strict=True)),
+                        }
+                        for r in rows
+                    ]
+                ).decode()
+            )
+            return
+        for r in rows:
+            at = dt.datetime.fromtimestamp(r.captured_at).strftime("%Y-%m-%d %H:%M:%S")
+            key = ", ".join(f"{c}={v!r}" for c, v in list(zip(r.columns, r.values, strict=True))[:3])
+            typer.echo(f"{r.seq:>10}  txn {r.txn:<10} {at}  {r.op:<6} {r.table}  {key}")
+        if not rows:
+            typer.echo("outbox empty")
+
+    guarded(body)
+
+
+@app.command()
+def replay(
+    ctx: typer.Context,
+    batch_rows: int = typer.Option(0, min=0, help="rows per batch (default: ship.batch_rows)"),
+) -> None:
+    """Drain the outbox to head office now, without waiting for ticks."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config()
+        stop = threading.Event()
+        install_stop_handlers(stop)
+        shipper = build_shipper(cfg)
+        try:
+            with OutboxStore(cfg.outbox.path) as outbox:
+                service = ApplierService(outbox, shipper, batch_rows or cfg.ship.batch_rows, stop)
+                report = service.tick()
+                left = outbox.stats().backlog
+        finally:
+            shipper.close()
+        typer.echo(f"shipped {report.rows} rows in {report.batches} batches; {left} rows waiting")
+        if report.error:
+            raise ShipError(report.error, hint="see `centrale status`; shipping resumes when fixed")
+
+    guarded(body)
+
+
+@app.command()
+def skip(
+    ctx: typer.Context,
+    seq: int = typer.Argument(..., help="the seq of the row to drop (see `centrale outbox list`)"),
+    reason: str = typer.Option("skipped by operator", help="kept with the row in the skipped table"),
+) -> None:
+    """Drop one poison row from the shipping queue (kept in the outbox's `skipped` table)."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config()
+        with OutboxStore(cfg.outbox.path) as outbox:
+            row = outbox.skip(seq, reason)
+        get_logger("outbox").warning(
+            "operator skipped outbox row seq %d (txn %d, %s %s): %s", row.seq, row.txn, row.op, row.table, reason
+        )
+        typer.echo(f"skipped seq {row.seq} ({row.op} {row.table}); it will not be shipped")
+
+    guarded(body)

@@ -1,0 +1,270 @@
+"""The head-office shipper: applies batches to the head-office MariaDB, exactly once.
+
+Each batch is one head-office transaction: lock this store's progress row, skip rows at or
+below its ``last_seq``, apply the rest as multi-row upserts / deletes, move ``last_seq``, commit.
+Aggregate tables carry the originating store number in ``origin_store`` (configurable), first
+column of their primary key, so two stores' identical auto-increment ids never collide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import pymysql
+
+from applier.shipper import Operation, plan
+from centrale import __version__
+from centrale.changes import Batch
+from centrale.db import ConnParams, connect, error_code, quote_ident, quote_ident_fmt
+from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
+from centrale.log import get_logger
+from centrale.schema import TableDef, read_tables
+
+log = get_logger("applier")
+
+# Errors after which the same batch may well succeed later, untouched.
+TRANSIENT_CODES = frozenset(
+    {1040, 1045, 1047, 1053, 1205, 1213, 1290, 1317, 1927, 2002, 2003, 2006, 2013, 2014, 2026, 2055, 4031}
+)
+TABLE_MISSING = 1146
+
+SESSION_SQL = (
+    "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'"
+)
+
+
+def create_table_sql(tdef: TableDef, key: tuple[str, ...], origin_column: str) -> str:
+    """Head office's copy of a store table: same columns, plus the origin store in the key."""
+    parts = [f"{quote_ident(origin_column)} INT NOT NULL"]
+    for c in tdef.columns:
+        if c.generated:
+            continue
+        col = f"{quote_ident(c.name)} {c.column_type}"
+        if c.charset and c.collation:
+            col += f" CHARACTER SET {c.charset} COLLATE {c.collation}"
+        if c.data_type == "timestamp":
+            col += " NULL DEFAULT NULL" if c.nullable else " NOT NULL DEFAULT CURRENT_TIMESTAMP"
+        else:
+            col += " NULL" if c.nullable else " NOT NULL"
+        parts.append(col)
+    pk = ", ".join(quote_ident(k) for k in (origin_column, *key))
+    parts.append(f"PRIMARY KEY ({pk})")
+    body = ",\n  ".join(parts)
+    return f"CREATE TABLE IF NOT EXISTS {quote_ident(tdef.name)} (\n  {body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+
+
+class HeadOfficeShipper:
+    """Ships to head office. ``store_tables`` returns the store's own table definitions."""
+
+    def __init__(
+        self,
+        params: ConnParams,
+        *,
+        store: int,
+        store_name: str,
+        hq_store: int,
+        origin_column: str,
+        tables: list[str],
+        keys: Callable[[str], tuple[str, ...]],
+        store_tables: Callable[[list[str]], dict[str, TableDef]],
+    ) -> None:
+        self.params = params
+        self.store = store
+        self.store_name = store_name
+        self.hq_store = hq_store
+        self.origin = origin_column
+        self.tables = tables
+        self.keys = keys
+        self.store_tables = store_tables
+        self._conn: pymysql.connections.Connection | None = None
+        self._sql: dict[tuple[str, str, tuple[str, ...]], str] = {}
+        self._checked = False
+
+    # --- connection -------------------------------------------------------------------------
+
+    def _connection(self) -> pymysql.connections.Connection:
+        if self._conn is None:
+            try:
+                conn = connect(self.params, autocommit=False)
+                with conn.cursor() as cur:
+                    cur.execute(SESSION_SQL)
+            except (pymysql.err.MySQLError, OSError) as exc:
+                raise self._transient(exc) from None
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
+
+    def _transient(self, exc: BaseException) -> TransientShipError:
+        detail = exc.args[-1] if getattr(exc, "args", None) else str(exc)
+        if error_code(exc) == 1045:
+            return TransientShipError(
+                f"head office {self.params.describe()} refused the login: {detail}",
+                hint="check hq.user and hq.password (or the variable named by hq.password_env)",
+            )
+        return TransientShipError(
+            f"head office {self.params.describe()} unreachable: {detail}",
+            hint="shipping resumes by itself when it is back; `centrale outbox replay` drains at once",
+        )
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.rollback()
+        self.close()
+
+    # --- preparation ------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Check head office is ours (same number) and create missing aggregate tables."""
+        conn = self._connection()
+        try:
+            with conn.cursor() as cur:
+                try:
+                    cur.execute("SELECT hq_store FROM centrale_hq WHERE id = 1")
+                    row = cur.fetchone()
+                except pymysql.err.ProgrammingError:
+                    row = None
+                if row is None:
+                    raise PreflightError(
+                        f"{self.params.describe()} is not initialised as a head office",
+                        hint="run `centrale --config hq.toml hq init` at head office",
+                    )
+                if int(row[0]) != self.hq_store:
+                    raise PreflightError(
+                        f"head office {self.params.describe()} has store number {row[0]}, "
+                        f"but this store expects {self.hq_store} (site.hq_store)",
+                        hint="point [hq] at your chain's head office, or fix site.hq_store",
+                    )
+                self._create_missing_tables(cur)
+            conn.commit()
+            self._checked = True
+        except pymysql.err.MySQLError as exc:
+            self._drop()
+            if error_code(exc) in TRANSIENT_CODES or isinstance(exc, pymysql.err.OperationalError):
+                raise self._transient(exc) from None
+            raise PreflightError(f"head office check failed: {exc.args[-1]}") from None
+
+    def _create_missing_tables(self, cur: Any) -> None:
+        present = read_tables(cur.connection, self.params.database, self.tables)
+        missing = [t for t in self.tables if t not in present]
+        if not missing:
+            return
+        defs = self.store_tables(missing)
+        for table in missing:
+            if table not in defs:
+                continue
+            sql = create_table_sql(defs[table], self.keys(table), self.origin)
+            log.info("creating table %s at head office from this store's definition", table)
+            cur.execute(sql)
+
+    # --- shipping ---------------------------------------------------------------------------
+
+    def last_applied(self, generation: str) -> int:
+        conn = self._connection()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT last_seq FROM centrale_progress WHERE store=%s AND generation=%s",
+                    (self.store, generation),
+                )
+                row = cur.fetchone()
+            conn.commit()
+        except pymysql.err.MySQLError as exc:
+            self._drop()
+            raise self._transient(exc) from None
+        return int(row[0]) if row else 0
+
+    def ship(self, batch: Batch) -> int:
+        if not self._checked:
+            self.prepare()
+        for attempt in (1, 2):
+            try:
+                return self._ship_once(batch)
+            except pymysql.err.MySQLError as exc:
+                code = error_code(exc)
+                self._drop()
+                if code == TABLE_MISSING and attempt == 1:
+                    self.prepare()
+                    continue
+                if code in TRANSIENT_CODES or code is None or isinstance(exc, pymysql.err.InterfaceError):
+                    raise self._transient(exc) from None
+                raise self._rejected(batch, exc) from None
+            except (TimeoutError, OSError) as exc:
+                self._drop()
+                raise self._transient(exc) from None
+        raise AssertionError("unreachable")
+
+    def _rejected(self, batch: Batch, exc: pymysql.err.MySQLError) -> BatchRejectedError:
+        op = getattr(exc, "centrale_op", None)
+        where = (
+            f"rows seq {op.first_seq}-{op.last_seq} of table {op.table}"
+            if isinstance(op, Operation)
+            else f"batch seq {batch.first_seq}-{batch.last_seq}"
+        )
+        code = error_code(exc)
+        hint = "fix the table at head office (or the data at the store), then shipping resumes by itself"
+        if code == 1054:
+            hint = "a column exists at the store but not at head office: add it there with ALTER TABLE (same type)"
+        hint += "; to drop a poison row instead: `centrale outbox skip SEQ`"
+        return BatchRejectedError(f"head office rejected {where}: ({code}) {exc.args[-1]}", hint=hint)
+
+    def _ship_once(self, batch: Batch) -> int:
+        conn = self._connection()
+        with conn.cursor() as cur:
+            cur.execute(
+                "INSERT IGNORE INTO centrale_progress (store, generation, last_seq, rows_applied, batches, "
+                "store_name, version, first_at) VALUES (%s, %s, 0, 0, 0, %s, %s, UTC_TIMESTAMP(6))",
+                (self.store, batch.generation, self.store_name[:100], __version__),
+            )
+            cur.execute(
+                "SELECT last_seq FROM centrale_progress WHERE store=%s AND generation=%s FOR UPDATE",
+                (self.store, batch.generation),
+            )
+            found = cur.fetchone()
+            last = int(found[0]) if found else 0
+            rows = [r for r in batch.rows if r.seq > last]
+            for op in plan(rows):
+                try:
+                    self._execute(cur, op)
+                except pymysql.err.MySQLError as exc:
+                    exc.centrale_op = op  # type: ignore[attr-defined]
+                    raise
+            cur.execute(
+                "UPDATE centrale_progress SET last_seq=GREATEST(last_seq, %s), rows_applied=rows_applied+%s, "
+                "batches=batches+1, store_name=%s, version=%s, last_at=UTC_TIMESTAMP(6) "
+                "WHERE store=%s AND generation=%s",
+                (batch.last_seq, len(rows), self.store_name[:100], __version__, self.store, batch.generation),
+            )
+        conn.commit()
+        return len(rows)
+
+    def _statement(self, op: Operation) -> str:
+        key = (op.table, op.kind, op.columns)
+        sql = self._sql.get(key)
+        if sql is not None:
+            return sql
+        table = quote_ident_fmt(op.table)
+        origin = quote_ident_fmt(self.origin)
+        cols = [quote_ident_fmt(c) for c in op.columns]
+        if op.kind == "upsert":
+            marks = ", ".join(["%s"] * (len(cols) + 1))
+            updates = ", ".join(f"{c}=VALUES({c})" for c in cols)
+            sql = (
+                f"INSERT INTO {table} ({origin}, {', '.join(cols)}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {updates}"
+            )
+        else:
+            where = " AND ".join(f"{c}=%s" for c in (origin, *cols))
+            sql = f"DELETE FROM {table} WHERE {where}"
+        self._sql[key] = sql
+        return sql
+
+    def _execute(self, cur: Any, op: Operation) -> None:
+        store = self.store
+        cur.executemany(self._statement(op), [(store, *values) for values in op.rows])

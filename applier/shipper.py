@@ -1,0 +1,63 @@
+"""The shipper interface: what the applier needs from a destination.
+
+Contract (tested against every implementation in tests/applier/test_shipper_contract.py):
+- ``ship(batch)`` applies the batch's rows in order, in one destination transaction that also
+  records ``batch.last_seq`` for the batch's generation; rows at or below the recorded seq are
+  skipped, so shipping a batch twice equals shipping it once;
+- it raises TransientShipError when the destination could not be reached (nothing applied)
+  and BatchRejectedError when the destination refused the data (nothing applied).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from centrale.changes import Batch, OutboxRow
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One statement's worth of rows: same table, same kind, same columns, in order."""
+
+    table: str
+    kind: str  # "upsert" | "delete"
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    first_seq: int
+    last_seq: int
+
+
+def plan(rows: tuple[OutboxRow, ...] | list[OutboxRow]) -> list[Operation]:
+    """Group consecutive rows of the same table, kind and columns into operations, in order."""
+    ops: list[Operation] = []
+    cur: tuple[str, str, tuple[str, ...]] | None = None
+    acc: list[tuple[Any, ...]] = []
+    first = last = 0
+
+    def close() -> None:
+        if cur is not None and acc:
+            ops.append(Operation(cur[0], cur[1], cur[2], tuple(acc), first, last))
+
+    for r in rows:
+        sig = (r.table, r.op, r.columns)
+        if sig != cur:
+            close()
+            cur, acc, first = sig, [], r.seq
+        acc.append(r.values)
+        last = r.seq
+    close()
+    return ops
+
+
+class Shipper(Protocol):
+    def prepare(self) -> None:
+        """Check the destination and create what is missing (tables, bookkeeping)."""
+
+    def last_applied(self, generation: str) -> int:
+        """The highest seq of this generation the destination has committed (0 if none)."""
+
+    def ship(self, batch: Batch) -> int:
+        """Apply one batch idempotently; return the number of rows newly applied."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Capture: the store's binlog -> the local outbox."""

@@ -1,0 +1,41 @@
+"""Facts about the store server's binlog, read over an ordinary connection."""
+
+from __future__ import annotations
+
+import pymysql
+
+from centrale.changes import BinlogPosition
+from centrale.errors import PositionLostError, SourceError
+
+
+def end_position(conn: pymysql.connections.Connection) -> BinlogPosition:
+    """The current end of the binlog (where a fresh capture starts)."""
+    with conn.cursor() as cur:
+        cur.execute("SHOW MASTER STATUS")
+        row = cur.fetchone()
+    if not row:
+        raise SourceError(
+            "the local server does not write a binary log",
+            hint="set log_bin, binlog_format=ROW, binlog_row_image=FULL and binlog_row_metadata=FULL "
+            "in its my.cnf and restart it",
+        )
+    return BinlogPosition(str(row[0]), int(row[1]))
+
+
+def binlog_files(conn: pymysql.connections.Connection) -> list[str]:
+    with conn.cursor() as cur:
+        cur.execute("SHOW BINARY LOGS")
+        return [str(r[0]) for r in cur.fetchall()]
+
+
+def check_position_available(conn: pymysql.connections.Connection, pos: BinlogPosition) -> None:
+    """Raise PositionLostError when the checkpoint's binlog file has been purged."""
+    files = binlog_files(conn)
+    if pos.file not in files:
+        oldest = files[0] if files else "none"
+        raise PositionLostError(
+            f"the capture checkpoint {pos} is in a binlog file the server no longer has "
+            f"(oldest kept: {oldest}); changes made in between cannot be read from the binlog",
+            hint="run `centrale snapshot` to reload every captured table and resume from now "
+            "(see docs/operations.md, 'Position lost')",
+        )

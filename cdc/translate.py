@@ -1,0 +1,171 @@
+"""Library rows -> our change records. Pure: no I/O, so it is tested without a server.
+
+Conversions (each fixes a library trap, see ../shared/MARIADB-NOTES.md):
+- UUID / INET6 arrive as raw bytes with trailing zero bytes stripped: re-padded to 16 and
+  turned into their text form, which head office parses back to the same 16 bytes;
+- BIT arrives as a string of 0/1: turned into its integer;
+- an empty SET arrives as None: turned back into '';
+- zero dates arrive as None (DATE, DATETIME) or 1970-01-01 00:00:00 (TIMESTAMP): turned back
+  into MariaDB's zero literal;
+- an empty BLOB/BINARY arrives as the str '': turned into b''.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from centrale.catalog import Catalog
+from centrale.changes import RowChange
+from centrale.schema import BINARY_TYPES, TableDef
+
+Converter = Callable[[Any], Any]
+
+_ZERO_SOURCES = frozenset({"out of date range", "out of datetime range", "out of datetime2 range"})
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _as_bytes(v: Any) -> bytes:
+    return v if isinstance(v, bytes) else str(v).encode("latin-1")
+
+
+def _uuid(v: Any) -> Any:
+    return None if v is None else str(uuid.UUID(bytes=_as_bytes(v).ljust(16, b"\x00")))
+
+
+def _inet6(v: Any) -> Any:
+    return None if v is None else ipaddress.IPv6Address(_as_bytes(v).ljust(16, b"\x00")).compressed
+
+
+def _bit(v: Any) -> Any:
+    return int(v, 2) if isinstance(v, str) else v
+
+
+def _binary(v: Any) -> Any:
+    return b"" if v == "" else v
+
+
+def _timestamp(v: Any) -> Any:
+    return "0000-00-00 00:00:00" if v == _EPOCH else v
+
+
+_CONVERTERS: dict[str, Converter] = {
+    "uuid": _uuid,
+    "inet6": _inet6,
+    "bit": _bit,
+    "timestamp": _timestamp,
+    **{t: _binary for t in BINARY_TYPES},
+}
+_NONE_REPLACEMENT: dict[str, dict[str, Any]] = {
+    "set": {"empty set": ""},
+    "date": dict.fromkeys(_ZERO_SOURCES, "0000-00-00"),
+    "datetime": dict.fromkeys(_ZERO_SOURCES, "0000-00-00 00:00:00"),
+    "timestamp": dict.fromkeys(_ZERO_SOURCES, "0000-00-00 00:00:00"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    columns: tuple[str, ...]
+    converters: tuple[tuple[int, Converter], ...]
+    none_fixes: tuple[tuple[int, str, dict[str, Any]], ...]
+    key_idx: tuple[int, ...]
+
+
+class UnknownColumnsError(Exception):
+    """The binlog names columns our cached definition does not know: refresh and retry."""
+
+
+class Translator:
+    """Turns row events of captured tables into RowChange records, per the catalog."""
+
+    def __init__(self, catalog: Catalog, tables: dict[str, TableDef]) -> None:
+        self.catalog = catalog
+        self.tables = dict(tables)
+        self._shapes: dict[tuple[str, tuple[str, ...]], _Shape] = {}
+        self.lenient: set[str] = set()
+
+    def update_tables(self, tables: dict[str, TableDef], *, lenient: set[str] | None = None) -> None:
+        """New definitions after DDL; ``lenient`` tables accept columns the definition lacks."""
+        self.tables.update(tables)
+        self.lenient = set(lenient or ())
+        self._shapes.clear()
+
+    def key_columns(self, table: str) -> tuple[str, ...]:
+        spec = self.catalog.spec(table)
+        if spec.key:
+            return spec.key
+        return self.tables[table].primary_key
+
+    def _shape(self, table: str, columns: tuple[str, ...]) -> _Shape:
+        got = self._shapes.get((table, columns))
+        if got is not None:
+            return got
+        tdef = self.tables.get(table)
+        if tdef is None:
+            raise UnknownColumnsError(table)
+        types = {c.name: c.data_type for c in tdef.columns}
+        if any(c not in types for c in columns) and table not in self.lenient:
+            raise UnknownColumnsError(table)
+            # An event written before a column was dropped or renamed: no conversion for it.
+        converters = tuple((i, _CONVERTERS[types[c]]) for i, c in enumerate(columns) if types.get(c) in _CONVERTERS)
+        none_fixes = tuple(
+            (i, c, _NONE_REPLACEMENT[types[c]]) for i, c in enumerate(columns) if types.get(c) in _NONE_REPLACEMENT
+        )
+        key = self.key_columns(table)
+        key_idx = tuple(columns.index(k) for k in key if k in columns)
+        if len(key_idx) != len(key):
+            raise UnknownColumnsError(table)
+        shape = _Shape(columns, converters, none_fixes, key_idx)
+        self._shapes[(table, columns)] = shape
+        return shape
+
+    @staticmethod
+    def _values(shape: _Shape, values: dict[str, Any], none_sources: dict[str, str]) -> tuple[Any, ...]:
+        out = list(values.values())
+        for i, fn in shape.converters:
+            out[i] = fn(out[i])
+        if none_sources:
+            for i, name, fixes in shape.none_fixes:
+                if out[i] is None:
+                    src = none_sources.get(name)
+                    if src in fixes:
+                        out[i] = fixes[src]
+        return tuple(out)
+
+    def translate(self, kind: str, table: str, rows: list[dict[str, Any]]) -> list[RowChange]:
+        """Convert one row event. Deletes of ``on_delete = "ignore"`` tables are dropped here."""
+        if not rows:
+            return []
+        spec = self.catalog.spec(table)
+        out: list[RowChange] = []
+        if kind == "insert":
+            first = rows[0]["values"]
+            shape = self._shape(table, tuple(first))
+            for r in rows:
+                out.append(
+                    RowChange(table, "upsert", shape.columns, self._values(shape, r["values"], r["none_sources"]))
+                )
+        elif kind == "update":
+            shape = self._shape(table, tuple(rows[0]["after_values"]))
+            key_cols = tuple(shape.columns[i] for i in shape.key_idx)
+            for r in rows:
+                after = self._values(shape, r["after_values"], r["after_none_sources"])
+                before = self._values(shape, r["before_values"], r["before_none_sources"])
+                old_key = tuple(before[i] for i in shape.key_idx)
+                if old_key != tuple(after[i] for i in shape.key_idx):
+                    out.append(RowChange(table, "delete", key_cols, old_key))
+                out.append(RowChange(table, "upsert", shape.columns, after))
+        elif kind == "delete":
+            if spec.on_delete == "ignore":
+                return []
+            shape = self._shape(table, tuple(rows[0]["values"]))
+            for r in rows:
+                vals = self._values(shape, r["values"], r["none_sources"])
+                key_cols = tuple(shape.columns[i] for i in shape.key_idx)
+                out.append(RowChange(table, "delete", key_cols, tuple(vals[i] for i in shape.key_idx)))
+        return out

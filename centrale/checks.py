@@ -1,0 +1,33 @@
+"""The result type of start-up checks (``centrale doctor`` and the checks ``run`` makes first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Status = Literal["ok", "warn", "fail"]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: Status
+    message: str
+    hint: str | None = None
+    remote: bool = False  # about head office: a failure there does not stop `run`
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+
+def ok(name: str, message: str, *, remote: bool = False) -> Check:
+    return Check(name, "ok", message, remote=remote)
+
+
+def fail(name: str, message: str, hint: str | None = None, *, remote: bool = False) -> Check:
+    return Check(name, "fail", message, hint, remote=remote)
+
+
+def warn(name: str, message: str, hint: str | None = None, *, remote: bool = False) -> Check:
+    return Check(name, "warn", message, hint, remote=remote)

@@ -1,0 +1,194 @@
+"""The `centrale` command: a thin shell over library functions; mounts the rooms' commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import typer
+
+from applier.cli import app as outbox_app
+from cdc.cli import app as cdc_app
+from centrale import __version__
+from centrale.codec import dumps
+from centrale.commandline import Invocation, guarded
+from centrale.config import config_path, masked_view, set_value
+from centrale.errors import ConfigError, PreflightError
+
+app = typer.Typer(
+    help="Centrale: store -> head office replication for a chain's POS databases.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Show or change this site's configuration.", no_args_is_help=True)
+hq_app = typer.Typer(help="Head-office administration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(hq_app, name="hq")
+app.add_typer(cdc_app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"centrale {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    config: str = typer.Option(None, "--config", "-c", help="site TOML file (or $CENTRALE_CONFIG)"),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
+) -> None:
+    ctx.obj = Invocation(config_flag=config)
+
+
+@config_app.command("show")
+def config_show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The configuration in effect (file + environment), secrets masked."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        view = masked_view(inv.config())
+        if as_json:
+            typer.echo(dumps(view).decode())
+            return
+        for section, values in view.items():
+            if section == "tables":
+                for name, spec in values.items():
+                    typer.echo(f"[tables.{name}] " + ", ".join(f"{k} = {v}" for k, v in spec.items()))
+                continue
+            typer.echo(f"[{section}]")
+            for k, v in values.items():
+                typer.echo(f"  {k} = {v}")
+
+    guarded(body)
+
+
+@config_app.command("set")
+def config_set(ctx: typer.Context, key: str, value: str) -> None:
+    """Change one key (e.g. `hq.host 203.0.113.10`); the file keeps its comments."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        path = config_path(inv.config_flag)
+        set_value(path, key, value)
+        shown = "***" if "password" in key or key == "local.url" else value
+        typer.echo(f"{key} = {shown} (saved in {path})")
+
+    guarded(body)
+
+
+@app.command()
+def doctor(ctx: typer.Context) -> None:
+    """Check this site: local database, binlog settings, catalog, outbox, head office."""
+    from centrale.doctor import run_checks
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        checks = run_checks(inv.config())
+        marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
+        for c in checks:
+            typer.echo(f"{marks[c.status]} {c.name}: {c.message}")
+            if c.hint and c.status != "ok":
+                typer.echo(f"     fix: {c.hint}")
+        failed = [c for c in checks if c.failed]
+        if failed:
+            raise PreflightError(f"{len(failed)} check(s) failed", hint=failed[0].hint)
+        typer.echo("all checks passed")
+
+    guarded(body)
+
+
+@app.command()
+def run(ctx: typer.Context) -> None:
+    """Capture the binlog continuously and ship to head office on every tick (Ctrl-C stops)."""
+    from centrale.lifecycle import install_stop_handlers
+    from centrale.runner import run_site
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config(verbose=True)
+        stop = threading.Event()
+        install_stop_handlers(stop)
+        run_site(cfg, stop)
+
+    guarded(body)
+
+
+@app.command()
+def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Version, store, head office or not, and the state of capture and shipping."""
+    from centrale.status import site_status
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        st = site_status(inv.config())
+        if as_json:
+            typer.echo(dumps(st).decode())
+            return
+        for line in _status_lines(st):
+            typer.echo(line)
+
+    guarded(body)
+
+
+def _when(ts: Any) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "never"
+
+
+def _status_lines(st: dict[str, Any]) -> list[str]:
+    lines = [
+        f"Centrale {st['version']}",
+        f"store      {st['store']} {st['name']}".rstrip(),
+        f"head office {'yes' if st['is_hq'] else 'no (head office is store ' + str(st['hq_store']) + ')'}",
+    ]
+    if st["is_hq"]:
+        return lines
+    lines += [
+        f"process    {'running (pid ' + str(st['pid']) + ')' if st['running'] else 'not running'}",
+        f"backlog    {st['backlog']} rows (oldest {st['backlog_age_s']}s)",
+        f"shipped    up to seq {st['last_shipped_seq']} at {_when(st['last_shipped_at'])} "
+        f"({st['rows_shipped']} rows in all)",
+        f"capture    checkpoint {st['checkpoint']}, binlog end {st.get('binlog_end', '?')}, "
+        f"lag {st.get('capture_lag_s')}s",
+    ]
+    if st.get("skipped_rows"):
+        lines.append(f"skipped    {st['skipped_rows']} rows dropped by an operator")
+    lines.append(f"last error {st['last_error'] or 'none'}")
+    if st.get("local_error"):
+        lines.append(f"local db   {st['local_error']}")
+    return lines
+
+
+@hq_app.command("init")
+def hq_init(ctx: typer.Context, force: bool = typer.Option(False, help="change a recorded store number")) -> None:
+    """Prepare this head-office database: bookkeeping tables and its store number."""
+    from centrale.hqschema import init_hq
+    from centrale.site import local_params
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config()
+        if not cfg.is_hq:
+            raise ConfigError(
+                f'{cfg.source} is a store\'s configuration (site.role = "store")',
+                hint="run `centrale --config hq.toml hq init` with head office's own configuration",
+            )
+        typer.echo(init_hq(local_params(cfg), cfg.site.store, cfg.site.name, force=force))
+
+    guarded(body)
+
+
+def entry() -> None:  # console_scripts entry point
+    app(prog_name="centrale")
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,69 @@
+"""Row values <-> bytes, with orjson. The only module that imports orjson.
+
+Values are stored in the SQL-ready form head office will be given: JSON natives stay as they
+are; Decimal becomes its exact plain-notation string; TIME (timedelta) becomes a signed
+``HHH:MM:SS.ffffff`` string (PyMySQL's own escaping of negative timedeltas is wrong); sets
+become MariaDB's comma-joined form; bytes are tagged ``{"$b": base64}``, which cannot collide
+with a real value because no captured value is ever a JSON object (JSON columns arrive as text).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+_BYTES_TAG = "$b"
+
+
+def format_timedelta(td: dt.timedelta) -> str:
+    """MariaDB TIME literal for a timedelta, exact to the microsecond, negative included."""
+    total_us = (td.days * 86_400 + td.seconds) * 1_000_000 + td.microseconds
+    sign = "-" if total_us < 0 else ""
+    total_us = abs(total_us)
+    secs, us = divmod(total_us, 1_000_000)
+    hours, rem = divmod(secs, 3600)
+    minutes, seconds = divmod(rem, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}.{us:06d}"
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return {_BYTES_TAG: base64.b64encode(bytes(obj)).decode("ascii")}
+    if isinstance(obj, Decimal):
+        return format(obj, "f")
+    if isinstance(obj, dt.timedelta):
+        return format_timedelta(obj)
+    if isinstance(obj, (set, frozenset)):
+        return ",".join(sorted(obj))
+    raise TypeError(f"cannot encode a {type(obj).__name__} value")
+
+
+def encode_values(values: tuple[Any, ...] | list[Any]) -> bytes:
+    return orjson.dumps(values, default=_default)
+
+
+def _decode_one(v: Any) -> Any:
+    if type(v) is dict:
+        return base64.b64decode(v[_BYTES_TAG])
+    return v
+
+
+def decode_values(blob: bytes) -> tuple[Any, ...]:
+    return tuple(_decode_one(v) if type(v) is dict else v for v in orjson.loads(blob))
+
+
+def encode_names(names: tuple[str, ...]) -> bytes:
+    return orjson.dumps(names)
+
+
+def decode_names(blob: bytes) -> tuple[str, ...]:
+    return tuple(orjson.loads(blob))
+
+
+def dumps(obj: Any) -> bytes:
+    """General JSON for status output and logs (Decimal, bytes, sets handled as above)."""
+    return orjson.dumps(obj, default=_default, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)

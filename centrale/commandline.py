@@ -1,0 +1,67 @@
+"""What every command shares, without typer: loading the configuration once per invocation,
+setting up logging, and turning errors into ``error:`` / ``hint:`` lines and an exit code.
+
+Only the CLI prints and exits; everything below it raises.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from centrale import config as config_mod
+from centrale.config import Config
+from centrale.errors import CentraleError
+from centrale.log import get_logger, setup_logging
+
+T = TypeVar("T")
+UNEXPECTED_EXIT = 70
+
+
+@dataclass
+class Invocation:
+    """Per-process state of one command line: the --config flag and the loaded config."""
+
+    config_flag: str | None = None
+    _cfg: Config | None = field(default=None, repr=False)
+
+    def config(self, *, verbose: bool = False) -> Config:
+        if self._cfg is None:
+            cfg = config_mod.load(config_mod.config_path(self.config_flag))
+            secrets = [cfg.hq_password()]
+            from centrale.db import parse_url
+
+            secrets.append(parse_url(cfg.local.url.get_secret_value()).password)
+            setup_logging(
+                cfg.log.dir,
+                cfg.log.level,
+                secrets=[s for s in secrets if s],
+                stderr=sys.stderr if verbose else None,
+            )
+            for w in cfg.warnings:
+                print(f"warning: {w}", file=sys.stderr)
+                get_logger("config").warning(w)
+            self._cfg = cfg
+        return self._cfg
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run a command body; map CentraleError to its message, hint and exit code."""
+    try:
+        return fn()
+    except CentraleError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        get_logger("cli").error("%s%s", exc.message, f" (hint: {exc.hint})" if exc.hint else "")
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as exc:  # the traceback goes to the log file, a clear line to the user
+        get_logger("cli").error("unexpected error:\n%s", traceback.format_exc())
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("hint: the full traceback is in today's log file (CentraleSrv_yyyy_mm_dd.txt)", file=sys.stderr)
+        raise SystemExit(UNEXPECTED_EXIT) from None

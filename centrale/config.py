@@ -1,0 +1,299 @@
+"""Site configuration: one TOML file per site, resolved once, validated, frozen, passed down.
+
+Resolution order: built-in defaults < TOML file < environment (``CENTRALE_<SECTION>_<KEY>``,
+e.g. ``CENTRALE_HQ_PASSWORD``) < command-line flags. This is the only module that reads the
+environment. Secrets are ``SecretStr`` so no repr, log line or error message shows them.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomlkit
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from centrale.catalog import Catalog, TableSpec, load_default_tables
+from centrale.errors import ConfigError
+
+CONFIG_ENV = "CENTRALE_CONFIG"
+ENV_PREFIX = "CENTRALE_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteSection(_Section):
+    role: Literal["store", "hq"]
+    store: Annotated[int, Field(ge=1, le=2_147_483_647)]
+    name: str = ""
+    hq_store: Annotated[int, Field(ge=1, le=2_147_483_647)]
+
+
+class LocalSection(_Section):
+    url: SecretStr
+    reader_server_id: Annotated[int, Field(ge=1, le=4_294_967_295)] | None = None
+    heartbeat_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+
+    @field_validator("url")
+    @classmethod
+    def _url_shape(cls, v: SecretStr) -> SecretStr:
+        raw = v.get_secret_value()
+        if not raw.startswith(("mysql://", "mariadb://", "mysql+pymysql://")):
+            raise ValueError("must look like mysql://user:pass@host:3306/database")
+        return v
+
+
+class HqSection(_Section):
+    host: str | None = None
+    port: Annotated[int, Field(ge=1, le=65535)] = 3306
+    database: str | None = None
+    user: str | None = None
+    password: SecretStr = SecretStr("")
+    password_env: str | None = None
+    connect_timeout_s: Annotated[float, Field(gt=0, le=600)] = 10.0
+    read_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    origin_column: str = "origin_store"
+
+
+class ShipSection(_Section):
+    batch_rows: Annotated[int, Field(ge=1, le=100_000)] = 20
+    interval_s: Annotated[float, Field(gt=0, le=86_400)] = 30.0
+
+
+class OutboxSection(_Section):
+    path: Path = Path("var/outbox.db")
+
+
+class LogSection(_Section):
+    dir: Path = Path("var/log")
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class _FileModel(_Section):
+    site: SiteSection
+    local: LocalSection
+    hq: HqSection = HqSection()
+    ship: ShipSection = ShipSection()
+    outbox: OutboxSection = OutboxSection()
+    log: LogSection = LogSection()
+    tables: dict[str, TableSpec] | None = None
+
+
+class Config(BaseModel):
+    """The validated, frozen configuration of one site."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    source: Path
+    site: SiteSection
+    local: LocalSection
+    hq: HqSection
+    ship: ShipSection
+    outbox: OutboxSection
+    log: LogSection
+    catalog: Catalog
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def is_hq(self) -> bool:
+        return self.site.role == "hq"
+
+    @property
+    def reader_server_id(self) -> int:
+        """The replica id the binlog reader announces; must differ from every server and reader."""
+        if self.local.reader_server_id is not None:
+            return self.local.reader_server_id
+        return 3_000_000_000 + self.site.store
+
+    def hq_password(self) -> str:
+        return self.hq.password.get_secret_value()
+
+
+def config_path(flag: str | None) -> Path:
+    """Where the config file is: the --config flag, else $CENTRALE_CONFIG."""
+    raw = flag or os.environ.get(CONFIG_ENV)
+    if not raw:
+        raise ConfigError(
+            "no configuration file given",
+            hint=f"pass --config PATH or set {CONFIG_ENV}=PATH",
+        )
+    return Path(raw)
+
+
+def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read, merge with the environment, validate and freeze one site's configuration."""
+    env = os.environ if env is None else env
+    raw = _read_toml(path)
+    _apply_env(raw, env)
+    warnings: list[str] = []
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0
+    if mode & 0o077:
+        warnings.append(
+            f"{path} is readable by other users (mode {mode:o}); it may hold passwords: run `chmod 600 {path}`"
+        )
+    try:
+        model = _FileModel.model_validate(raw)
+    except ValidationError as exc:
+        raise _config_error(path, exc) from None
+    hq = model.hq
+    if hq.password_env:
+        if hq.password_env not in env:
+            raise ConfigError(
+                f"{path}: hq.password_env names ${hq.password_env}, which is not set",
+                hint=f"export {hq.password_env}=... before starting, or set hq.password",
+            )
+        hq = hq.model_copy(update={"password": SecretStr(env[hq.password_env])})
+    base = path.parent
+    outbox = model.outbox.model_copy(update={"path": _resolve(base, model.outbox.path)})
+    log = model.log.model_copy(update={"dir": _resolve(base, model.log.dir)})
+    tables = model.tables if model.tables is not None else load_default_tables()
+    try:
+        catalog = Catalog.from_tables(tables)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}", hint="fix the [tables.*] entries") from None
+    if model.site.role == "store":
+        missing = [k for k in ("host", "database", "user") if getattr(hq, k) is None]
+        if missing:
+            keys = ", ".join(f"hq.{k}" for k in missing)
+            raise ConfigError(
+                f"{path}: a store needs the head-office coordinates; missing {keys}",
+                hint=f"run `centrale config set hq.{missing[0]} VALUE` for each",
+            )
+    return Config(
+        source=path,
+        site=model.site,
+        local=model.local,
+        hq=hq,
+        ship=model.ship,
+        outbox=outbox,
+        log=log,
+        catalog=catalog,
+        warnings=tuple(warnings),
+    )
+
+
+def _resolve(base: Path, p: Path) -> Path:
+    return p if p.is_absolute() else (base / p)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"configuration file {path} does not exist",
+            hint="check the path given with --config / CENTRALE_CONFIG (examples/store.toml is a starting point)",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", hint="check its permissions") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the syntax at that line") from None
+
+
+_ENV_SECTIONS = ("site", "local", "hq", "ship", "outbox", "log")
+
+
+def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    """Overlay CENTRALE_<SECTION>_<KEY> variables onto the file's values."""
+    for section in _ENV_SECTIONS:
+        prefix = f"{ENV_PREFIX}{section.upper()}_"
+        for name, value in env.items():
+            if name.startswith(prefix) and len(name) > len(prefix):
+                key = name[len(prefix) :].lower()
+                target = raw.setdefault(section, {})
+                if isinstance(target, dict):
+                    target[key] = value
+
+
+def _config_error(path: Path, exc: ValidationError) -> ConfigError:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        section = ".".join(str(p) for p in err["loc"][:-1])
+        return ConfigError(
+            f"{path}: unknown key `{loc}`",
+            hint=f"remove it or fix its spelling; see the configuration reference for [{section}]"
+            if section
+            else "remove it or fix its spelling; see the configuration reference",
+        )
+    if kind == "missing":
+        return ConfigError(
+            f"{path}: required key `{loc}` is missing",
+            hint=f"add it, e.g. `centrale config set {loc} VALUE`",
+        )
+    shown = "***" if any(s in loc for s in ("password", "url")) else repr(err.get("input"))
+    return ConfigError(
+        f"{path}: `{loc}` = {shown}: {err['msg']}",
+        hint=f"fix it in the file or with `centrale config set {loc} VALUE`",
+    )
+
+
+# --- editing ---------------------------------------------------------------------------------
+
+
+def set_value(path: Path, dotted_key: str, value: str, env: Mapping[str, str] | None = None) -> Config:
+    """Change one key in the file, keeping its comments; refuse a change that would not validate."""
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist", hint="check --config") from None
+    parts = dotted_key.split(".")
+    if len(parts) < 2 or not all(parts):
+        raise ConfigError(
+            f"`{dotted_key}` is not a dotted key",
+            hint="use SECTION.KEY, e.g. `centrale config set hq.host 203.0.113.10`",
+        )
+    node: Any = doc
+    for part in parts[:-1]:
+        if part not in node:
+            node[part] = tomlkit.table()
+        node = node[part]
+    node[parts[-1]] = _parse_value(value)
+    text = tomlkit.dumps(doc)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
+        new = load(tmp, env)
+    except ConfigError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(str(exc.message).replace(str(tmp), str(path)) + " (file left unchanged)", exc.hint) from None
+    os.replace(tmp, path)
+    return new.model_copy(update={"source": path})
+
+
+def _parse_value(value: str) -> Any:
+    try:
+        return tomlkit.parse(f"v = {value}")["v"]
+    except Exception:
+        return value
+
+
+def masked_view(cfg: Config) -> dict[str, Any]:
+    """The configuration as a plain dict with every secret masked (for `config show`)."""
+    from centrale.db import mask_url
+
+    return {
+        "site": cfg.site.model_dump(),
+        "local": {**cfg.local.model_dump(), "url": mask_url(cfg.local.url.get_secret_value())},
+        "hq": {
+            **cfg.hq.model_dump(),
+            "password": "***" if cfg.hq.password.get_secret_value() else "",
+        },
+        "ship": cfg.ship.model_dump(),
+        "outbox": {"path": str(cfg.outbox.path)},
+        "log": {"dir": str(cfg.log.dir), "level": cfg.log.level},
+        "tables": {name: spec.model_dump(exclude_none=True) for name, spec in cfg.catalog.tables.items()},
+    }

@@ -1,0 +1,99 @@
+"""`centrale doctor`: every start-up check of the seed, each failure with the fix."""
+
+from __future__ import annotations
+
+import pymysql
+
+from cdc.binlog import binlog_files
+from cdc.preflight import binlog_checks, catalog_checks
+from centrale.checks import Check, fail, ok, warn
+from centrale.config import Config
+from centrale.db import connect, hq_params
+from centrale.errors import CentraleError, OutboxError
+from centrale.hqschema import read_hq_store
+from centrale.outbox import OutboxStore
+from centrale.site import connect_local, local_params
+
+
+def run_checks(cfg: Config) -> list[Check]:
+    checks: list[Check] = [warn("config", w, None) for w in cfg.warnings]
+    checks.append(ok("config", f"{cfg.source} valid ({len(cfg.catalog.tables)} catalog tables)"))
+    try:
+        conn = connect_local(cfg)
+    except CentraleError as exc:
+        return [*checks, fail("local database", exc.message, exc.hint)]
+    with conn:
+        checks.append(ok("local database", f"reachable ({local_params(cfg).describe()})"))
+        if cfg.is_hq:
+            checks.append(_hq_self_check(cfg, conn))
+            return checks
+        checks.extend(binlog_checks(conn, cfg.reader_server_id))
+        checks.extend(catalog_checks(conn, local_params(cfg).database, cfg.catalog))
+        checks.append(_outbox_check(cfg, conn))
+    checks.extend(_head_office_checks(cfg))
+    return checks
+
+
+def _hq_self_check(cfg: Config, conn: pymysql.connections.Connection) -> Check:
+    number = read_hq_store(conn)
+    if number is None:
+        return fail("head office", "this database is not initialised as head office", "run `centrale hq init`")
+    if number != cfg.site.store:
+        return fail(
+            "head office",
+            f"this head office records store number {number}, the config says {cfg.site.store}",
+            "fix site.store / site.hq_store, or run `centrale hq init --force`",
+        )
+    return ok("head office", f"initialised, store number {number}")
+
+
+def _outbox_check(cfg: Config, conn: pymysql.connections.Connection) -> Check:
+    try:
+        with OutboxStore(cfg.outbox.path) as outbox:
+            cp = outbox.checkpoint()
+            backlog = outbox.stats().backlog
+    except OutboxError as exc:
+        return fail("outbox", exc.message, exc.hint)
+    if cp is not None and cp.position.file not in binlog_files(conn):
+        return fail(
+            "checkpoint",
+            f"the checkpoint {cp.position} is in a purged binlog file",
+            "run `centrale snapshot` to reload every captured table and resume from now",
+        )
+    where = f"checkpoint {cp.position}" if cp else "no checkpoint yet (first run starts at the binlog end)"
+    return ok("outbox", f"{cfg.outbox.path}: {backlog} rows waiting, {where}")
+
+
+def _head_office_checks(cfg: Config) -> list[Check]:
+    params = hq_params(cfg.hq)
+    try:
+        conn = connect(params)
+    except pymysql.err.MySQLError as exc:
+        code = exc.args[0] if exc.args else None
+        hint = (
+            "check hq.user and hq.password"
+            if code == 1045
+            else "check hq.host/hq.port, the link, and the port forward to head office's MariaDB"
+        )
+        return [fail("head office", f"cannot reach {params.describe()}: {exc.args[-1]}", hint, remote=True)]
+    with conn:
+        number = read_hq_store(conn)
+    if number is None:
+        return [
+            fail(
+                "head office",
+                f"{params.describe()} is not initialised as a head office",
+                "run `centrale --config hq.toml hq init` at head office",
+                remote=True,
+            )
+        ]
+    if number != cfg.site.hq_store:
+        return [
+            fail(
+                "head office",
+                f"head office has store number {number}, this store expects {cfg.site.hq_store}",
+                "point [hq] at your chain's head office, or fix site.hq_store",
+                remote=True,
+            )
+        ]
+    return [ok("head office", f"{params.describe()} reachable, store number {number}", remote=True)]

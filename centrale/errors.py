@@ -1,0 +1,68 @@
+"""One exception tree, with messages written for the person running the command.
+
+    CentraleError                 exit 1   base: message + optional hint naming the fix
+     +-- ConfigError              exit 2   the TOML file or an override is wrong
+     +-- PreflightError           exit 3   a start-up check failed (doctor)
+     +-- SourceError              exit 4   the local database / binlog cannot be read
+     |    +-- PositionLostError   exit 5   the checkpoint's binlog file was purged
+     +-- OutboxError              exit 6   the local outbox cannot be read or written
+     +-- ShipError                exit 7   head office did not take a batch
+     |    +-- TransientShipError          network, timeouts, deadlocks: retry later
+     |    +-- BatchRejectedError          head office refused the data: hold the batch
+     +-- JobError                 exit 8   a head-office job failed
+
+Inner code raises; service loops decide between retry, hold and stop; only the CLI prints
+(``error: ...`` / ``hint: ...``) and picks the exit code.
+"""
+
+from __future__ import annotations
+
+
+class CentraleError(Exception):
+    """Base of every error Centrale raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(CentraleError):
+    exit_code = 2
+
+
+class PreflightError(CentraleError):
+    exit_code = 3
+
+
+class SourceError(CentraleError):
+    exit_code = 4
+
+
+class PositionLostError(SourceError):
+    exit_code = 5
+
+
+class OutboxError(CentraleError):
+    exit_code = 6
+
+
+class ShipError(CentraleError):
+    exit_code = 7
+
+
+class TransientShipError(ShipError):
+    """Head office could not be reached or asked us to retry; the batch is simply sent again."""
+
+
+class BatchRejectedError(ShipError):
+    """Head office refused the batch's data; it stays in the outbox and shipping holds."""
+
+
+class JobError(CentraleError):
+    exit_code = 8

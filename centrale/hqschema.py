@@ -1,0 +1,111 @@
+"""Head office's bookkeeping tables (SQLAlchemy Core), and ``hq init``.
+
+- ``centrale_hq``: one row with head office's own store number, which every store checks
+  against its ``site.hq_store`` before shipping (the seed's "same head-office number").
+- ``centrale_progress``: per store and outbox generation, the last applied outbox ``seq``.
+  Each batch updates it in the same transaction as its rows: that is what makes a retried
+  batch harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pymysql
+from sqlalchemy import (
+    CHAR,
+    BigInteger,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    create_engine,
+    select,
+)
+from sqlalchemy.dialects.mysql import DATETIME
+from sqlalchemy.pool import NullPool
+
+from centrale.db import ConnParams, connect
+from centrale.errors import PreflightError
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+hq_info = Table(
+    "centrale_hq",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("hq_store", Integer, nullable=False),
+    Column("name", String(100), nullable=False, default=""),
+    Column("schema_version", Integer, nullable=False),
+    Column("created_at", DATETIME(fsp=6), nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+progress = Table(
+    "centrale_progress",
+    metadata,
+    Column("store", Integer, primary_key=True, autoincrement=False),
+    Column("generation", CHAR(32), primary_key=True),
+    Column("last_seq", BigInteger, nullable=False, default=0),
+    Column("rows_applied", BigInteger, nullable=False, default=0),
+    Column("batches", BigInteger, nullable=False, default=0),
+    Column("store_name", String(100), nullable=False, default=""),
+    Column("version", String(32), nullable=False, default=""),
+    Column("first_at", DATETIME(fsp=6), nullable=True),
+    Column("last_at", DATETIME(fsp=6), nullable=True),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+
+def engine_for(params: ConnParams) -> Engine:
+    """A SQLAlchemy engine over our own PyMySQL connections (one place builds connections)."""
+    return create_engine("mysql+pymysql://", creator=lambda: connect(params, autocommit=False), poolclass=NullPool)
+
+
+def init_hq(params: ConnParams, hq_store: int, name: str = "", *, force: bool = False) -> str:
+    """Create the bookkeeping tables and record head office's store number. Idempotent."""
+    engine = engine_for(params)
+    try:
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            row = conn.execute(select(hq_info.c.hq_store).where(hq_info.c.id == 1)).first()
+            if row is None:
+                conn.execute(
+                    hq_info.insert().values(
+                        id=1,
+                        hq_store=hq_store,
+                        name=name,
+                        schema_version=SCHEMA_VERSION,
+                        created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    )
+                )
+                return f"head office initialised in {params.database} with store number {hq_store}"
+            if int(row[0]) != hq_store:
+                if not force:
+                    raise PreflightError(
+                        f"{params.database} is already the head office of store number {row[0]}, not {hq_store}",
+                        hint="check site.hq_store, or re-run `centrale hq init --force` to change it",
+                    )
+                conn.execute(hq_info.update().where(hq_info.c.id == 1).values(hq_store=hq_store, name=name))
+                return f"head office store number changed from {row[0]} to {hq_store}"
+            return f"head office already initialised with store number {hq_store}"
+    finally:
+        engine.dispose()
+
+
+def read_hq_store(conn: pymysql.connections.Connection) -> int | None:
+    """Head office's store number, or None when ``hq init`` has not been run there."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("SELECT hq_store FROM centrale_hq WHERE id = 1")
+        except pymysql.err.ProgrammingError:
+            return None
+        row = cur.fetchone()
+    return int(row[0]) if row else None

@@ -1,0 +1,448 @@
+"""The local outbox: an embedded SQLite file holding captured changes until head office has them.
+
+Invariants (see docs/architecture.md):
+1. Capture writes a source transaction's rows and the binlog checkpoint in ONE SQLite
+   transaction, so after any crash the outbox and the checkpoint agree.
+2. ``seq`` only grows (AUTOINCREMENT), even after shipped rows are deleted; together with the
+   outbox ``generation`` (a random id made when the file is created) it names a row forever.
+3. The applier ships only rows made durable first (``sync``), so a power cut can never make the
+   outbox forget a row that head office already has.
+4. A snapshot holds the write lock while it reads, and leaves a fence per table so that the
+   stream drops changes the snapshot already contains.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, SourceTransaction
+from centrale.codec import decode_names, decode_values, encode_names, encode_values
+from centrale.errors import OutboxError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS shapes (
+    id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, columns BLOB NOT NULL, UNIQUE (tbl, columns));
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    txn INTEGER NOT NULL,
+    shape INTEGER NOT NULL REFERENCES shapes(id),
+    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+    data BLOB NOT NULL,
+    captured_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    log_file TEXT NOT NULL, log_pos INTEGER NOT NULL, gtid TEXT,
+    source_ts INTEGER NOT NULL DEFAULT 0, updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS shipping (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_shipped_seq INTEGER NOT NULL DEFAULT 0, last_shipped_at REAL,
+    rows_shipped INTEGER NOT NULL DEFAULT 0, synced_seq INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT, last_error_at REAL);
+CREATE TABLE IF NOT EXISTS fences (
+    tbl TEXT PRIMARY KEY, log_file TEXT NOT NULL, log_pos INTEGER NOT NULL, taken_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS skipped (
+    seq INTEGER PRIMARY KEY, txn INTEGER NOT NULL, tbl TEXT NOT NULL, op TEXT NOT NULL,
+    data BLOB NOT NULL, reason TEXT NOT NULL, skipped_at REAL NOT NULL);
+INSERT OR IGNORE INTO shipping (id) VALUES (1);
+"""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    position: BinlogPosition
+    gtid: str | None
+    source_ts: int
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    generation: str
+    backlog: int
+    oldest_captured_at: float | None
+    last_seq: int
+    last_shipped_seq: int
+    last_shipped_at: float | None
+    rows_shipped: int
+    last_error: str | None
+    last_error_at: float | None
+    checkpoint: Checkpoint | None
+    skipped: int
+
+
+class OutboxStore:
+    """One connection to the outbox file. Each thread opens its own."""
+
+    def __init__(self, path: Path, *, durable: bool = False) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), isolation_level=None, timeout=60.0, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL: commits do not fsync; the binlog is the durable log and the checkpoint
+            # rolls back with the rows. FULL for connections that must make rows durable.
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            self._db.execute("PRAGMA foreign_keys=OFF")
+            self._db.executescript(_SCHEMA)
+            self.generation = self._init_meta()
+        except sqlite3.Error as exc:
+            raise _outbox_error(path, exc) from None
+        self._shape_ids: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._shapes: dict[int, tuple[str, tuple[str, ...]]] = {}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> OutboxStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _init_meta(self) -> str:
+        with self._write():
+            row = self._db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+            if row:
+                version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if version and int(version[0]) > SCHEMA_VERSION:
+                    raise OutboxError(
+                        f"outbox {self.path} was written by a newer Centrale (schema {version[0]})",
+                        hint="upgrade Centrale on this site",
+                    )
+                return str(row[0])
+            generation = uuid.uuid4().hex
+            self._db.execute("INSERT INTO meta VALUES ('generation', ?)", (generation,))
+            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            return generation
+
+    # --- transactions -----------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT: one writer at a time, all or nothing."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+        try:
+            yield self._db
+        except BaseException:
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise _outbox_error(self.path, exc) from None
+
+    def _shape(self, table: str, columns: tuple[str, ...]) -> int:
+        key = (table, columns)
+        sid = self._shape_ids.get(key)
+        if sid is not None:
+            return sid
+        blob = encode_names(columns)
+        row = self._db.execute("SELECT id FROM shapes WHERE tbl=? AND columns=?", (table, blob)).fetchone()
+        if row is None:
+            cur = self._db.execute("INSERT INTO shapes (tbl, columns) VALUES (?, ?)", (table, blob))
+            sid = int(cur.lastrowid or 0)
+        else:
+            sid = int(row[0])
+        self._shape_ids[key] = sid
+        self._shapes[sid] = key
+        return sid
+
+    def _shape_of(self, sid: int) -> tuple[str, tuple[str, ...]]:
+        got = self._shapes.get(sid)
+        if got is None:
+            row = self._db.execute("SELECT tbl, columns FROM shapes WHERE id=?", (sid,)).fetchone()
+            got = (str(row[0]), decode_names(row[1]))
+            self._shapes[sid] = got
+            self._shape_ids[got] = sid
+        return got
+
+    def _next_seq(self) -> int:
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
+        return (int(row[0]) if row else 0) + 1
+
+    def _insert_txn(self, changes: Sequence[RowChange], now: float) -> int:
+        txn = self._next_seq()
+        self._db.executemany(
+            "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
+            [(txn, self._shape(c.table, c.columns), c.op, encode_values(c.values), now) for c in changes],
+        )
+        return len(changes)
+
+    # --- capture side -------------------------------------------------------------------------
+
+    def append(self, txns: Sequence[SourceTransaction], checkpoint: SourceTransaction | None = None) -> int:
+        """Store whole source transactions and advance the checkpoint, atomically.
+
+        ``checkpoint`` defaults to the last transaction; pass one explicitly to advance past
+        transactions that touched no captured table. Rows of a table fenced by a snapshot taken
+        at or after a transaction's end are dropped: the snapshot already holds them.
+        Returns the number of rows written.
+        """
+        last = checkpoint or (txns[-1] if txns else None)
+        if last is None:
+            return 0
+        now = time.time()
+        written = 0
+        try:
+            with self._write():
+                fences = self._fences()
+                for txn in txns:
+                    changes = txn.changes
+                    if fences:
+                        end = txn.end.sort_key
+                        changes = tuple(c for c in changes if c.table not in fences or end > fences[c.table])
+                    if changes:
+                        written += self._insert_txn(changes, now)
+                self._set_checkpoint(last.end, last.gtid, last.timestamp, now)
+                if fences:
+                    self._drop_passed_fences(last.end, fences)
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+        return written
+
+    def _fences(self) -> dict[str, tuple[str, int, int]]:
+        rows = self._db.execute("SELECT tbl, log_file, log_pos FROM fences").fetchall()
+        return {str(t): BinlogPosition(str(f), int(p)).sort_key for t, f, p in rows}
+
+    def _drop_passed_fences(self, pos: BinlogPosition, fences: dict[str, tuple[str, int, int]]) -> None:
+        passed = [t for t, key in fences.items() if pos.sort_key >= key]
+        self._db.executemany("DELETE FROM fences WHERE tbl=?", [(t,) for t in passed])
+
+    def _set_checkpoint(self, pos: BinlogPosition, gtid: str | None, source_ts: int, now: float) -> None:
+        self._db.execute(
+            "INSERT INTO checkpoint (id, log_file, log_pos, gtid, source_ts, updated_at) "
+            "VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET log_file=excluded.log_file, "
+            "log_pos=excluded.log_pos, gtid=excluded.gtid, source_ts=excluded.source_ts, "
+            "updated_at=excluded.updated_at",
+            (pos.file, pos.pos, gtid, source_ts, now),
+        )
+
+    def checkpoint(self) -> Checkpoint | None:
+        row = self._db.execute(
+            "SELECT log_file, log_pos, gtid, source_ts, updated_at FROM checkpoint WHERE id=1"
+        ).fetchone()
+        if row is None:
+            return None
+        return Checkpoint(BinlogPosition(str(row[0]), int(row[1])), row[2], int(row[3]), float(row[4]))
+
+    def set_checkpoint(self, pos: BinlogPosition) -> None:
+        """Start streaming from ``pos`` (first run from the binlog end, or after a resync)."""
+        with self._write():
+            self._set_checkpoint(pos, None, 0, time.time())
+
+    # --- snapshot side ------------------------------------------------------------------------
+
+    @contextmanager
+    def snapshot_writer(self) -> Iterator[SnapshotWriter]:
+        """Hold the outbox write lock for one table's snapshot; commit on success."""
+        try:
+            with self._write():
+                yield SnapshotWriter(self)
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+
+    # --- shipping side ------------------------------------------------------------------------
+
+    def sync(self) -> int:
+        """Make every committed row durable (a FULL-sync commit fsyncs the WAL); return the last seq."""
+        try:
+            with self._write():
+                row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
+                last = int(row[0]) if row else 0
+                self._db.execute("UPDATE shipping SET synced_seq=? WHERE id=1", (last,))
+            return last
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+
+    def claim_batch(self, max_rows: int, *, up_to_seq: int | None = None) -> Batch | None:
+        """The next whole capture transactions, at most ``max_rows`` rows unless one is larger."""
+        try:
+            cur = self._db.execute(
+                "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq <= ? ORDER BY seq",
+                (up_to_seq if up_to_seq is not None else 2**62,),
+            )
+            rows: list[OutboxRow] = []
+            pending: list[OutboxRow] = []
+            pending_txn = None
+            while True:
+                chunk = cur.fetchmany(max(64, max_rows + 1))
+                if not chunk:
+                    break
+                for seq, txn, shape, op, data, captured_at in chunk:
+                    if txn != pending_txn:
+                        if pending:
+                            if rows and len(rows) + len(pending) > max_rows:
+                                cur.close()
+                                return Batch(self.generation, tuple(rows))
+                            rows.extend(pending)
+                            if len(rows) >= max_rows:
+                                cur.close()
+                                return Batch(self.generation, tuple(rows))
+                        pending = []
+                        pending_txn = txn
+                    table, columns = self._shape_of(shape)
+                    pending.append(
+                        OutboxRow(
+                            seq=int(seq),
+                            txn=int(txn),
+                            table=table,
+                            op=op,
+                            columns=columns,
+                            values=decode_values(data),
+                            captured_at=float(captured_at),
+                        )
+                    )
+            if pending and not (rows and len(rows) + len(pending) > max_rows):
+                rows.extend(pending)
+            return Batch(self.generation, tuple(rows)) if rows else None
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+
+    def ack(self, last_seq: int, rows: int) -> None:
+        """Head office committed everything up to ``last_seq``: forget those rows."""
+        now = time.time()
+        try:
+            with self._write():
+                self._db.execute("DELETE FROM changes WHERE seq <= ?", (last_seq,))
+                self._db.execute(
+                    "UPDATE shipping SET last_shipped_seq=max(last_shipped_seq, ?), last_shipped_at=?, "
+                    "rows_shipped=rows_shipped+?, last_error=NULL, last_error_at=NULL WHERE id=1",
+                    (last_seq, now, rows),
+                )
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+
+    def record_error(self, message: str) -> None:
+        try:
+            with self._write():
+                self._db.execute("UPDATE shipping SET last_error=?, last_error_at=? WHERE id=1", (message, time.time()))
+        except (sqlite3.Error, OutboxError):
+            pass
+
+    def skip(self, seq: int, reason: str) -> OutboxRow:
+        """Move one poison row out of the shipping queue into the ``skipped`` audit table."""
+        try:
+            with self._write():
+                row = self._db.execute(
+                    "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq=?", (seq,)
+                ).fetchone()
+                if row is None:
+                    raise OutboxError(
+                        f"no row with seq {seq} in the outbox", hint="list the rows with `centrale outbox list`"
+                    )
+                table, columns = self._shape_of(int(row[2]))
+                self._db.execute(
+                    "INSERT INTO skipped (seq, txn, tbl, op, data, reason, skipped_at) VALUES (?,?,?,?,?,?,?)",
+                    (seq, row[1], table, row[3], row[4], reason, time.time()),
+                )
+                self._db.execute("DELETE FROM changes WHERE seq=?", (seq,))
+                self._db.execute("UPDATE shipping SET last_error=NULL, last_error_at=NULL WHERE id=1")
+                return OutboxRow(int(row[0]), int(row[1]), table, row[3], columns, decode_values(row[4]), float(row[5]))
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+
+    def rows(self, limit: int = 50, after_seq: int = 0) -> list[OutboxRow]:
+        cur = self._db.execute(
+            "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after_seq, limit),
+        )
+        out = []
+        for seq, txn, shape, op, data, captured_at in cur.fetchall():
+            table, columns = self._shape_of(int(shape))
+            out.append(
+                OutboxRow(
+                    int(seq),
+                    int(txn),
+                    table,
+                    op,
+                    columns,
+                    decode_values(data),
+                    float(captured_at),
+                )
+            )
+        return out
+
+    def stats(self) -> OutboxStats:
+        try:
+            backlog, oldest = self._db.execute("SELECT count(*), min(captured_at) FROM changes").fetchone()
+            ship = self._db.execute(
+                "SELECT last_shipped_seq, last_shipped_at, rows_shipped, last_error, last_error_at FROM shipping"
+            ).fetchone()
+            seqrow = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
+            skipped = self._db.execute("SELECT count(*) FROM skipped").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+        return OutboxStats(
+            generation=self.generation,
+            backlog=int(backlog),
+            oldest_captured_at=oldest,
+            last_seq=int(seqrow[0]) if seqrow else 0,
+            last_shipped_seq=int(ship[0]),
+            last_shipped_at=ship[1],
+            rows_shipped=int(ship[2]),
+            last_error=ship[3],
+            last_error_at=ship[4],
+            checkpoint=self.checkpoint(),
+            skipped=int(skipped),
+        )
+
+
+class SnapshotWriter:
+    """Writes a snapshot's rows while the outbox write lock is held (see ``snapshot_writer``)."""
+
+    def __init__(self, store: OutboxStore) -> None:
+        self._store = store
+        self.rows = 0
+
+    def add_rows(self, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+        """Each snapshot row is its own capture transaction, so batches keep their normal size."""
+        st = self._store
+        sid = st._shape(table, columns)
+        now = time.time()
+        first = st._next_seq()
+        st._db.executemany(
+            "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
+            [(first + i, sid, "upsert", encode_values(r), now) for i, r in enumerate(rows)],
+        )
+        self.rows += len(rows)
+
+    def fence(self, table: str, pos: BinlogPosition) -> None:
+        self._store._db.execute(
+            "INSERT OR REPLACE INTO fences (tbl, log_file, log_pos, taken_at) VALUES (?,?,?,?)",
+            (table, pos.file, pos.pos, time.time()),
+        )
+
+    def checkpoint(self) -> Checkpoint | None:
+        return self._store.checkpoint()
+
+    def set_checkpoint(self, pos: BinlogPosition) -> None:
+        self._store._set_checkpoint(pos, None, 0, time.time())
+
+
+def _outbox_error(path: Path, exc: sqlite3.Error) -> OutboxError:
+    msg = str(exc)
+    if "readonly" in msg or "unable to open" in msg:
+        hint = f"make {path.parent} writable by the Centrale user"
+    elif "disk" in msg and ("full" in msg or "I/O" in msg):
+        hint = f"free space on the disk holding {path}"
+    elif "locked" in msg:
+        hint = "another Centrale process holds the outbox; wait or stop it"
+    else:
+        hint = f"check {path} (a copy of the file helps support)"
+    return OutboxError(f"outbox {path}: {msg}", hint=hint)

@@ -1,0 +1,61 @@
+"""`centrale run`: capture continuously, ship on the scheduler's tick, stop cleanly."""
+
+from __future__ import annotations
+
+import threading
+
+from applier.service import ApplierService
+from cdc.service import CdcService
+from centrale import __version__
+from centrale.config import Config
+from centrale.doctor import run_checks
+from centrale.errors import CentraleError, PreflightError
+from centrale.log import get_logger
+from centrale.outbox import OutboxStore
+from centrale.scheduler import Ticker
+from centrale.site import SiteLock, build_shipper, lock_path
+
+log = get_logger("run")
+
+
+def run_site(cfg: Config, stop: threading.Event) -> None:
+    """Run until ``stop`` is set. Refuses to start only for local faults."""
+    if cfg.is_hq:
+        raise CentraleError(
+            "`centrale run` serves a store; head office has nothing to capture",
+            hint="at head office use `centrale hq init`, `centrale status` and `centrale doctor`",
+        )
+    log.info("Centrale %s starting for store %s (%s)", __version__, cfg.site.store, cfg.site.name)
+    for check in run_checks(cfg):
+        if check.status == "ok":
+            continue
+        if check.failed and not check.remote:
+            raise PreflightError(f"{check.name}: {check.message}", hint=check.hint)
+        log.warning("%s: %s%s", check.name, check.message, f" (hint: {check.hint})" if check.hint else "")
+    lock = SiteLock(lock_path(cfg))
+    lock.acquire()
+    capture_box = OutboxStore(cfg.outbox.path)
+    ship_box = OutboxStore(cfg.outbox.path)
+    shipper = build_shipper(cfg)
+    ticker = Ticker()
+    try:
+        cdc = CdcService(cfg, capture_box, stop)
+        cdc.prepare()
+        applier = ApplierService(ship_box, shipper, cfg.ship.batch_rows, stop)
+        ticker.every(cfg.ship.interval_s, applier.tick, "ship")
+        ticker.start()
+        log.info(
+            "capturing %d tables; shipping every %gs in batches of %d rows",
+            len(cfg.catalog.captured),
+            cfg.ship.interval_s,
+            cfg.ship.batch_rows,
+        )
+        cdc.run()
+    finally:
+        stop.set()
+        ticker.shutdown()
+        shipper.close()
+        capture_box.close()
+        ship_box.close()
+        lock.release()
+        log.info("Centrale stopped")

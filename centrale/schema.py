@@ -1,0 +1,77 @@
+"""Table definitions read from information_schema, for capture (value conversion, keys) and for
+creating head-office tables from the store's own definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pymysql
+
+BINARY_TYPES = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"})
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDef:
+    name: str
+    data_type: str
+    column_type: str
+    nullable: bool
+    charset: str | None
+    collation: str | None
+    generated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TableDef:
+    name: str
+    columns: tuple[ColumnDef, ...]
+    primary_key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> ColumnDef | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+
+def read_tables(conn: pymysql.connections.Connection, database: str, names: Iterable[str]) -> dict[str, TableDef]:
+    """Definitions of the named tables that exist in ``database`` (missing ones are absent)."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    marks = ",".join(["%s"] * len(wanted))
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, "
+            "COLLATION_NAME, IS_GENERATED FROM information_schema.COLUMNS "
+            f"WHERE TABLE_SCHEMA=%s AND TABLE_NAME IN ({marks}) ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            [database, *wanted],
+        )
+        cols: dict[str, list[ColumnDef]] = {}
+        for t, c, dtype, ctype, nullable, cs, coll, gen in cur.fetchall():
+            cols.setdefault(t, []).append(
+                ColumnDef(
+                    name=c,
+                    data_type=str(dtype).lower(),
+                    column_type=str(ctype),
+                    nullable=nullable == "YES",
+                    charset=cs,
+                    collation=coll,
+                    generated=str(gen or "NEVER").upper() != "NEVER",
+                )
+            )
+        cur.execute(
+            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+            f"WHERE TABLE_SCHEMA=%s AND CONSTRAINT_NAME='PRIMARY' AND TABLE_NAME IN ({marks}) "
+            "ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            [database, *wanted],
+        )
+        pks: dict[str, list[str]] = {}
+        for t, c in cur.fetchall():
+            pks.setdefault(t, []).append(c)
+    return {t: TableDef(name=t, columns=tuple(cols[t]), primary_key=tuple(pks.get(t, ()))) for t in wanted if t in cols}

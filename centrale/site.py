@@ -1,0 +1,123 @@
+"""Wiring one site's parts from its configuration (the composition root's building blocks)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import pymysql
+
+from applier.headoffice import HeadOfficeShipper
+from centrale.config import Config
+from centrale.db import ConnParams, connect, hq_params, parse_url
+from centrale.errors import CentraleError, SourceError
+from centrale.schema import TableDef, read_tables
+
+
+def local_params(cfg: Config) -> ConnParams:
+    return parse_url(cfg.local.url.get_secret_value())
+
+
+def connect_local(cfg: Config) -> pymysql.connections.Connection:
+    params = local_params(cfg)
+    try:
+        return connect(params)
+    except pymysql.err.MySQLError as exc:
+        raise SourceError(
+            f"cannot connect to the local database {params.describe()}: {exc.args[-1]}",
+            hint="check [local] url and that MariaDB runs on this machine",
+        ) from None
+
+
+def store_tables(cfg: Config) -> Callable[[list[str]], dict[str, TableDef]]:
+    params = local_params(cfg)
+
+    def read(names: list[str]) -> dict[str, TableDef]:
+        with connect(params) as conn:
+            return read_tables(conn, params.database, names)
+
+    return read
+
+
+def key_resolver(cfg: Config) -> Callable[[str], tuple[str, ...]]:
+    """A table's key: the catalog's ``key``, else the store table's primary key (cached)."""
+    cache: dict[str, tuple[str, ...]] = {}
+    reader = store_tables(cfg)
+
+    def key(table: str) -> tuple[str, ...]:
+        if table not in cache:
+            spec = cfg.catalog.spec(table)
+            if spec.key:
+                cache[table] = spec.key
+            else:
+                tdef = reader([table]).get(table)
+                cache[table] = tdef.primary_key if tdef else ()
+        return cache[table]
+
+    return key
+
+
+def build_shipper(cfg: Config) -> HeadOfficeShipper:
+    return HeadOfficeShipper(
+        hq_params(cfg.hq),
+        store=cfg.site.store,
+        store_name=cfg.site.name,
+        hq_store=cfg.site.hq_store,
+        origin_column=cfg.hq.origin_column,
+        tables=cfg.catalog.captured,
+        keys=key_resolver(cfg),
+        store_tables=store_tables(cfg),
+    )
+
+
+def lock_path(cfg: Config) -> Path:
+    return cfg.outbox.path.with_name(cfg.outbox.path.name + ".lock")
+
+
+class SiteLock:
+    """An exclusive lock beside the outbox: one `centrale run` per site; `status` can test it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+")  # noqa: SIM115 - kept open for the process lifetime
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            pid = fh.read().strip() or "?"
+            fh.close()
+            raise CentraleError(
+                f"another `centrale run` (pid {pid}) already serves this site",
+                hint="stop it first, or point --config at another site",
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def holder(self) -> int | None:
+        """PID of the running process, or None when nobody holds the lock."""
+        if not self.path.exists():
+            return None
+        with open(self.path, "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                text = fh.read().strip()
+                return int(text) if text.isdigit() else -1
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            return None

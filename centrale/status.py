@@ -1,0 +1,61 @@
+"""`centrale status`: the seed's tray menu (version, store, head office or not) plus the pipeline."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from cdc.binlog import end_position
+from centrale import __version__
+from centrale.config import Config
+from centrale.errors import CentraleError
+from centrale.outbox import OutboxStore
+from centrale.site import SiteLock, connect_local, lock_path
+
+
+def site_status(cfg: Config) -> dict[str, Any]:
+    now = time.time()
+    out: dict[str, Any] = {
+        "version": __version__,
+        "store": cfg.site.store,
+        "name": cfg.site.name,
+        "is_hq": cfg.is_hq,
+        "hq_store": cfg.site.hq_store,
+    }
+    if cfg.is_hq:
+        return out
+    holder = SiteLock(lock_path(cfg)).holder()
+    out["running"] = holder is not None
+    out["pid"] = holder
+    with OutboxStore(cfg.outbox.path) as outbox:
+        st = outbox.stats()
+    out.update(
+        {
+            "generation": st.generation,
+            "backlog": st.backlog,
+            "backlog_age_s": round(now - st.oldest_captured_at, 1) if st.oldest_captured_at else 0.0,
+            "last_captured_seq": st.last_seq,
+            "last_shipped_seq": st.last_shipped_seq,
+            "last_shipped_at": st.last_shipped_at,
+            "rows_shipped": st.rows_shipped,
+            "skipped_rows": st.skipped,
+            "last_error": st.last_error,
+            "last_error_at": st.last_error_at,
+            "checkpoint": str(st.checkpoint.position) if st.checkpoint else None,
+        }
+    )
+    lag: dict[str, Any] = {"capture_behind_bytes": None, "capture_lag_s": None}
+    try:
+        with connect_local(cfg) as conn:
+            end = end_position(conn)
+        cp = st.checkpoint
+        if cp is not None:
+            # -1: at least one whole binlog file behind
+            behind = max(0, end.pos - cp.position.pos) if cp.position.file == end.file else -1
+            lag["capture_behind_bytes"] = behind
+            lag["capture_lag_s"] = 0.0 if behind == 0 else (round(now - cp.source_ts, 1) if cp.source_ts else None)
+        lag["binlog_end"] = str(end)
+    except CentraleError as exc:
+        lag["local_error"] = exc.message
+    out.update(lag)
+    return out

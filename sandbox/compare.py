@@ -1,0 +1,90 @@
+"""Row-by-row comparison of a store with head office's copy of it (per-row hashes, not counts)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import pymysql
+
+from centrale.db import quote_ident
+
+
+@dataclass
+class TableDiff:
+    table: str
+    store_rows: int
+    hq_rows: int
+    missing_at_hq: list[tuple[Any, ...]] = field(default_factory=list)
+    extra_at_hq: list[tuple[Any, ...]] = field(default_factory=list)
+    different: list[tuple[Any, ...]] = field(default_factory=list)
+
+    @property
+    def equal(self) -> bool:
+        return not (self.missing_at_hq or self.extra_at_hq or self.different)
+
+
+def _row_hashes(
+    conn: pymysql.connections.Connection, table: str, columns: list[str], key: list[str], where: str, args: tuple
+) -> dict[tuple[Any, ...], str]:
+    cols = ", ".join(quote_ident(c) for c in columns)
+    with conn.cursor() as cur:
+        cur.execute("SET time_zone = '+00:00'")
+        cur.execute(f"SELECT {cols} FROM {quote_ident(table)} {where}", args)
+        out = {}
+        key_idx = [columns.index(k) for k in key]
+        for row in cur.fetchall():
+            out[tuple(row[i] for i in key_idx)] = hashlib.sha256(repr(tuple(row)).encode()).hexdigest()
+    return out
+
+
+def compare_table(
+    store: pymysql.connections.Connection,
+    hq: pymysql.connections.Connection,
+    table: str,
+    origin: int,
+    *,
+    origin_column: str = "origin_store",
+    store_db: str,
+) -> TableDiff:
+    with store.cursor() as cur:
+        cur.execute(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA=%s AND TABLE_NAME=%s "
+            "ORDER BY ORDINAL_POSITION",
+            (store_db, table),
+        )
+        columns = [r[0] for r in cur.fetchall()]
+        cur.execute(
+            "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA=%s AND TABLE_NAME=%s "
+            "AND CONSTRAINT_NAME='PRIMARY' ORDER BY ORDINAL_POSITION",
+            (store_db, table),
+        )
+        key = [r[0] for r in cur.fetchall()]
+    s = _row_hashes(store, table, columns, key, "", ())
+    try:
+        h = _row_hashes(hq, table, columns, key, f"WHERE {quote_ident(origin_column)} = %s", (origin,))
+    except pymysql.err.ProgrammingError:
+        h = {}
+    diff = TableDiff(table, len(s), len(h))
+    diff.missing_at_hq = sorted(k for k in s if k not in h)
+    diff.extra_at_hq = sorted(k for k in h if k not in s)
+    diff.different = sorted(k for k in s if k in h and s[k] != h[k])
+    return diff
+
+
+def compare_store(
+    store: pymysql.connections.Connection, hq: pymysql.connections.Connection, tables: list[str], origin: int, store_db: str
+) -> list[TableDiff]:
+    return [compare_table(store, hq, t, origin, store_db=store_db) for t in tables]
+
+
+def describe(diffs: list[TableDiff]) -> str:
+    lines = []
+    for d in diffs:
+        if not d.equal:
+            lines.append(
+                f"{d.table}: store {d.store_rows} rows, hq {d.hq_rows}; missing {d.missing_at_hq[:5]} "
+                f"extra {d.extra_at_hq[:5]} different {d.different[:5]}"
+            )
+    return "\n".join(lines) or "equal"

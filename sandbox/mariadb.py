@@ -1,0 +1,245 @@
+"""Throwaway ``mariadbd`` instances: temp datadir, free port, binlog on, started and stopped by PID.
+
+Why not the machine's own server: tests must own their servers (binlog settings, restarts, kills)
+and must not depend on whatever runs on port 3306.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymysql
+
+MARIADBD = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
+INSTALL_DB = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
+
+_TEMPLATE_CACHE: dict[str, Path] = {}
+
+
+def free_port() -> int:
+    """Ask the kernel for a free TCP port on loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _template_datadir(root: Path) -> Path:
+    """Run ``mariadb-install-db`` once per process and copy the result for every server."""
+    key = str(root)
+    if key in _TEMPLATE_CACHE and _TEMPLATE_CACHE[key].exists():
+        return _TEMPLATE_CACHE[key]
+    tpl = root / "template-datadir"
+    if not (tpl / "mysql").exists():
+        tpl.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            INSTALL_DB,
+            "--no-defaults",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            f"--datadir={tpl}",
+        ]
+        if _is_root():
+            cmd.append("--user=root")
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if res.returncode != 0:
+            raise RuntimeError(f"mariadb-install-db failed: {res.stderr[-2000:]}")
+    _TEMPLATE_CACHE[key] = tpl
+    return tpl
+
+
+@dataclass
+class MariaDBServer:
+    """One disposable MariaDB server with binlog ROW/FULL on a free loopback port."""
+
+    name: str
+    root: Path
+    server_id: int
+    port: int = 0
+    extra_options: dict[str, str] = field(default_factory=dict)
+    max_binlog_size: int = 1024 * 1024
+    pid: int | None = None
+
+    @property
+    def base(self) -> Path:
+        return self.root / self.name
+
+    @property
+    def datadir(self) -> Path:
+        return self.base / "data"
+
+    @property
+    def socket_path(self) -> Path:
+        return self.base / "mariadb.sock"
+
+    @property
+    def cnf(self) -> Path:
+        return self.base / "my.cnf"
+
+    @property
+    def error_log(self) -> Path:
+        return self.base / "error.log"
+
+    def options(self) -> dict[str, str]:
+        opts = {
+            "datadir": str(self.datadir),
+            "socket": str(self.socket_path),
+            "port": str(self.port),
+            "bind-address": "127.0.0.1",
+            "pid-file": str(self.base / "mariadb.pid"),
+            "log-error": str(self.error_log),
+            "tmpdir": str(self.base / "tmp"),
+            "server_id": str(self.server_id),
+            "log_bin": str(self.base / "binlog" / "mariadb-bin"),
+            "binlog_format": "ROW",
+            "binlog_row_image": "FULL",
+            "binlog_row_metadata": "FULL",
+            "binlog_checksum": "CRC32",
+            "max_binlog_size": str(self.max_binlog_size),
+            "skip-name-resolve": "",
+            "character-set-server": "utf8mb4",
+            "collation-server": "utf8mb4_general_ci",
+            "innodb_buffer_pool_size": "64M",
+            "innodb_log_file_size": "32M",
+            "innodb_flush_log_at_trx_commit": "2",
+            "sync_binlog": "0",
+            "max_connections": "300",
+            "performance_schema": "OFF",
+            "skip-log-bin-trust-function-creators": "",
+        }
+        opts.pop("skip-log-bin-trust-function-creators")
+        if _is_root():
+            opts["user"] = "root"
+        opts.update(self.extra_options)
+        return opts
+
+    def write_cnf(self) -> None:
+        lines = ["[mariadbd]"]
+        for key, value in self.options().items():
+            lines.append(key if value == "" else f"{key}={value}")
+        self.cnf.write_text("\n".join(lines) + "\n")
+
+    def create(self) -> None:
+        """Lay out the datadir from the template (first call only)."""
+        if self.datadir.exists():
+            return
+        self.base.mkdir(parents=True, exist_ok=True)
+        (self.base / "tmp").mkdir(exist_ok=True)
+        (self.base / "binlog").mkdir(exist_ok=True)
+        shutil.copytree(_template_datadir(self.root), self.datadir)
+        if not self.port:
+            self.port = free_port()
+
+    def start(self, timeout_s: float = 30.0) -> MariaDBServer:
+        self.create()
+        self.write_cnf()
+        if self.socket_path.exists():
+            self.socket_path.unlink()
+        proc = subprocess.Popen(
+            [MARIADBD, f"--defaults-file={self.cnf}"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.pid = proc.pid
+        self._proc = proc
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                tail = self.error_log.read_text()[-3000:] if self.error_log.exists() else ""
+                raise RuntimeError(f"mariadbd {self.name} exited at start:\n{tail}")
+            try:
+                conn = pymysql.connect(unix_socket=str(self.socket_path), user="root", password="")
+            except pymysql.err.OperationalError:
+                time.sleep(0.05)
+                continue
+            with conn, conn.cursor() as cur:
+                cur.execute("CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''")
+                cur.execute("GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION")
+            return self
+        raise RuntimeError(f"mariadbd {self.name} did not start within {timeout_s}s")
+
+    def _wait_exit(self, timeout_s: float) -> None:
+        proc = getattr(self, "_proc", None)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if proc is not None:
+                if proc.poll() is not None:
+                    return
+            elif self.pid is None or not _alive(self.pid):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"mariadbd {self.name} (pid {self.pid}) did not stop")
+
+    def stop(self) -> None:
+        """Clean shutdown by SIGTERM to the PID we started."""
+        if self.pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        self._wait_exit(60)
+        self.pid = None
+
+    def kill(self) -> None:
+        """SIGKILL: a power cut as far as the server is concerned."""
+        if self.pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self._wait_exit(30)
+        self.pid = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def url(self, database: str, user: str = "root", password: str = "") -> str:
+        auth = user if not password else f"{user}:{password}"
+        return f"mysql://{auth}@127.0.0.1:{self.port}/{database}"
+
+    def connect(self, database: str | None = None, **kw: object) -> pymysql.connections.Connection:
+        return pymysql.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user="root",
+            password="",
+            database=database,
+            charset="utf8mb4",
+            autocommit=True,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    def sql(self, statement: str, database: str | None = None, args: object = None) -> list[tuple]:
+        """Run one statement as root and return its rows (a convenience for tests and demo)."""
+        with self.connect(database) as conn, conn.cursor() as cur:
+            cur.execute(statement, args)
+            return list(cur.fetchall())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def new_root(prefix: str = "centrale-") -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))

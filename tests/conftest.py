@@ -1,0 +1,49 @@
+"""Shared fixtures: real MariaDB servers started by the suite (or external ones from env)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.chain import Chain, build_chain
+from sandbox.mariadb import MariaDBServer
+
+STORE_NUMBERS = (12, 13)
+_counter = itertools.count(1)
+
+
+class Servers:
+    def __init__(self, hq: MariaDBServer, stores: dict[int, MariaDBServer], root: Path) -> None:
+        self.hq = hq
+        self.stores = stores
+        self.root = root
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    """One head-office server and two store servers for the whole session (binlog ROW/FULL)."""
+    root = Path(tempfile.mkdtemp(prefix="centrale-test-"))
+    hq = MariaDBServer("hq", root, server_id=1).start()
+    stores = {n: MariaDBServer(f"store{n}", root, server_id=100 + n).start() for n in STORE_NUMBERS}
+    yield Servers(hq, stores, root)
+    for s in [hq, *stores.values()]:
+        s.destroy()
+
+
+@pytest.fixture
+def chain(servers: Servers, tmp_path: Path) -> Iterator[Chain]:
+    """A fresh chain (own databases, configs, outboxes) on the session's servers."""
+    n = next(_counter)
+    c = build_chain(
+        tmp_path, servers.hq, dict(servers.stores), hq_db=f"hq_{os.getpid()}_{n}", store_db=f"pos_{os.getpid()}_{n}"
+    )
+    yield c
+    for site in [*c.stores, c.hq]:
+        if site.server.pid is None:
+            site.server.start()
+    c.drop()
