@@ -124,6 +124,17 @@ class Heartbeat:
     """The server is idle; a chance to commit, checkpoint and check for a stop request."""
 
 
+def _pymysql_connect(**kw: Any) -> Any:
+    """The library still passes PyMySQL's deprecated ``db``/``passwd`` names: translate them."""
+    import pymysql
+
+    if "db" in kw:
+        kw["database"] = kw.pop("db")
+    if "passwd" in kw:
+        kw["password"] = kw.pop("passwd")
+    return pymysql.connect(**kw)
+
+
 ReaderEvent = StreamStart | Rotate | TxnBegin | Rows | TxnEnd | Ddl | Heartbeat
 
 _ROW_KINDS: dict[type, str] = {WriteRowsEvent: "insert", UpdateRowsEvent: "update", DeleteRowsEvent: "delete"}
@@ -147,7 +158,7 @@ class BinlogReader:
                 "host": params.host,
                 "port": params.port,
                 "user": params.user,
-                "passwd": params.password,
+                "password": params.password,
                 "connect_timeout": max(1, int(params.connect_timeout_s)),
                 "read_timeout": max(10.0, heartbeat_s * 5),
                 "charset": "utf8mb4",
@@ -173,6 +184,7 @@ class BinlogReader:
             is_mariadb=False,
             enable_logging=False,
             freeze_schema=False,
+            pymysql_wrapper=_pymysql_connect,
         )
 
     def __iter__(self) -> Iterator[ReaderEvent]:

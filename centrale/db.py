@@ -77,9 +77,7 @@ def mask_url(url: str) -> str:
         u = make_url(url)
     except ArgumentError:
         return "***"
-    if u.password:
-        u = u.set(password="***")
-    return u.render_as_string(hide_password=False)
+    return u.render_as_string(hide_password=True)
 
 
 def connect(params: ConnParams, *, autocommit: bool = True, **extra: Any) -> pymysql.connections.Connection:

@@ -97,6 +97,11 @@ class OutboxStore:
             self.generation = self._init_meta()
         except sqlite3.Error as exc:
             raise _outbox_error(path, exc) from None
+        except OSError as exc:
+            raise OutboxError(
+                f"outbox {path}: cannot create it ({exc.strerror})",
+                hint=f"make {path.parent} a writable folder for the Centrale user, or change outbox.path",
+            ) from None
         self._shape_ids: dict[tuple[str, tuple[str, ...]], int] = {}
         self._shapes: dict[int, tuple[str, tuple[str, ...]]] = {}
 

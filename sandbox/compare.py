@@ -74,7 +74,11 @@ def compare_table(
 
 
 def compare_store(
-    store: pymysql.connections.Connection, hq: pymysql.connections.Connection, tables: list[str], origin: int, store_db: str
+    store: pymysql.connections.Connection,
+    hq: pymysql.connections.Connection,
+    tables: list[str],
+    origin: int,
+    store_db: str,
 ) -> list[TableDiff]:
     return [compare_table(store, hq, t, origin, store_db=store_db) for t in tables]
 

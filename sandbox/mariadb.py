@@ -161,6 +161,9 @@ class MariaDBServer:
             if proc.poll() is not None:
                 tail = self.error_log.read_text()[-3000:] if self.error_log.exists() else ""
                 raise RuntimeError(f"mariadbd {self.name} exited at start:\n{tail}")
+            if not _socket_accepts(self.socket_path):
+                time.sleep(0.05)
+                continue
             try:
                 conn = pymysql.connect(unix_socket=str(self.socket_path), user="root", password="")
             except pymysql.err.OperationalError:
@@ -231,6 +234,17 @@ class MariaDBServer:
         with self.connect(database) as conn, conn.cursor() as cur:
             cur.execute(statement, args)
             return list(cur.fetchall())
+
+
+def _socket_accepts(path: Path) -> bool:
+    if not path.exists():
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
+            s.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 def _alive(pid: int) -> bool:

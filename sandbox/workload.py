@@ -85,7 +85,8 @@ class StoreActivity:
                 (sale_id, rng.choice(["cash", "card", "card", "voucher"]), total, now),
             )
             cur.execute(
-                "UPDATE sales SET total=%s, status='paid', closed_at=%s WHERE id=%s", (total, dt.datetime.now(), sale_id)
+                "UPDATE sales SET total=%s, status='paid', closed_at=%s WHERE id=%s",
+                (total, dt.datetime.now(), sale_id),
             )
             cur.execute("COMMIT")
         return total

@@ -1,0 +1,127 @@
+"""Configuration: validated once, one clear line per mistake naming the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from centrale.config import load, masked_view, set_value
+from centrale.errors import ConfigError
+
+GOOD = """\
+# store config
+[site]
+role = "store"
+store = 12
+name = "Lyon"
+hq_store = 1
+
+[local]
+url = "mysql://pos:s3cret-local@127.0.0.1:3306/pos"
+
+[hq]
+host = "203.0.113.10"
+port = 2618
+database = "pos_hq"
+user = "store12"
+password = "s3cret-hq"  # never printed
+
+[ship]
+batch_rows = 20
+interval_s = 30
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "site.toml"
+    p.write_text(text)
+    p.chmod(0o600)
+    return p
+
+
+def test_a_good_file_loads_with_defaults_and_the_default_catalog(tmp_path: Path) -> None:
+    cfg = load(write(tmp_path, GOOD), env={})
+    assert cfg.site.store == 12 and cfg.hq.port == 2618 and cfg.ship.batch_rows == 20
+    assert cfg.outbox.path == tmp_path / "var/outbox.db"  # relative to the file
+    assert "sales" in cfg.catalog.captured and "articles" not in cfg.catalog.captured
+    assert cfg.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda t: t.replace('role = "store"', 'role = "shop"'), "`site.role`"),
+        (lambda t: t.replace("store = 12", 'store = "twelve"'), "`site.store`"),
+        (lambda t: t.replace("batch_rows = 20", "batch_rows = 0"), "`ship.batch_rows`"),
+        (lambda t: t.replace("interval_s = 30", "interval_s = -1"), "`ship.interval_s`"),
+        (lambda t: t.replace("batch_rows = 20", "batch_rows = 20\nbatchrows = 3"), "unknown key `ship.batchrows`"),
+        (lambda t: t + "\n[shipping]\nx = 1\n", "unknown key `shipping`"),
+        (lambda t: t.replace("hq_store = 1\n", ""), "required key `site.hq_store` is missing"),
+        (lambda t: t.replace('host = "203.0.113.10"\n', ""), "missing hq.host"),
+        (lambda t: t.replace("mysql://", "postgres://"), "`local.url`"),
+        (lambda t: t.replace("port = 2618", "port = 99999"), "`hq.port`"),
+        (lambda t: t + '\n[tables.sales]\nkind = "aggregat"\ngroup = "sales"\n', "`tables.sales.kind`"),
+        (lambda t: t + '\n[tables.sales]\nkind = "aggregate"\ngroup = "sales"\nkey = []\n', "tables.sales.key"),
+        (lambda t: t.replace("[ship]", "[ship"), "not valid TOML"),
+    ],
+)
+def test_each_mistake_gets_one_line_naming_the_key(tmp_path: Path, edit, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load(write(tmp_path, edit(GOOD)), env={})
+    message = err.value.message
+    assert expected in message
+    assert "\n" not in message
+    assert err.value.hint
+    assert "s3cret" not in message and "s3cret" not in (err.value.hint or "")
+
+
+def test_a_missing_file_names_the_flag_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load(tmp_path / "nope.toml", env={})
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    cfg = load(write(tmp_path, GOOD), env={"CENTRALE_HQ_PASSWORD": "from-env", "CENTRALE_SHIP_INTERVAL_S": "5"})
+    assert cfg.hq_password() == "from-env"
+    assert cfg.ship.interval_s == 5.0
+
+
+def test_password_env_names_a_variable_that_must_exist(tmp_path: Path) -> None:
+    p = write(tmp_path, GOOD.replace('password = "s3cret-hq"', 'password_env = "HQ_PW"'))
+    assert load(p, env={"HQ_PW": "pw"}).hq_password() == "pw"
+    with pytest.raises(ConfigError, match=r"\$HQ_PW"):
+        load(p, env={})
+
+
+def test_secrets_never_show_in_repr_or_config_show(tmp_path: Path) -> None:
+    cfg = load(write(tmp_path, GOOD), env={})
+    assert "s3cret" not in repr(cfg)
+    assert "s3cret" not in str(masked_view(cfg))
+    assert masked_view(cfg)["local"]["url"] == "mysql://pos:***@127.0.0.1:3306/pos"
+
+
+def test_a_file_readable_by_others_gets_a_warning(tmp_path: Path) -> None:
+    p = write(tmp_path, GOOD)
+    p.chmod(0o644)
+    assert any("chmod 600" in w for w in load(p, env={}).warnings)
+
+
+def test_config_set_keeps_comments_and_validates(tmp_path: Path) -> None:
+    p = write(tmp_path, GOOD)
+    cfg = set_value(p, "hq.host", "198.51.100.7", env={})
+    assert cfg.hq.host == "198.51.100.7"
+    text = p.read_text()
+    assert "# store config" in text and "# never printed" in text
+    set_value(p, "ship.interval_s", "10", env={})
+    assert load(p, env={}).ship.interval_s == 10
+
+
+def test_config_set_refuses_a_bad_value_and_leaves_the_file_alone(tmp_path: Path) -> None:
+    p = write(tmp_path, GOOD)
+    before = p.read_text()
+    with pytest.raises(ConfigError, match="file left unchanged"):
+        set_value(p, "ship.batch_rows", "-3", env={})
+    with pytest.raises(ConfigError, match="dotted key"):
+        set_value(p, "batch_rows", "3", env={})
+    assert p.read_text() == before
