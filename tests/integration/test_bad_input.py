@@ -1,0 +1,221 @@
+"""Wrong settings and wrong data: one clear line naming the fix, a non-zero exit, no traceback,
+and nothing lost or doubled."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from centrale.config import load
+from centrale.errors import PositionLostError
+from sandbox.chain import Chain, Site, write_store_config
+from sandbox.inprocess import InProcessStore
+from sandbox.mariadb import MariaDBServer
+from tests.conftest import Servers
+
+
+def cli(site: Site | Path, *args: str) -> subprocess.CompletedProcess[str]:
+    config = site.config if isinstance(site, Site) else site
+    return subprocess.run(
+        [sys.executable, "-m", "centrale.cli", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_clean_failure(res: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert res.returncode != 0, res.stdout + res.stderr
+    out = res.stdout + res.stderr
+    assert "Traceback" not in out, out
+    for n in needles:
+        assert n in out, out
+
+
+def test_doctor_passes_on_a_correct_site(chain: Chain) -> None:
+    res = cli(chain.store(12), "doctor")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "all checks passed" in res.stdout
+
+
+def test_a_config_error_is_one_line_with_exit_code_2(chain: Chain) -> None:
+    site = chain.store(12)
+    site.config.write_text(site.config.read_text().replace("batch_rows = 20", "batch_rows = 'many'"))
+    res = cli(site, "status")
+    assert res.returncode == 2
+    assert res.stderr.startswith("error: ") and "`ship.batch_rows`" in res.stderr
+    assert "hint: " in res.stderr
+
+
+def test_no_config_at_all_names_the_flag_and_the_variable(tmp_path: Path) -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "centrale.cli", "status"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert_clean_failure(res, "--config", "CENTRALE_CONFIG")
+
+
+def test_another_chains_head_office_is_refused(chain: Chain) -> None:
+    site = chain.store(12)
+    assert cli(site, "config", "set", "site.hq_store", "99").returncode == 0
+    res = cli(site, "doctor")
+    assert_clean_failure(res, "head office has store number 1, this store expects 99")
+    # Shipping refuses too: the batch stays in the outbox and the reason is recorded.
+    with InProcessStore(site.config) as run:
+        site.sql("INSERT INTO salespeople (code, first_name) VALUES ('A', 'Ann')")
+        report = run.sync()
+        assert report.error and "store number 1" in report.error
+        assert run.ship_box.stats().backlog == 1
+    assert "store number 1" in cli(site, "status").stdout
+
+
+def test_a_wrong_head_office_password_is_named_without_showing_it(chain: Chain, servers: Servers) -> None:
+    servers.hq.sql("CREATE USER IF NOT EXISTS 'store12'@'127.0.0.1' IDENTIFIED BY 'right-pass-Zq9'")
+    site = chain.store(12)
+    cli(site, "config", "set", "hq.user", "store12")
+    cli(site, "config", "set", "hq.password", "wrong-pass-Xk7")
+    res = cli(site, "doctor")
+    assert_clean_failure(res, "check hq.user and hq.password")
+    assert "wrong-pass-Xk7" not in res.stdout + res.stderr
+
+
+def test_a_missing_catalog_table_stops_run(chain: Chain) -> None:
+    site = chain.store(12)
+    site.sql("DROP TABLE time_clock_punches")
+    res = cli(site, "run")
+    assert_clean_failure(res, "catalog table `time_clock_punches` does not exist", "hint: ")
+    assert res.returncode == 3
+
+
+@pytest.fixture
+def store_server(servers: Servers) -> Iterator[MariaDBServer]:
+    server = servers.stores[12]
+    yield server
+    for var, value in (("binlog_format", "ROW"), ("binlog_row_image", "FULL"), ("binlog_row_metadata", "FULL")):
+        server.sql(f"SET GLOBAL {var} = '{value}'")
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "message"),
+    [
+        ("binlog_format", "STATEMENT", "binlog_format is STATEMENT, capture needs ROW"),
+        ("binlog_format", "MIXED", "binlog_format is MIXED, capture needs ROW"),
+        ("binlog_row_image", "MINIMAL", "binlog_row_image is MINIMAL, capture needs FULL"),
+        ("binlog_row_metadata", "MINIMAL", "binlog_row_metadata is MINIMAL, capture needs FULL"),
+    ],
+)
+def test_wrong_binlog_settings_stop_run_with_the_fix(
+    chain: Chain, store_server: MariaDBServer, var: str, value: str, message: str
+) -> None:
+    store_server.sql(f"SET GLOBAL {var} = '{value}'")
+    res = cli(chain.store(12), "run")
+    assert_clean_failure(res, message, "my.cnf")
+    assert res.returncode == 3
+
+
+def test_binlog_off_stops_run_with_the_fix(servers: Servers, tmp_path: Path) -> None:
+    server = MariaDBServer("nobinlog", servers.root, server_id=77, extra_options={"skip-log-bin": ""}).start()
+    try:
+        server.sql("CREATE DATABASE pos")
+        from sandbox.chain import load_sql, store_schema_sql
+
+        with server.connect("pos") as conn:
+            load_sql(conn, store_schema_sql())
+        cfg = write_store_config(tmp_path / "s.toml", number=20, name="NoLog", store=server, hq=servers.hq)
+        res = cli(cfg, "run")
+        assert_clean_failure(res, "log_bin is OFF, capture needs ON", "my.cnf")
+    finally:
+        server.destroy()
+
+
+def test_an_unreachable_local_database_is_named(chain: Chain, tmp_path: Path) -> None:
+    site = chain.store(12)
+    text = site.config.read_text()
+    port = str(site.server.port)
+    site.config.write_text(text.replace(f"127.0.0.1:{port}/", "127.0.0.1:1/"))
+    res = cli(site, "doctor")
+    assert_clean_failure(res, "cannot connect to the local database", "check [local] url")
+
+
+def test_hq_init_refuses_to_renumber_and_run_refuses_at_head_office(chain: Chain) -> None:
+    hq = chain.hq
+    hq.config.write_text(
+        hq.config.read_text().replace("store = 1\n", "store = 5\n").replace("hq_store = 1", "hq_store = 5")
+    )
+    res = cli(hq, "hq", "init")
+    assert_clean_failure(res, "already the head office of store number 1", "--force")
+    assert_clean_failure(cli(hq, "run"), "head office has nothing to capture")
+    assert_clean_failure(cli(chain.store(12), "hq", "init"), "is a store's configuration")
+
+
+def purge_all_but_current_binlog(server: MariaDBServer) -> None:
+    """Rotate and purge; waits for dump threads to go, since MariaDB keeps files they read."""
+    deadline = time.monotonic() + 30
+    while any(r[4] == "Binlog Dump" for r in server.sql("SHOW PROCESSLIST")):
+        assert time.monotonic() < deadline, "a binlog reader is still connected"
+        time.sleep(0.1)
+    server.sql("FLUSH BINARY LOGS")
+    current = server.sql("SHOW MASTER STATUS")[0][0]
+    # A file stays until InnoDB has durably committed its transactions (binlog checkpoint).
+    while True:
+        server.sql(f"PURGE BINARY LOGS TO '{current}'")
+        if [r[0] for r in server.sql("SHOW BINARY LOGS")] == [current]:
+            return
+        assert time.monotonic() < deadline, "the server kept old binlog files"
+        time.sleep(0.2)
+
+
+def test_a_purged_checkpoint_is_a_clear_error_and_snapshot_resyncs(chain: Chain) -> None:
+    site = chain.store(12)
+    cfg = load(site.config)
+    with InProcessStore(cfg) as run:
+        site.sql("INSERT INTO salespeople (code, first_name) VALUES ('A', 'Ann')")
+        run.sync()
+    # While Centrale is down: more sales, then the binlog holding the checkpoint is purged.
+    site.sql("INSERT INTO salespeople (code, first_name) VALUES ('B', 'Bob')")
+    purge_all_but_current_binlog(site.server)
+    res = cli(site, "run")
+    assert_clean_failure(res, "purged", "centrale snapshot")
+    with pytest.raises(PositionLostError):
+        InProcessStore(cfg).start()
+    partial = cli(site, "snapshot", "sales")
+    assert_clean_failure(partial, "partial snapshot cannot close the gap")
+    assert cli(site, "snapshot").returncode == 0
+    with InProcessStore(cfg) as run:
+        site.sql("INSERT INTO salespeople (code, first_name) VALUES ('C', 'Cid')")
+        run.sync()
+    codes = [r[0] for r in chain.hq.sql("SELECT code FROM salespeople WHERE origin_store=12 ORDER BY code")]
+    assert codes == ["A", "B", "C"]
+
+
+def test_a_row_head_office_rejects_holds_shipping_until_fixed_or_skipped(chain: Chain) -> None:
+    site = chain.store(12)
+    with InProcessStore(site.config) as run:
+        site.sql("INSERT INTO salespeople (code, first_name) VALUES ('A', 'Al')")
+        run.sync()
+        chain.hq.sql("ALTER TABLE salespeople MODIFY first_name VARCHAR(3) NOT NULL")
+        site.sql("INSERT INTO salespeople (code, first_name) VALUES ('B', 'Bartholomew')")
+        site.sql("INSERT INTO salespeople (code, first_name) VALUES ('C', 'Cy')")
+        report = run.sync()
+        assert report.held and "Data too long for column 'first_name'" in (report.error or "")
+        assert run.ship_box.stats().backlog == 2  # nothing skipped silently, order kept
+        status = cli(site, "status", "--json").stdout
+        assert "Data too long" in status and "outbox skip" in status
+        # The operator decides to drop the poison row; the rest flows.
+        seq = run.ship_box.rows()[0].seq
+        res = cli(site, "outbox", "skip", str(seq), "--reason", "name too long for HQ")
+        assert res.returncode == 0, res.stderr
+        assert run.ship().rows == 1
+    codes = [r[0] for r in chain.hq.sql("SELECT code FROM salespeople WHERE origin_store=12 ORDER BY code")]
+    assert codes == ["A", "C"]
+    log_dir = load(site.config).log.dir
+    assert any("operator skipped outbox row seq" in p.read_text() for p in log_dir.glob("CentraleSrv_*.txt"))
