@@ -30,6 +30,17 @@ class CentraleProcess:
         out.close()
         return self
 
+    def wait_capturing(self, timeout_s: float = 30) -> CentraleProcess:
+        """Block until the process logged that capture is running (its start position is set)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.log_path.exists() and "capturing " in self.log_path.read_text(errors="replace"):
+                return self
+            if not self.alive:
+                raise RuntimeError(f"centrale run exited:\n{self.log_path.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.05)
+        raise TimeoutError(f"centrale run did not start capturing within {timeout_s}s")
+
     @property
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
