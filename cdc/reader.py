@@ -5,6 +5,9 @@ It hides the library's traps (see ../shared/MARIADB-NOTES.md):
 - the library reconnects by itself, possibly mid-transaction: every new dump connection starts
   with a fake rotate, surfaced here as ``StreamStart`` so the service can resume on its own terms;
 - its TIME2 decoder gets negative times with a fraction wrong: replaced below;
+- its DATE and DATETIME2 decoders return None for any date Python cannot hold, so '2024-00-00'
+  or '0000-00-00 10:11:12' (allowed without NO_ZERO_IN_DATE) would become the zero date:
+  replaced below, such values arrive as their MariaDB literal (the all-zero value stays None);
 - it logs its settings, password included, unless ``enable_logging=False``.
 """
 
@@ -73,6 +76,51 @@ def _read_time2(self: Any, column: Any) -> dt.timedelta:
 
 RowsEvent._RowsEvent__read_time2 = _read_time2  # type: ignore[attr-defined]
 
+# --- library fix: DATE and DATETIME2 with zero parts -------------------------------------------
+
+_DATETIMEF_INT_OFS = 0x8000000000
+_FRAC_UNIT_US = (0, 10_000, 10_000, 100, 100, 1, 1)  # fsp 1-2: hundredths, 3-4: 1/10000, 5-6: us
+
+
+def decode_date(raw: bytes) -> dt.date | str | None:
+    """DATE (3 bytes little-endian, year << 9 | month << 5 | day); None for '0000-00-00'."""
+    v = int.from_bytes(raw[:3], "little")
+    if v == 0:
+        return None
+    year, month, day = v >> 9, (v >> 5) % 16, v % 32
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def decode_datetime2(raw: bytes, fsp: int) -> dt.datetime | str | None:
+    """DATETIME2 (my_datetime_packed_from_binary); None for '0000-00-00 00:00:00'."""
+    intpart = int.from_bytes(raw[:5], "big") - _DATETIMEF_INT_OFS
+    frac = int.from_bytes(raw[5 : 5 + _FSP_BYTES[fsp]], "big") * _FRAC_UNIT_US[fsp]
+    if intpart == 0 and frac == 0:
+        return None
+    ymd, hms = intpart >> 17, intpart % (1 << 17)
+    year, month = divmod(ymd >> 5, 13)
+    day, hour, minute, second = ymd % 32, hms >> 12, (hms >> 6) % 64, hms % 64
+    try:
+        return dt.datetime(year, month, day, hour, minute, second, frac)
+    except ValueError:
+        return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02d}.{frac:06d}"
+
+
+def _read_date(self: Any) -> dt.date | str | None:
+    return decode_date(self.packet.read(3))
+
+
+def _read_datetime2(self: Any, column: Any) -> dt.datetime | str | None:
+    fsp = int(column.fsp or 0)
+    return decode_datetime2(self.packet.read(5 + _FSP_BYTES[fsp]), fsp)
+
+
+RowsEvent._RowsEvent__read_date = _read_date  # type: ignore[attr-defined]
+RowsEvent._RowsEvent__read_datetime2 = _read_datetime2  # type: ignore[attr-defined]
+
 # --- plain events ------------------------------------------------------------------------------
 
 
@@ -121,7 +169,10 @@ class Ddl:
 
 @dataclass(slots=True)
 class Heartbeat:
-    """The server is idle; a chance to commit, checkpoint and check for a stop request."""
+    """The server is idle at ``position`` (its binlog end): a chance to commit, checkpoint
+    and check for a stop request."""
+
+    position: BinlogPosition
 
 
 def _pymysql_connect(**kw: Any) -> Any:
@@ -209,7 +260,7 @@ class BinlogReader:
                 pos = BinlogPosition(ev.next_binlog, ev.position)
                 yield StreamStart(pos) if ev.timestamp == 0 else Rotate(pos)
             elif isinstance(ev, HeartbeatLogEvent):
-                yield Heartbeat()
+                yield Heartbeat(BinlogPosition(str(ev.ident), ev.packet.log_pos))
 
     def close(self) -> None:
         self._stream.close()

@@ -157,6 +157,8 @@ class CdcService:
             nonlocal buffer, buffered_rows, last_committed_latest, last_checkpoint_write
             if latest is None or latest is last_committed_latest:
                 return
+            if not buffer and last_committed_latest is not None and latest.end == last_committed_latest.end:
+                return
             written = self.outbox.append(buffer, checkpoint=latest)
             self.stats.rows_captured += written
             self.stats.transactions += len(buffer)
@@ -216,6 +218,14 @@ class CdcService:
                     return
                 started = True
             elif isinstance(ev, Heartbeat):
+                # Idle at the binlog end: everything before it is complete, so the end itself is
+                # a safe resume point (it may follow events that are not transactions).
+                if (
+                    pending is None
+                    and ev.position.pos > 0
+                    and (latest is None or ev.position.sort_key > latest.end.sort_key)
+                ):
+                    latest = SourceTransaction((), ev.position, None, 0)
                 flush()
             if self.stop.is_set() and pending is None:
                 flush()

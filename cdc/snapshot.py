@@ -48,6 +48,12 @@ def _snapshot_position(cur: pymysql.cursors.Cursor) -> BinlogPosition:
         ) from None
 
 
+def _select_expr(name: str, data_type: str) -> str:
+    """FLOAT prints with 6 significant digits as text: read it as DOUBLE to keep every bit."""
+    col = quote_ident(name)
+    return f"CAST({col} AS DOUBLE)" if data_type == "float" else col
+
+
 def take_snapshot(cfg: Config, outbox: OutboxStore, names: list[str] | None = None) -> list[SnapshotResult]:
     """Snapshot the named tables or groups (all captured tables when empty)."""
     catalog = cfg.catalog
@@ -82,14 +88,15 @@ def take_snapshot(cfg: Config, outbox: OutboxStore, names: list[str] | None = No
             )
         first = True
         for table in tables:
-            cols = tuple(c.name for c in defs[table].columns if not c.generated)
+            columns = [c for c in defs[table].columns if not c.generated]
+            cols = tuple(c.name for c in columns)
             with outbox.snapshot_writer() as writer:
                 cur = conn.cursor()
                 cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cur.execute("SET time_zone = '+00:00'")  # TIMESTAMPs as UTC, like the binlog
                 cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
                 pos = _snapshot_position(cur)
-                col_sql = ", ".join(quote_ident(c) for c in cols)
+                col_sql = ", ".join(_select_expr(c.name, c.data_type) for c in columns)
                 cur.execute(f"SELECT {col_sql} FROM {quote_ident(table)}")
                 n = 0
                 while True:

@@ -7,7 +7,8 @@ Conversions (each fixes a library trap, see ../shared/MARIADB-NOTES.md):
 - an empty SET arrives as None: turned back into '';
 - zero dates arrive as None (DATE, DATETIME) or 1970-01-01 00:00:00 (TIMESTAMP): turned back
   into MariaDB's zero literal;
-- an empty BLOB/BINARY arrives as the str '': turned into b''.
+- an empty BLOB/BINARY arrives as the str '': turned into b'';
+- YEAR 0000 arrives as 1900 (the library adds 1900 to the stored byte): turned back into 0.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ def _binary(v: Any) -> Any:
     return b"" if v == "" else v
 
 
+def _year(v: Any) -> Any:
+    return 0 if v == 1900 else v  # 1900 is outside YEAR's range (1901-2155, or 0000)
+
+
 def _timestamp(v: Any) -> Any:
     return "0000-00-00 00:00:00" if v == _EPOCH else v
 
@@ -58,6 +63,7 @@ _CONVERTERS: dict[str, Converter] = {
     "inet6": _inet6,
     "bit": _bit,
     "timestamp": _timestamp,
+    "year": _year,
     **{t: _binary for t in BINARY_TYPES},
 }
 _NONE_REPLACEMENT: dict[str, dict[str, Any]] = {

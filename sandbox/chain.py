@@ -117,11 +117,11 @@ url = "{store.url(store_db)}"
 heartbeat_s = 0.5
 
 [hq]
-host = "127.0.0.1"
+host = "{hq.host}"
 port = {hq.port}
 database = "{hq_db}"
-user = "root"
-password = ""
+user = "{getattr(hq, "user", "root")}"
+password = "{getattr(hq, "password", "")}"
 connect_timeout_s = 5
 read_timeout_s = 30
 

@@ -71,6 +71,8 @@ class MariaDBServer:
     extra_options: dict[str, str] = field(default_factory=dict)
     max_binlog_size: int = 1024 * 1024
     pid: int | None = None
+    host: str = "127.0.0.1"
+    controllable: bool = True
 
     @property
     def base(self) -> Path:
@@ -257,3 +259,45 @@ def _alive(pid: int) -> bool:
 
 def new_root(prefix: str = "centrale-") -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+class ExternalServer(MariaDBServer):
+    """A server someone else runs (compose.yaml's), reached by URL; cannot be stopped or killed."""
+
+    def __init__(self, name: str, url: str) -> None:
+        from centrale.db import parse_url
+
+        p = parse_url(url if url.rstrip("/").count("/") > 2 else url.rstrip("/") + "/mysql")
+        super().__init__(name, Path(tempfile.gettempdir()), server_id=0, port=p.port)
+        self.host = p.host
+        self.user = p.user
+        self.password = p.password
+        self.controllable = False
+
+    def start(self, timeout_s: float = 30.0) -> MariaDBServer:
+        return self
+
+    def stop(self) -> None:
+        raise RuntimeError(f"{self.name} is an external server: it cannot be stopped from here")
+
+    kill = stop
+
+    def destroy(self) -> None:
+        pass
+
+    def url(self, database: str, user: str = "", password: str = "") -> str:
+        user, password = user or self.user, password or self.password
+        auth = user if not password else f"{user}:{password}"
+        return f"mysql://{auth}@{self.host}:{self.port}/{database}"
+
+    def connect(self, database: str | None = None, **kw: object) -> pymysql.connections.Connection:
+        return pymysql.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            database=database,
+            charset="utf8mb4",
+            autocommit=True,
+            **kw,  # type: ignore[arg-type]
+        )

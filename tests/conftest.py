@@ -11,10 +11,29 @@ from pathlib import Path
 import pytest
 
 from sandbox.chain import Chain, build_chain
-from sandbox.mariadb import MariaDBServer
+from sandbox.mariadb import ExternalServer, MariaDBServer
 
 STORE_NUMBERS = (12, 13)
 _counter = itertools.count(1)
+
+# compose.yaml's servers instead of local ones, e.g.
+# CENTRALE_TEST_HQ_URL=mysql://root:centrale@127.0.0.1:33061/
+# CENTRALE_TEST_STORE_URLS=mysql://root:centrale@127.0.0.1:33062/,mysql://root:centrale@127.0.0.1:33063/
+EXTERNAL_HQ = os.environ.get("CENTRALE_TEST_HQ_URL", "")
+EXTERNAL_STORES = [u for u in os.environ.get("CENTRALE_TEST_STORE_URLS", "").split(",") if u]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "local_servers: needs servers the suite can stop, kill and reconfigure")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not EXTERNAL_HQ:
+        return
+    skip = pytest.mark.skip(reason="runs only against servers the suite starts itself")
+    for item in items:
+        if "local_servers" in item.keywords:
+            item.add_marker(skip)
 
 
 class Servers:
@@ -28,6 +47,11 @@ class Servers:
 def servers() -> Iterator[Servers]:
     """One head-office server and two store servers for the whole session (binlog ROW/FULL)."""
     root = Path(tempfile.mkdtemp(prefix="centrale-test-"))
+    if EXTERNAL_HQ:
+        ext_hq = ExternalServer("hq", EXTERNAL_HQ)
+        ext = {n: ExternalServer(f"store{n}", u) for n, u in zip(STORE_NUMBERS, EXTERNAL_STORES, strict=True)}
+        yield Servers(ext_hq, dict(ext), root)
+        return
     hq = MariaDBServer("hq", root, server_id=1).start()
     stores = {n: MariaDBServer(f"store{n}", root, server_id=100 + n).start() for n in STORE_NUMBERS}
     yield Servers(hq, stores, root)
@@ -44,6 +68,6 @@ def chain(servers: Servers, tmp_path: Path) -> Iterator[Chain]:
     )
     yield c
     for site in [*c.stores, c.hq]:
-        if site.server.pid is None:
+        if site.server.controllable and site.server.pid is None:
             site.server.start()
     c.drop()

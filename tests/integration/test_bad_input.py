@@ -79,7 +79,7 @@ def test_another_chains_head_office_is_refused(chain: Chain) -> None:
 
 
 def test_a_wrong_head_office_password_is_named_without_showing_it(chain: Chain, servers: Servers) -> None:
-    servers.hq.sql("CREATE USER IF NOT EXISTS 'store12'@'127.0.0.1' IDENTIFIED BY 'right-pass-Zq9'")
+    servers.hq.sql("CREATE OR REPLACE USER 'store12'@'127.0.0.1' IDENTIFIED BY 'right-pass-Zq9'")
     site = chain.store(12)
     cli(site, "config", "set", "hq.user", "store12")
     cli(site, "config", "set", "hq.password", "wrong-pass-Xk7")
@@ -122,6 +122,7 @@ def test_wrong_binlog_settings_stop_run_with_the_fix(
     assert res.returncode == 3
 
 
+@pytest.mark.local_servers
 def test_binlog_off_stops_run_with_the_fix(servers: Servers, tmp_path: Path) -> None:
     server = MariaDBServer("nobinlog", servers.root, server_id=77, extra_options={"skip-log-bin": ""}).start()
     try:

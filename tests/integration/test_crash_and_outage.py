@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from centrale.config import load
 from sandbox.chain import Chain, Site
 from sandbox.compare import compare_store, describe
@@ -90,6 +92,7 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(chain: Chain, tmp_pa
     assert st["backlog"] == 0 and not st["running"]
 
 
+@pytest.mark.local_servers
 def test_head_office_outage_grows_the_backlog_and_loses_nothing(chain: Chain, tmp_path: Path) -> None:
     site = chain.store(12)
     with site.connect() as conn:
@@ -109,9 +112,12 @@ def test_head_office_outage_grows_the_backlog_and_loses_nothing(chain: Chain, tm
             for _ in range(40):
                 activity.sell()
             deadline = time.monotonic() + 30
-            while (st := status(chain, site))["backlog"] < 80 * 3 or not st["last_error"]:
+            # Wait until everything sold is captured (checkpoint at the binlog end) and the
+            # outage has been noticed.
+            while (st := status(chain, site))["capture_behind_bytes"] != 0 or not st["last_error"]:
                 assert time.monotonic() < deadline, st
                 time.sleep(0.3)
+            assert st["backlog"] >= 80 * 3
             assert st["last_error"] and "unreachable" in st["last_error"]
             assert proc.alive
             proc.terminate()

@@ -116,7 +116,8 @@ def test_a_25_row_transaction_arrives_whole_and_other_batches_stay_within_20_row
             cur.execute("BEGIN")
             for i in range(25):
                 cur.execute(
-                    "INSERT INTO stock_movements (article_id, quantity, kind, moved_at) VALUES (%s, 2, 'receipt', NOW())",
+                    "INSERT INTO stock_movements (article_id, quantity, kind, moved_at) "
+                    "VALUES (%s, 2, 'receipt', NOW())",
                     (100 + i,),
                 )
             cur.execute("COMMIT")

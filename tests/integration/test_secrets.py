@@ -16,15 +16,17 @@ HQ_PW = "HQ-Secret-71bd"
 def test_passwords_never_leak(chain: Chain, tmp_path: Path) -> None:
     site = chain.store(12)
     db = site.database
-    site.server.sql(f"CREATE USER IF NOT EXISTS 'capture'@'127.0.0.1' IDENTIFIED BY '{LOCAL_PW}'")
+    site.server.sql(f"CREATE OR REPLACE USER 'capture'@'127.0.0.1' IDENTIFIED BY '{LOCAL_PW}'")
     site.server.sql("GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'capture'@'127.0.0.1'")
     site.server.sql(f"GRANT SELECT ON `{db}`.* TO 'capture'@'127.0.0.1'")
-    chain.hq.server.sql(f"CREATE USER IF NOT EXISTS 'store12'@'127.0.0.1' IDENTIFIED BY '{HQ_PW}'")
+    chain.hq.server.sql(f"CREATE OR REPLACE USER 'store12'@'127.0.0.1' IDENTIFIED BY '{HQ_PW}'")
     chain.hq.server.sql(f"GRANT ALL ON `{chain.hq.database}`.* TO 'store12'@'127.0.0.1'")
     text = site.config.read_text()
-    text = text.replace(f"mysql://root@127.0.0.1:{site.server.port}/", f"mysql://capture:{LOCAL_PW}@127.0.0.1:{site.server.port}/")
+    text = text.replace(
+        f"mysql://root@127.0.0.1:{site.server.port}/", f"mysql://capture:{LOCAL_PW}@127.0.0.1:{site.server.port}/"
+    )
     text = text.replace('user = "root"\npassword = ""', f'user = "store12"\npassword = "{HQ_PW}"')
-    text = text.replace('[log]\n', '[log]\nlevel = "DEBUG"\n')
+    text = text.replace("[log]\n", '[log]\nlevel = "DEBUG"\n')
     site.config.write_text(text)
     assert load(site.config).hq.user == "store12"
 

@@ -1,0 +1,14 @@
+"""Centrale's benchmarks: each measures Centrale against a bare baseline in the same run, on the
+same data, and prints a markdown table of ratios with the issue's targets beside them.
+
+- ``bench.capture``: binlog -> outbox rows/s vs a bare python-mysql-replication loop (>= 0.7x),
+  with ``mariadb-binlog -v`` on the same binlog as the C limit;
+- ``bench.applier``: outbox -> head office rows/s in 20-row batches vs bare PyMySQL
+  ``executemany`` in 20-row transactions (>= 0.8x);
+- ``bench.lag``: end-to-end lag of `centrale run` with ``ship.interval_s = 1`` (p99 < 2 s) against
+  the polling floor, and its peak RSS (< 150 MB) against a bare Python with the MySQL libraries.
+
+``python -m bench`` runs them all (``make bench``); ``python -m bench.NAME`` runs one;
+``BENCH_QUICK=1`` makes a fast pass on small data. Results also go to
+``bench/results/latest.json``. Verdicts are printed, never asserted: a benchmark only measures.
+"""

@@ -1,0 +1,106 @@
+"""The project's own shape: rooms never import each other, compose.yaml is valid, docs match code."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOMS = ("cdc", "applier", "jobs")
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+@pytest.mark.parametrize("room", [r for r in ROOMS if (ROOT / r).is_dir()])
+def test_rooms_import_the_core_and_never_each_other(room: str) -> None:
+    for path in (ROOT / room).rglob("*.py"):
+        others = imports_of(path) & (set(ROOMS) - {room})
+        assert not others, f"{path.relative_to(ROOT)} imports {others}"
+
+
+def test_core_library_modules_do_not_import_the_rooms() -> None:
+    composition_root = {"cli.py", "site.py", "doctor.py", "runner.py", "status.py"}
+    for path in (ROOT / "centrale").glob("*.py"):
+        if path.name in composition_root:
+            continue
+        assert not imports_of(path) & set(ROOMS), f"centrale/{path.name} imports a room"
+
+
+def test_one_owner_per_third_party_library() -> None:
+    owners = {
+        "pymysqlreplication": {"cdc/reader.py"},
+        "orjson": {"centrale/codec.py"},
+        "apscheduler": {"centrale/scheduler.py"},
+        "typer": None,
+    }
+    for path in [*ROOT.glob("centrale/*.py"), *ROOT.glob("cdc/*.py"), *ROOT.glob("applier/*.py")]:
+        rel = str(path.relative_to(ROOT))
+        for lib, allowed in owners.items():
+            if lib in imports_of(path):
+                if allowed is None:
+                    assert path.name == "cli.py", f"{rel} imports {lib}"
+                else:
+                    assert rel in allowed, f"{rel} imports {lib}"
+
+
+def test_compose_file_is_valid() -> None:
+    exe = shutil.which("docker-compose")
+    assert exe, "docker-compose is missing: `make install` (scripts/ensure-system) installs it"
+    res = subprocess.run([exe, "-f", str(ROOT / "compose.yaml"), "config", "-q"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+def test_compose_store_configs_load(tmp_path: Path) -> None:
+    from centrale.config import load
+
+    for name in ("store12.toml", "store13.toml", "hq.toml"):
+        cfg = load(ROOT / "deploy/compose" / name, env={"CENTRALE_HQ_PASSWORD": "x"})
+        assert cfg.site.hq_store == 1
+
+
+def test_readme_documents_every_config_key() -> None:
+    """The configuration reference in the README cannot drift from the models."""
+    from centrale import config as c
+
+    readme = (ROOT / "README.md").read_text()
+    sections = {
+        "site": c.SiteSection,
+        "local": c.LocalSection,
+        "hq": c.HqSection,
+        "ship": c.ShipSection,
+        "outbox": c.OutboxSection,
+        "log": c.LogSection,
+    }
+    for section, model in sections.items():
+        for key in model.model_fields:
+            assert re.search(rf"`{section}\.{key}`", readme), f"README lacks `{section}.{key}`"
+
+
+def test_shipped_catalog_matches_the_sample_schema() -> None:
+    from centrale.catalog import load_default_tables, schema_dir
+
+    sql = (schema_dir() / "pos_store.sql").read_text()
+    created = set(re.findall(r"CREATE TABLE (\w+)", sql))
+    assert set(load_default_tables()) == created
+    groups = {s.group for s in load_default_tables().values()}
+    assert groups == {"sales", "stock", "staff", "customers", "articles", "keyboards", "stores", "products"}
+
+
+def test_pyproject_pins_the_replication_library_the_notes_were_measured_with() -> None:
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert "mysql-replication==1.0.17" in deps
