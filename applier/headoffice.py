@@ -9,15 +9,17 @@ column of their primary key, so two stores' identical auto-increment ids never c
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pymysql
+from pymysql.constants import CLIENT
 
 from applier.shipper import Operation, plan
 from centrale import __version__
 from centrale.changes import Batch
-from centrale.db import ConnParams, connect, error_code, quote_ident, quote_ident_fmt
+from centrale.db import ConnParams, connect, error_code, quote_ident
 from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
 from centrale.log import get_logger
 from centrale.schema import TableDef, read_tables
@@ -29,6 +31,8 @@ TRANSIENT_CODES = frozenset(
     {1040, 1045, 1047, 1053, 1205, 1213, 1290, 1317, 1927, 2002, 2003, 2006, 2013, 2014, 2026, 2055, 4031}
 )
 TABLE_MISSING = 1146
+MAX_QUERY_BYTES = 1 << 20  # one multi-statement query stays well under max_allowed_packet
+_VALUES = "\x00values\x00"  # placeholder; identifiers cannot contain NUL (quote_ident refuses it)
 
 SESSION_SQL = (
     "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'"
@@ -81,13 +85,14 @@ class HeadOfficeShipper:
         self._conn: pymysql.connections.Connection | None = None
         self._sql: dict[tuple[str, str, tuple[str, ...]], str] = {}
         self._checked = False
+        self._known_generations: set[str] = set()
 
     # --- connection -------------------------------------------------------------------------
 
     def _connection(self) -> pymysql.connections.Connection:
         if self._conn is None:
             try:
-                conn = connect(self.params, autocommit=False)
+                conn = connect(self.params, autocommit=False, client_flag=CLIENT.MULTI_STATEMENTS)
                 with conn.cursor() as cur:
                     cur.execute(SESSION_SQL)
             except (pymysql.err.MySQLError, OSError) as exc:
@@ -203,11 +208,12 @@ class HeadOfficeShipper:
 
     def _rejected(self, batch: Batch, exc: pymysql.err.MySQLError) -> BatchRejectedError:
         op = getattr(exc, "centrale_op", None)
-        where = (
-            f"rows seq {op.first_seq}-{op.last_seq} of table {op.table}"
-            if isinstance(op, Operation)
-            else f"batch seq {batch.first_seq}-{batch.last_seq}"
-        )
+        where = f"batch seq {batch.first_seq}-{batch.last_seq}"
+        if isinstance(op, Operation):
+            where = f"rows seq {op.first_seq}-{op.last_seq} of table {op.table}"
+            at_row = re.search(r"at row (\d+)", str(exc.args[-1]))
+            if at_row and 1 <= int(at_row.group(1)) <= len(op.seqs):
+                where = f"row seq {op.seqs[int(at_row.group(1)) - 1]} of table {op.table}"
         code = error_code(exc)
         hint = "fix the table at head office (or the data at the store), then shipping resumes by itself"
         if code == 1054:
@@ -216,7 +222,30 @@ class HeadOfficeShipper:
         return BatchRejectedError(f"head office rejected {where}: ({code}) {exc.args[-1]}", hint=hint)
 
     def _ship_once(self, batch: Batch) -> int:
+        """Fast path when head office is known to be just behind this batch, else the careful one."""
         conn = self._connection()
+        if batch.generation in self._known_generations and self._ship_fast(conn, batch):
+            return len(batch)
+        return self._ship_careful(conn, batch)
+
+    def _ship_fast(self, conn: pymysql.connections.Connection, batch: Batch) -> bool:
+        """One round trip plus the commit: the rows, then a progress update that matches only if
+        head office has none of them yet. If it matched nothing, roll back and say so."""
+        ops = plan(batch.rows)
+        update = (
+            f"UPDATE centrale_progress SET last_seq={int(batch.last_seq)}, rows_applied=rows_applied+{len(batch)}, "
+            f"batches=batches+1, last_at=UTC_TIMESTAMP(6) WHERE store={int(self.store)} "
+            f"AND generation={conn.escape(batch.generation)} AND last_seq < {int(batch.first_seq)}"
+        )
+        updated = self._run_statements(conn, ops, update)
+        if updated == 1:
+            conn.commit()
+            return True
+        conn.rollback()
+        return False
+
+    def _ship_careful(self, conn: pymysql.connections.Connection, batch: Batch) -> int:
+        """Lock this store's progress row, skip what head office already has, apply the rest."""
         with conn.cursor() as cur:
             cur.execute(
                 "INSERT IGNORE INTO centrale_progress (store, generation, last_seq, rows_applied, batches, "
@@ -230,12 +259,8 @@ class HeadOfficeShipper:
             found = cur.fetchone()
             last = int(found[0]) if found else 0
             rows = [r for r in batch.rows if r.seq > last]
-            for op in plan(rows):
-                try:
-                    self._execute(cur, op)
-                except pymysql.err.MySQLError as exc:
-                    exc.centrale_op = op  # type: ignore[attr-defined]
-                    raise
+            if rows:
+                self._run_statements(conn, plan(rows), None)
             cur.execute(
                 "UPDATE centrale_progress SET last_seq=GREATEST(last_seq, %s), rows_applied=rows_applied+%s, "
                 "batches=batches+1, store_name=%s, version=%s, last_at=UTC_TIMESTAMP(6) "
@@ -243,28 +268,67 @@ class HeadOfficeShipper:
                 (batch.last_seq, len(rows), self.store_name[:100], __version__, self.store, batch.generation),
             )
         conn.commit()
+        self._known_generations.add(batch.generation)
         return len(rows)
 
+    def _run_statements(self, conn: pymysql.connections.Connection, ops: list[Operation], tail: str | None) -> int:
+        """Send the operations (and ``tail``) as multi-statement queries of bounded size; return
+        the affected-row count of the last statement. A failing statement names its operation."""
+        chunks: list[list[tuple[Operation | None, str]]] = [[]]
+        current: Operation | None = None
+        size = 0
+        for op in ops:
+            for stmt in self._literal_statements(conn, op):
+                if size + len(stmt) > MAX_QUERY_BYTES and chunks[-1]:
+                    chunks.append([])
+                    size = 0
+                chunks[-1].append((op, stmt))
+                size += len(stmt)
+        if tail is not None:
+            chunks[-1].append((None, tail))
+        affected = 0
+        with conn.cursor() as cur:
+            for chunk in chunks:
+                if not chunk:
+                    continue
+                current = chunk[0][0]
+                try:
+                    affected = cur.execute(";\n".join(stmt for _, stmt in chunk))
+                    for nxt, _ in chunk[1:]:
+                        current = nxt
+                        cur.nextset()
+                        affected = cur.rowcount
+                except pymysql.err.MySQLError as exc:
+                    exc.centrale_op = current  # type: ignore[attr-defined]
+                    raise
+        return affected
+
+    def _literal_statements(self, conn: pymysql.connections.Connection, op: Operation) -> list[str]:
+        """SQL with the values inlined (escaped by PyMySQL), so several go in one round trip."""
+        esc = conn.escape
+        head = self._statement(op)
+        if op.kind == "upsert":
+            prefix = f"({int(self.store)},"
+            values = ",".join(prefix + ",".join([esc(v) for v in row]) + ")" for row in op.rows)
+            return [head.replace(_VALUES, values, 1)]
+        cols = [quote_ident(c) for c in op.columns]
+        return [head + " AND ".join(f"{c}={esc(v)}" for c, v in zip(cols, row, strict=True)) for row in op.rows]
+
     def _statement(self, op: Operation) -> str:
+        """The statement's fixed part: an upsert with a values placeholder, or a delete's head."""
         key = (op.table, op.kind, op.columns)
         sql = self._sql.get(key)
         if sql is not None:
             return sql
-        table = quote_ident_fmt(op.table)
-        origin = quote_ident_fmt(self.origin)
-        cols = [quote_ident_fmt(c) for c in op.columns]
+        table = quote_ident(op.table)
+        origin = quote_ident(self.origin)
         if op.kind == "upsert":
-            marks = ", ".join(["%s"] * (len(cols) + 1))
+            cols = [quote_ident(c) for c in op.columns]
             updates = ", ".join(f"{c}=VALUES({c})" for c in cols)
             sql = (
-                f"INSERT INTO {table} ({origin}, {', '.join(cols)}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {updates}"
+                f"INSERT INTO {table} ({origin}, {', '.join(cols)}) VALUES {_VALUES} ON DUPLICATE KEY UPDATE {updates}"
             )
         else:
-            where = " AND ".join(f"{c}=%s" for c in (origin, *cols))
-            sql = f"DELETE FROM {table} WHERE {where}"
+            sql = f"DELETE FROM {table} WHERE {origin}={int(self.store)} AND "
         self._sql[key] = sql
         return sql
-
-    def _execute(self, cur: Any, op: Operation) -> None:
-        store = self.store
-        cur.executemany(self._statement(op), [(store, *values) for values in op.rows])

@@ -7,11 +7,15 @@ import time
 from dataclasses import dataclass
 
 from applier.shipper import Shipper
+from centrale.changes import Batch
 from centrale.errors import BatchRejectedError, OutboxError, PreflightError, TransientShipError
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 
 log = get_logger("applier")
+
+PREFETCH_BATCHES = 64  # batches read from the outbox at once
+ACK_EVERY_S = 1.0  # forget shipped rows locally at most this often (head office dedupes re-sends)
 
 
 @dataclass
@@ -48,36 +52,54 @@ class ApplierService:
 
     def _drain(self, max_batches: int | None) -> ShipReport:
         report = ShipReport()
+        acked_seq = shipped_seq = unacked_rows = 0
+        last_ack = time.monotonic()
         try:
             synced = self.outbox.sync()
-            while not self.stop.is_set():
-                if max_batches is not None and report.batches >= max_batches:
+            while not self.stop.is_set() and report.error is None:
+                want = PREFETCH_BATCHES if max_batches is None else min(PREFETCH_BATCHES, max_batches - report.batches)
+                if want <= 0:
                     break
-                batch = self.outbox.claim_batch(self.batch_rows, up_to_seq=synced)
-                if batch is None:
+                batches = self.outbox.claim_batches(
+                    self.batch_rows, after_seq=shipped_seq, up_to_seq=synced, max_batches=want
+                )
+                if not batches:
                     newest = self.outbox.sync()
                     if newest == synced:
                         break
                     synced = newest
                     continue
-                try:
-                    applied = self.shipper.ship(batch)
-                except (TransientShipError, PreflightError) as exc:
-                    report.error = exc.message
-                    self.outbox.record_error(exc.message)
-                    log.warning("shipping paused: %s", exc.message)
-                    break
-                except BatchRejectedError as exc:
-                    report.error, report.held = exc.message, True
-                    self.outbox.record_error(f"{exc.message} [{exc.hint}]")
-                    log.error("shipping held: %s; hint: %s", exc.message, exc.hint)
-                    break
-                self.outbox.ack(batch.last_seq, len(batch))
-                report.batches += 1
-                report.rows += applied
+                for batch in batches:
+                    if self.stop.is_set() or not self._ship(batch, report):
+                        break
+                    shipped_seq = batch.last_seq
+                    unacked_rows += len(batch)
+                    if time.monotonic() - last_ack >= ACK_EVERY_S:
+                        self.outbox.ack(shipped_seq, unacked_rows)
+                        acked_seq, unacked_rows, last_ack = shipped_seq, 0, time.monotonic()
+            if shipped_seq > acked_seq:
+                self.outbox.ack(shipped_seq, unacked_rows)
         except OutboxError as exc:
             report.error = exc.message
             log.error("outbox error while shipping: %s", exc.message)
         if report.batches:
             log.info("shipped %d rows in %d batches", report.rows, report.batches)
         return report
+
+    def _ship(self, batch: Batch, report: ShipReport) -> bool:
+        """Ship one batch; on failure record why in the report and the outbox, and say stop."""
+        try:
+            applied = self.shipper.ship(batch)
+        except (TransientShipError, PreflightError) as exc:
+            report.error = exc.message
+            self.outbox.record_error(exc.message)
+            log.warning("shipping paused: %s", exc.message)
+            return False
+        except BatchRejectedError as exc:
+            report.error, report.held = exc.message, True
+            self.outbox.record_error(f"{exc.message} [{exc.hint}]")
+            log.error("shipping held: %s; hint: %s", exc.message, exc.hint)
+            return False
+        report.batches += 1
+        report.rows += applied
+        return True

@@ -24,8 +24,15 @@ class Operation:
     kind: str  # "upsert" | "delete"
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
-    first_seq: int
-    last_seq: int
+    seqs: tuple[int, ...]
+
+    @property
+    def first_seq(self) -> int:
+        return self.seqs[0]
+
+    @property
+    def last_seq(self) -> int:
+        return self.seqs[-1]
 
 
 def plan(rows: tuple[OutboxRow, ...] | list[OutboxRow]) -> list[Operation]:
@@ -33,19 +40,19 @@ def plan(rows: tuple[OutboxRow, ...] | list[OutboxRow]) -> list[Operation]:
     ops: list[Operation] = []
     cur: tuple[str, str, tuple[str, ...]] | None = None
     acc: list[tuple[Any, ...]] = []
-    first = last = 0
+    seqs: list[int] = []
 
     def close() -> None:
         if cur is not None and acc:
-            ops.append(Operation(cur[0], cur[1], cur[2], tuple(acc), first, last))
+            ops.append(Operation(cur[0], cur[1], cur[2], tuple(acc), tuple(seqs)))
 
     for r in rows:
         sig = (r.table, r.op, r.columns)
         if sig != cur:
             close()
-            cur, acc, first = sig, [], r.seq
+            cur, acc, seqs = sig, [], []
         acc.append(r.values)
-        last = r.seq
+        seqs.append(r.seq)
     close()
     return ops
 

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS checkpoint (
 CREATE TABLE IF NOT EXISTS shipping (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     last_shipped_seq INTEGER NOT NULL DEFAULT 0, last_shipped_at REAL,
-    rows_shipped INTEGER NOT NULL DEFAULT 0, synced_seq INTEGER NOT NULL DEFAULT 0,
+    rows_shipped INTEGER NOT NULL DEFAULT 0, syncs INTEGER NOT NULL DEFAULT 0,
     last_error TEXT, last_error_at REAL);
 CREATE TABLE IF NOT EXISTS fences (
     tbl TEXT PRIMARY KEY, log_file TEXT NOT NULL, log_pos INTEGER NOT NULL, taken_at REAL NOT NULL);
@@ -83,15 +83,15 @@ class OutboxStats:
 class OutboxStore:
     """One connection to the outbox file. Each thread opens its own."""
 
-    def __init__(self, path: Path, *, durable: bool = False) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), isolation_level=None, timeout=60.0, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             # NORMAL: commits do not fsync; the binlog is the durable log and the checkpoint
-            # rolls back with the rows. FULL for connections that must make rows durable.
-            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            # rolls back with the rows. ``sync`` makes them durable before they are shipped.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=OFF")
             self._db.executescript(_SCHEMA)
             self.generation = self._init_meta()
@@ -265,59 +265,75 @@ class OutboxStore:
     # --- shipping side ------------------------------------------------------------------------
 
     def sync(self) -> int:
-        """Make every committed row durable (a FULL-sync commit fsyncs the WAL); return the last seq."""
+        """Make every committed row durable and return the last seq they cover.
+
+        One commit with ``synchronous=FULL`` fsyncs the WAL file, which holds every earlier
+        commit of every connection; the other commits stay cheap.
+        """
         try:
-            with self._write():
-                row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
-                last = int(row[0]) if row else 0
-                self._db.execute("UPDATE shipping SET synced_seq=? WHERE id=1", (last,))
+            self._db.execute("PRAGMA synchronous=FULL")
+            try:
+                with self._write():
+                    row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
+                    last = int(row[0]) if row else 0
+                    self._db.execute("UPDATE shipping SET syncs=syncs+1 WHERE id=1")
+            finally:
+                self._db.execute("PRAGMA synchronous=NORMAL")
             return last
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 
     def claim_batch(self, max_rows: int, *, up_to_seq: int | None = None) -> Batch | None:
         """The next whole capture transactions, at most ``max_rows`` rows unless one is larger."""
+        batches = self.claim_batches(max_rows, up_to_seq=up_to_seq, max_batches=1)
+        return batches[0] if batches else None
+
+    def claim_batches(
+        self, max_rows: int, *, after_seq: int = 0, up_to_seq: int | None = None, max_batches: int = 1
+    ) -> list[Batch]:
+        """Up to ``max_batches`` consecutive batches of rows with ``after_seq < seq <= up_to_seq``.
+
+        Each batch holds whole capture transactions and at most ``max_rows`` rows, unless a
+        single transaction is larger: it then goes alone, whole. One read serves many batches.
+        """
+        limit = up_to_seq if up_to_seq is not None else 2**62
+        batches: list[Batch] = []
+        rows: list[OutboxRow] = []
         try:
-            cur = self._db.execute(
-                "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq <= ? ORDER BY seq",
-                (up_to_seq if up_to_seq is not None else 2**62,),
-            )
-            rows: list[OutboxRow] = []
+            for txn in self._transactions(after_seq, limit):
+                if rows and len(rows) + len(txn) > max_rows:
+                    batches.append(Batch(self.generation, tuple(rows)))
+                    rows = []
+                    if len(batches) >= max_batches:
+                        return batches
+                rows.extend(txn)
+            if rows:
+                batches.append(Batch(self.generation, tuple(rows)))
+            return batches
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+
+    def _transactions(self, after_seq: int, up_to_seq: int) -> Iterator[list[OutboxRow]]:
+        """Rows in seq order, grouped by capture transaction, read lazily."""
+        cur = self._db.execute(
+            "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq",
+            (after_seq, up_to_seq),
+        )
+        try:
             pending: list[OutboxRow] = []
             pending_txn = None
-            while True:
-                chunk = cur.fetchmany(max(64, max_rows + 1))
-                if not chunk:
-                    break
+            while chunk := cur.fetchmany(512):
                 for seq, txn, shape, op, data, captured_at in chunk:
                     if txn != pending_txn:
                         if pending:
-                            if rows and len(rows) + len(pending) > max_rows:
-                                cur.close()
-                                return Batch(self.generation, tuple(rows))
-                            rows.extend(pending)
-                            if len(rows) >= max_rows:
-                                cur.close()
-                                return Batch(self.generation, tuple(rows))
-                        pending = []
-                        pending_txn = txn
+                            yield pending
+                        pending, pending_txn = [], txn
                     table, columns = self._shape_of(shape)
-                    pending.append(
-                        OutboxRow(
-                            seq=int(seq),
-                            txn=int(txn),
-                            table=table,
-                            op=op,
-                            columns=columns,
-                            values=decode_values(data),
-                            captured_at=float(captured_at),
-                        )
-                    )
-            if pending and not (rows and len(rows) + len(pending) > max_rows):
-                rows.extend(pending)
-            return Batch(self.generation, tuple(rows)) if rows else None
-        except sqlite3.Error as exc:
-            raise _outbox_error(self.path, exc) from None
+                    pending.append(OutboxRow(seq, txn, table, op, columns, decode_values(data), captured_at))
+            if pending:
+                yield pending
+        finally:
+            cur.close()
 
     def ack(self, last_seq: int, rows: int) -> None:
         """Head office committed everything up to ``last_seq``: forget those rows."""

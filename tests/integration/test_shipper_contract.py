@@ -1,0 +1,141 @@
+"""The shipper contract, run against every shipper: applying a batch twice equals applying it
+once, order is kept, overlapping batches apply only what is new, failures apply nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from applier.headoffice import HeadOfficeShipper
+from applier.memory import MemoryShipper
+from centrale.changes import Batch, OutboxRow
+from centrale.db import parse_url
+from centrale.errors import BatchRejectedError
+from centrale.schema import ColumnDef, TableDef
+from sandbox.chain import Chain
+
+GEN = "a" * 32
+ITEMS = TableDef(
+    "items",
+    (
+        ColumnDef("id", "int", "int(11)", False, None, None),
+        ColumnDef("label", "varchar", "varchar(2000)", True, "utf8mb4", "utf8mb4_general_ci"),
+        ColumnDef("qty", "decimal", "decimal(10,3)", True, None, None),
+    ),
+    ("id",),
+)
+
+
+def up(seq: int, id_: int, label: str, qty: str = "1.000", txn: int | None = None) -> OutboxRow:
+    return OutboxRow(seq, txn or seq, "items", "upsert", ("id", "label", "qty"), (id_, label, qty))
+
+
+def rm(seq: int, id_: int) -> OutboxRow:
+    return OutboxRow(seq, seq, "items", "delete", ("id",), (id_,))
+
+
+class Subject:
+    def __init__(self, shipper: Any, read: Callable[[], dict[int, tuple[Any, ...]]]) -> None:
+        self.shipper = shipper
+        self.read = read
+
+
+@pytest.fixture(params=["memory", "headoffice"])
+def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
+    if request.param == "memory":
+        mem = MemoryShipper(12, keys=lambda t: ("id",))
+
+        def read_mem() -> dict[int, tuple[Any, ...]]:
+            return {k[1]: (r["label"], str(r["qty"])) for k, r in mem.tables.get("items", {}).items()}
+
+        yield Subject(mem, read_mem)
+        return
+    chain: Chain = request.getfixturevalue("chain")
+    params = parse_url(chain.hq.server.url(chain.hq.database))
+    shipper = HeadOfficeShipper(
+        params,
+        store=12,
+        store_name="Lyon",
+        hq_store=1,
+        origin_column="origin_store",
+        tables=["items"],
+        keys=lambda t: ("id",),
+        store_tables=lambda names: {"items": ITEMS},
+    )
+
+    def read_hq() -> dict[int, tuple[Any, ...]]:
+        rows = chain.hq.sql("SELECT id, label, qty FROM items WHERE origin_store = 12")
+        return {r[0]: (r[1], str(r[2])) for r in rows}
+
+    yield Subject(shipper, read_hq)
+    shipper.close()
+
+
+def test_applying_a_batch_twice_equals_applying_it_once(subject: Subject) -> None:
+    batch = Batch(GEN, (up(1, 1, "a"), up(2, 2, "b"), up(3, 1, "a2")))
+    assert subject.shipper.ship(batch) == 3
+    first = subject.read()
+    assert subject.shipper.ship(batch) == 0
+    assert subject.read() == first == {1: ("a2", "1.000"), 2: ("b", "1.000")}
+    assert subject.shipper.last_applied(GEN) == 3
+
+
+def test_an_overlapping_batch_applies_only_the_new_rows(subject: Subject) -> None:
+    subject.shipper.ship(Batch(GEN, tuple(up(i, i, f"v{i}") for i in range(1, 11))))
+    again = Batch(GEN, tuple(up(i, i, f"second{i}") for i in range(5, 16)))
+    assert subject.shipper.ship(again) == 5
+    got = subject.read()
+    assert got[5] == ("v5", "1.000") and got[15] == ("second15", "1.000")
+
+
+def test_order_is_kept_within_a_batch_deletes_included(subject: Subject) -> None:
+    subject.shipper.ship(Batch(GEN, (up(1, 1, "x"), rm(2, 1), up(3, 1, "back"), up(4, 2, "y"), rm(5, 2))))
+    assert subject.read() == {1: ("back", "1.000")}
+
+
+def test_generations_are_independent(subject: Subject) -> None:
+    subject.shipper.ship(Batch(GEN, (up(1, 1, "old"),)))
+    new_gen = "b" * 32
+    assert subject.shipper.ship(Batch(new_gen, (up(1, 1, "new outbox, seq 1 again"),))) == 1
+    assert subject.read()[1][0] == "new outbox, seq 1 again"
+
+
+def test_values_that_look_like_sql_go_through_as_data(subject: Subject) -> None:
+    nasty = ["'; DROP TABLE items; --", "back\\slash", 'quote"s', "%s %(x)s %%", "\x00nul", "é😀" * 300]
+    rows = tuple(up(i + 1, i + 1, v) for i, v in enumerate(nasty))
+    subject.shipper.ship(Batch(GEN, rows))
+    assert [subject.read()[i + 1][0] for i in range(len(nasty))] == nasty
+
+
+def test_a_large_batch_is_split_into_bounded_queries(subject: Subject) -> None:
+    rows = tuple(up(i, i, "x" * 1900, txn=1) for i in range(1, 1601))  # ~3 MB of values, one txn
+    assert subject.shipper.ship(Batch(GEN, rows)) == 1600
+    assert len(subject.read()) == 1600
+
+
+def test_head_office_applies_nothing_of_a_rejected_batch(chain: Chain) -> None:
+    params = parse_url(chain.hq.server.url(chain.hq.database))
+    shipper = HeadOfficeShipper(
+        params,
+        store=12,
+        store_name="Lyon",
+        hq_store=1,
+        origin_column="origin_store",
+        tables=["items"],
+        keys=lambda t: ("id",),
+        store_tables=lambda names: {"items": ITEMS},
+    )
+    try:
+        shipper.ship(Batch(GEN, (up(1, 1, "ok"),)))
+        bad = Batch(
+            GEN, (up(2, 2, "fine"), OutboxRow(3, 3, "items", "upsert", ("id", "label", "qty"), (3, "t", "1e12")))
+        )
+        with pytest.raises(BatchRejectedError) as err:
+            shipper.ship(bad)
+        assert "row seq 3 of table items" in err.value.message and "outbox skip" in (err.value.hint or "")
+        assert sorted(r[0] for r in chain.hq.sql("SELECT id FROM items")) == [1]
+        assert shipper.last_applied(GEN) == 1
+    finally:
+        shipper.close()
