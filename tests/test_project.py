@@ -104,3 +104,23 @@ def test_shipped_catalog_matches_the_sample_schema() -> None:
 def test_pyproject_pins_the_replication_library_the_notes_were_measured_with() -> None:
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert "mysql-replication==1.0.17" in deps
+
+
+@pytest.mark.local_servers
+def test_the_demo_runs_and_head_office_equals_the_stores() -> None:
+    """`make demo`, shortened: the README's first command works and proves its point."""
+    import os
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-m", "sandbox.demo"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "DEMO_SECONDS": "4"},
+    )
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "head office equals every store, row for row" in res.stdout
+    assert "12 Lyon" in res.stdout and "13 Lille" in res.stdout
+    assert "stopped everything it started" in res.stdout
