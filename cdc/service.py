@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pymysql
 
@@ -43,7 +43,6 @@ class CaptureStats:
     running: bool = False
     last_error: str | None = None
     restarts: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class CdcService:

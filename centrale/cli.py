@@ -149,6 +149,12 @@ def _status_lines(st: dict[str, Any]) -> list[str]:
         f"head office {'yes' if st['is_hq'] else 'no (head office is store ' + str(st['hq_store']) + ')'}",
     ]
     if st["is_hq"]:
+        lines.append(f"stores     {len(st['stores'])} shipping to this head office")
+        for s in st["stores"]:
+            lines.append(
+                f"  {s['store']:>5} {s['name'] or '':<16} last batch {s['last_batch_at'] or 'never'}, "
+                f"{s['rows_applied']} rows in {s['batches']} batches (version {s['version']})"
+            )
         return lines
     lines += [
         f"process    {'running (pid ' + str(st['pid']) + ')' if st['running'] else 'not running'}",

@@ -53,7 +53,10 @@ def _decode_one(v: Any) -> Any:
 
 
 def decode_values(blob: bytes) -> tuple[Any, ...]:
-    return tuple(_decode_one(v) if type(v) is dict else v for v in orjson.loads(blob))
+    values = orjson.loads(blob)
+    if b"{" not in blob:  # no tagged bytes anywhere: skip the walk (the common case)
+        return tuple(values)
+    return tuple(_decode_one(v) if type(v) is dict else v for v in values)
 
 
 def encode_names(names: tuple[str, ...]) -> bytes:

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from centrale import config as config_mod
 from centrale.config import Config
+from centrale.db import parse_url
 from centrale.errors import CentraleError
 from centrale.log import get_logger, setup_logging
 
@@ -31,10 +32,7 @@ class Invocation:
     def config(self, *, verbose: bool = False) -> Config:
         if self._cfg is None:
             cfg = config_mod.load(config_mod.config_path(self.config_flag))
-            secrets = [cfg.hq_password()]
-            from centrale.db import parse_url
-
-            secrets.append(parse_url(cfg.local.url.get_secret_value()).password)
+            secrets = [cfg.hq_password(), parse_url(cfg.local.url.get_secret_value()).password]
             setup_logging(
                 cfg.log.dir,
                 cfg.log.level,

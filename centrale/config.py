@@ -18,6 +18,7 @@ import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from centrale.catalog import Catalog, TableSpec, load_default_tables
+from centrale.db import mask_url
 from centrale.errors import ConfigError
 
 CONFIG_ENV = "CENTRALE_CONFIG"
@@ -283,8 +284,6 @@ def _parse_value(value: str) -> Any:
 
 def masked_view(cfg: Config) -> dict[str, Any]:
     """The configuration as a plain dict with every secret masked (for `config show`)."""
-    from centrale.db import mask_url
-
     return {
         "site": cfg.site.model_dump(),
         "local": {**cfg.local.model_dump(), "url": mask_url(cfg.local.url.get_secret_value())},

@@ -379,25 +379,13 @@ class OutboxStore:
             raise _outbox_error(self.path, exc) from None
 
     def rows(self, limit: int = 50, after_seq: int = 0) -> list[OutboxRow]:
-        cur = self._db.execute(
-            "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
-            (after_seq, limit),
-        )
-        out = []
-        for seq, txn, shape, op, data, captured_at in cur.fetchall():
-            table, columns = self._shape_of(int(shape))
-            out.append(
-                OutboxRow(
-                    int(seq),
-                    int(txn),
-                    table,
-                    op,
-                    columns,
-                    decode_values(data),
-                    float(captured_at),
-                )
-            )
-        return out
+        """Rows waiting to be shipped, oldest first (for `outbox list`)."""
+        out: list[OutboxRow] = []
+        for txn in self._transactions(after_seq, 2**62):
+            out.extend(txn)
+            if len(out) >= limit:
+                break
+        return out[:limit]
 
     def stats(self) -> OutboxStats:
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pymysql
+
 from cdc.binlog import end_position
 from centrale import __version__
 from centrale.config import Config
@@ -23,6 +25,7 @@ def site_status(cfg: Config) -> dict[str, Any]:
         "hq_store": cfg.site.hq_store,
     }
     if cfg.is_hq:
+        out["stores"] = _stores_seen(cfg)
         return out
     holder = SiteLock(lock_path(cfg)).holder()
     out["running"] = holder is not None
@@ -59,3 +62,30 @@ def site_status(cfg: Config) -> dict[str, Any]:
         lag["local_error"] = exc.message
     out.update(lag)
     return out
+
+
+def _stores_seen(cfg: Config) -> list[dict[str, Any]]:
+    """What head office has received from each store (from its bookkeeping table)."""
+    with connect_local(cfg) as conn, conn.cursor() as cur:
+        try:
+            cur.execute(
+                "SELECT store, MAX(store_name), MAX(last_at), SUM(rows_applied), SUM(batches), "
+                "SUBSTRING_INDEX(GROUP_CONCAT(version ORDER BY last_at DESC), ',', 1) "
+                "FROM centrale_progress GROUP BY store ORDER BY store"
+            )
+        except pymysql.err.ProgrammingError:
+            raise CentraleError(
+                "this database is not initialised as head office", hint="run `centrale hq init`"
+            ) from None
+        rows = cur.fetchall()
+    return [
+        {
+            "store": int(r[0]),
+            "name": r[1],
+            "last_batch_at": r[2].isoformat(sep=" ") + " UTC" if r[2] else None,
+            "rows_applied": int(r[3] or 0),
+            "batches": int(r[4] or 0),
+            "version": r[5],
+        }
+        for r in rows
+    ]

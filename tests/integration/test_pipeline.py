@@ -67,6 +67,13 @@ def test_sales_of_two_stores_with_the_same_ids_both_reach_head_office(chain: Cha
     assert sorted(rows) == [(12, 15, 1, 15), (13, 15, 1, 15)]
     for site in stores:
         assert_equal(chain, site)
+    # Head office's own status lists what each store has sent.
+    import json
+
+    seen = json.loads(chain.centrale(chain.hq, "status", "--json").stdout)
+    assert seen["is_hq"] and [s["store"] for s in seen["stores"]] == [12, 13]
+    assert all(s["rows_applied"] > 0 and s["last_batch_at"] for s in seen["stores"])
+    assert "Lyon" in chain.centrale(chain.hq, "status").stdout
 
 
 def test_updates_arrive_and_deletes_follow_each_tables_policy(chain: Chain) -> None:

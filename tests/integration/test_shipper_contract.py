@@ -3,6 +3,7 @@ once, order is kept, overlapping batches apply only what is new, failures apply 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -167,7 +168,7 @@ def test_any_redelivery_of_batches_equals_applying_every_change_once(
     gen = uuid.uuid4().hex
     rows = tuple(up(i + 1, k, v) if op == "upsert" else rm(i + 1, k) for i, (op, k, v) in enumerate(ops))
     bounds = sorted({c for c in cuts if c < len(rows)} | {0, len(rows)})
-    batches = [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    batches = [rows[a:b] for a, b in itertools.pairwise(bounds)]
     expected_before = subject.read()
     expected = {k: v for k, v in expected_before.items() if k not in {r.values[0] for r in rows}}
     for r in rows:
