@@ -22,7 +22,6 @@ import pymysql
 from applier.headoffice import SESSION_SQL, HeadOfficeShipper
 from applier.service import ApplierService
 from bench.harness import (
-    QUICK,
     STORE,
     Measure,
     Report,
@@ -184,8 +183,6 @@ def run() -> Report:
         "outbox as `centrale run` uses it: WAL, one fsync (sync) per tick before shipping, acks without fsync",
         f"rounds alternate which side goes first; {spread(centrale, bare)}",
     ]
-    if QUICK:
-        report.notes.append("quick mode: small data; figures are noisier")
     return report
 
 

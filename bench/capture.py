@@ -26,7 +26,6 @@ from pymysqlreplication.row_event import WriteRowsEvent
 
 from bench.harness import (
     BINLOG_FILE_BYTES,
-    QUICK,
     STORE,
     Measure,
     Report,
@@ -225,8 +224,6 @@ def run() -> Report:
         "whole binlog range, output to /dev/null",
         f"binlog files of {BINLOG_FILE_BYTES // 1024**2} MB (MariaDB's default) so no rotation in the range",
     ]
-    if QUICK:
-        report.notes.append("quick mode: small data; figures are noisier")
     return report
 
 

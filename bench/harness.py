@@ -126,7 +126,8 @@ class Report:
             )
         if self.notes:
             lines += ["", *[f"- {n}" for n in self.notes]]
-        lines += ["", f"_{'quick' if QUICK else 'normal'} mode, {self.seconds:.1f} s wall time_", ""]
+        mode = "quick mode (small data; figures are noisier)" if QUICK else "normal mode"
+        lines += ["", f"_{mode}, {self.seconds:.1f} s wall time_", ""]
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from cdc.translate import Translator, UnknownColumnsError
 from centrale.changes import RowChange, SourceTransaction
 from centrale.config import Config
 from centrale.db import ConnParams, connect, error_code, parse_url
-from centrale.errors import PositionLostError, SourceError
+from centrale.errors import OutboxError, PositionLostError, SourceError
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 from centrale.schema import read_tables
@@ -103,10 +103,13 @@ class CdcService:
                     backoff = 0.5
                 except PositionLostError:
                     raise
-                except SourceError as exc:
+                except (SourceError, OutboxError) as exc:
+                    # The local database restarting, the outbox locked by a long snapshot, its
+                    # disk full: nothing was half-written, so wait and resume from the checkpoint.
                     self.stats.last_error = exc.message
                     self.stats.restarts += 1
-                    log.warning("capture interrupted: %s; retrying in %.1fs", exc.message, backoff)
+                    hint = f" ({exc.hint})" if exc.hint else ""
+                    log.warning("capture interrupted: %s%s; retrying in %.1fs", exc.message, hint, backoff)
                     self.stop.wait(backoff)
                     backoff = min(backoff * 2, 30.0)
         finally:

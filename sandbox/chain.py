@@ -12,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pymysql
 
@@ -51,7 +52,7 @@ class Site:
     def connect(self, **kw: object) -> pymysql.connections.Connection:
         return self.server.connect(self.database, **kw)
 
-    def sql(self, statement: str, args: object = None) -> list[tuple]:
+    def sql(self, statement: str, args: object = None) -> list[tuple[Any, ...]]:
         return self.server.sql(statement, self.database, args)
 
 

@@ -26,7 +26,12 @@ class TableDiff:
 
 
 def _row_hashes(
-    conn: pymysql.connections.Connection, table: str, columns: list[str], key: list[str], where: str, args: tuple
+    conn: pymysql.connections.Connection,
+    table: str,
+    columns: list[str],
+    key: list[str],
+    where: str,
+    args: tuple[Any, ...],
 ) -> dict[tuple[Any, ...], str]:
     cols = ", ".join(quote_ident(c) for c in columns)
     with conn.cursor() as cur:

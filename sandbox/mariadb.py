@@ -16,6 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pymysql
 
@@ -219,7 +220,7 @@ class MariaDBServer:
         auth = user if not password else f"{user}:{password}"
         return f"mysql://{auth}@127.0.0.1:{self.port}/{database}"
 
-    def connect(self, database: str | None = None, **kw: object) -> pymysql.connections.Connection:
+    def connect(self, database: str | None = None, **kw: Any) -> pymysql.connections.Connection[Any]:
         return pymysql.connect(
             host="127.0.0.1",
             port=self.port,
@@ -228,10 +229,10 @@ class MariaDBServer:
             database=database,
             charset="utf8mb4",
             autocommit=True,
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
 
-    def sql(self, statement: str, database: str | None = None, args: object = None) -> list[tuple]:
+    def sql(self, statement: str, database: str | None = None, args: object = None) -> list[tuple[Any, ...]]:
         """Run one statement as root and return its rows (a convenience for tests and demo)."""
         with self.connect(database) as conn, conn.cursor() as cur:
             cur.execute(statement, args)
@@ -290,7 +291,7 @@ class ExternalServer(MariaDBServer):
         auth = user if not password else f"{user}:{password}"
         return f"mysql://{auth}@{self.host}:{self.port}/{database}"
 
-    def connect(self, database: str | None = None, **kw: object) -> pymysql.connections.Connection:
+    def connect(self, database: str | None = None, **kw: Any) -> pymysql.connections.Connection[Any]:
         return pymysql.connect(
             host=self.host,
             port=self.port,
@@ -299,5 +300,5 @@ class ExternalServer(MariaDBServer):
             database=database,
             charset="utf8mb4",
             autocommit=True,
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )

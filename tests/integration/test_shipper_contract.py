@@ -39,6 +39,20 @@ def rm(seq: int, id_: int) -> OutboxRow:
     return OutboxRow(seq, seq, "items", "delete", ("id",), (id_,))
 
 
+def items_shipper(chain: Chain) -> HeadOfficeShipper:
+    """A head-office shipper for store 12 whose only table is ``items``."""
+    return HeadOfficeShipper(
+        parse_url(chain.hq.server.url(chain.hq.database)),
+        store=12,
+        store_name="Lyon",
+        hq_store=1,
+        origin_column="origin_store",
+        tables=["items"],
+        keys=lambda t: ("id",),
+        store_tables=lambda names: {"items": ITEMS},
+    )
+
+
 class Subject:
     def __init__(self, shipper: Any, read: Callable[[], dict[int, tuple[Any, ...]]]) -> None:
         self.shipper = shipper
@@ -56,17 +70,7 @@ def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
         yield Subject(mem, read_mem)
         return
     chain: Chain = request.getfixturevalue("chain")
-    params = parse_url(chain.hq.server.url(chain.hq.database))
-    shipper = HeadOfficeShipper(
-        params,
-        store=12,
-        store_name="Lyon",
-        hq_store=1,
-        origin_column="origin_store",
-        tables=["items"],
-        keys=lambda t: ("id",),
-        store_tables=lambda names: {"items": ITEMS},
-    )
+    shipper = items_shipper(chain)
 
     def read_hq() -> dict[int, tuple[Any, ...]]:
         rows = chain.hq.sql("SELECT id, label, qty FROM items WHERE origin_store = 12")
@@ -119,17 +123,7 @@ def test_a_large_batch_is_split_into_bounded_queries(subject: Subject) -> None:
 
 
 def test_head_office_applies_nothing_of_a_rejected_batch(chain: Chain) -> None:
-    params = parse_url(chain.hq.server.url(chain.hq.database))
-    shipper = HeadOfficeShipper(
-        params,
-        store=12,
-        store_name="Lyon",
-        hq_store=1,
-        origin_column="origin_store",
-        tables=["items"],
-        keys=lambda t: ("id",),
-        store_tables=lambda names: {"items": ITEMS},
-    )
+    shipper = items_shipper(chain)
     try:
         shipper.ship(Batch(GEN, (up(1, 1, "ok"),)))
         bad = Batch(
