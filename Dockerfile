@@ -5,6 +5,7 @@ COPY pyproject.toml README.md ./
 COPY centrale ./centrale
 COPY cdc ./cdc
 COPY applier ./applier
+COPY jobs ./jobs
 COPY schema ./schema
 COPY sandbox ./sandbox
 RUN pip install --no-cache-dir . && useradd --create-home centrale && mkdir -p /var/lib/centrale \

@@ -16,6 +16,7 @@ import pymysql
 from cdc.binlog import check_position_available, end_position
 from cdc.reader import BinlogReader, Ddl, Heartbeat, Rotate, Rows, StreamStart, TxnBegin, TxnEnd
 from cdc.translate import Translator, UnknownColumnsError
+from centrale.catalog import MARKER_TABLE
 from centrale.changes import RowChange, SourceTransaction
 from centrale.config import Config
 from centrale.db import ConnParams, connect, error_code, parse_url
@@ -125,7 +126,7 @@ class CdcService:
         reader = BinlogReader(
             self.params,
             server_id=self.cfg.reader_server_id,
-            tables=self.tables,
+            tables=[*self.tables, MARKER_TABLE],
             start=cp.position,
             heartbeat_s=self.cfg.local.heartbeat_s,
         )
@@ -170,18 +171,24 @@ class CdcService:
             last_committed_latest = latest
             last_checkpoint_write = time.monotonic()
 
+        received = False  # the current transaction was written by a pull from head office
         for ev in reader:
             if isinstance(ev, Rows):
                 if pending is None:
                     pending = []
+                if ev.table == MARKER_TABLE:
+                    received = True
+                    continue
                 try:
                     pending.extend(self.translator.translate(ev.kind, ev.table, ev.rows))
                 except UnknownColumnsError:
                     self._refresh_tables(lenient={ev.table})
                     pending.extend(self.translator.translate(ev.kind, ev.table, ev.rows))
             elif isinstance(ev, TxnEnd):
-                txn = SourceTransaction(tuple(pending or ()), ev.position, gtid, ev.timestamp)
-                pending, gtid = None, None
+                # A transaction that carries the marker came from head office: not sent back.
+                changes = () if received else tuple(pending or ())
+                txn = SourceTransaction(changes, ev.position, gtid, ev.timestamp)
+                pending, gtid, received = None, None, False
                 latest = txn
                 self.stats.last_source_ts = ev.timestamp
                 if txn.changes:
@@ -199,7 +206,7 @@ class CdcService:
                 elif not buffer and time.monotonic() - last_checkpoint_write >= CHECKPOINT_ONLY_EVERY_S:
                     flush()
             elif isinstance(ev, TxnBegin):
-                pending, gtid = [], ev.gtid
+                pending, gtid, received = [], ev.gtid, False
             elif isinstance(ev, Ddl):
                 pending, gtid = None, None
                 latest = SourceTransaction((), ev.position, None, ev.timestamp)

@@ -16,6 +16,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 Kind = Literal["aggregate", "reference", "shared"]
 Group = Literal["sales", "stock", "staff", "customers", "articles", "keyboards", "stores", "products"]
 DeletePolicy = Literal["ignore", "delete"]
+PullPolicy = Literal["mirror", "keep"]
+
+# A row written here inside a store transaction marks that transaction as applied by Centrale
+# (a pull from head office): the binlog reader skips it, so received rows never echo back.
+MARKER_TABLE = "centrale_marker"
 
 CAPTURED_KINDS: frozenset[str] = frozenset({"aggregate", "shared"})
 
@@ -29,6 +34,11 @@ class TableSpec(BaseModel):
     group: Group
     key: tuple[str, ...] | None = None
     on_delete: DeletePolicy = "ignore"
+    pull: PullPolicy = "mirror"
+    price_columns: tuple[str, ...] = ()
+    printer_columns: tuple[str, ...] = ()
+    modified_column: str | None = None
+    since_column: str | None = None
 
 
 class Catalog(BaseModel):
@@ -43,12 +53,21 @@ class Catalog(BaseModel):
                 raise ValueError(f"table name {name!r} is not a valid MariaDB table name")
             if spec.key is not None and (not spec.key or len(set(spec.key)) != len(spec.key)):
                 raise ValueError(f"tables.{name}.key must list distinct column names")
+            if spec.kind == "shared" and not spec.key:
+                raise ValueError(
+                    f"tables.{name} is shared: set tables.{name}.key to its chain-wide key "
+                    '(e.g. ["card_number"]), not the stores\' own ids'
+                )
         return cls(tables=dict(tables))
 
     @property
     def captured(self) -> list[str]:
         """Tables the binlog reader captures: aggregate (store -> HQ) and shared (both ways)."""
         return [n for n, s in self.tables.items() if s.kind in CAPTURED_KINDS]
+
+    def pulled(self, group: str) -> list[str]:
+        """Tables a store receives from head office for a group: reference and shared ones."""
+        return [n for n, s in self.tables.items() if s.group == group and s.kind in ("reference", "shared")]
 
     def spec(self, table: str) -> TableSpec:
         return self.tables[table]

@@ -15,6 +15,7 @@ from centrale.codec import dumps
 from centrale.commandline import Invocation, guarded
 from centrale.config import config_path, masked_view, set_value
 from centrale.errors import ConfigError, PreflightError
+from jobs.cli import app as jobs_cli_app
 
 app = typer.Typer(
     help="Centrale: store -> head office replication for a chain's POS databases.",
@@ -28,6 +29,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(hq_app, name="hq")
 app.add_typer(cdc_app)
+app.add_typer(jobs_cli_app)
 
 
 def _version(value: bool) -> None:

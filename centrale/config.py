@@ -76,6 +76,18 @@ class LogSection(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class OptionsSection(_Section):
+    """Per-store choices about what head office's pulls may overwrite (the seed's new options)."""
+
+    receive_prices: bool = True
+    receive_printers: bool = True
+
+
+class JobsSection(_Section):
+    interval_s: Annotated[float, Field(gt=0, le=86_400)] = 30.0
+    ttl_h: Annotated[float, Field(gt=0, le=24 * 365)] = 72.0
+
+
 class _FileModel(_Section):
     site: SiteSection
     local: LocalSection
@@ -83,6 +95,8 @@ class _FileModel(_Section):
     ship: ShipSection = ShipSection()
     outbox: OutboxSection = OutboxSection()
     log: LogSection = LogSection()
+    options: OptionsSection = OptionsSection()
+    jobs: JobsSection = JobsSection()
     tables: dict[str, TableSpec] | None = None
 
 
@@ -98,6 +112,8 @@ class Config(BaseModel):
     ship: ShipSection
     outbox: OutboxSection
     log: LogSection
+    options: OptionsSection
+    jobs: JobsSection
     catalog: Catalog
     warnings: tuple[str, ...] = ()
 
@@ -177,6 +193,8 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
         ship=model.ship,
         outbox=outbox,
         log=log,
+        options=model.options,
+        jobs=model.jobs,
         catalog=catalog,
         warnings=tuple(warnings),
     )
@@ -202,7 +220,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the syntax at that line") from None
 
 
-_ENV_SECTIONS = ("site", "local", "hq", "ship", "outbox", "log")
+_ENV_SECTIONS = ("site", "local", "hq", "ship", "outbox", "log", "options", "jobs")
 
 
 def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
@@ -294,5 +312,7 @@ def masked_view(cfg: Config) -> dict[str, Any]:
         "ship": cfg.ship.model_dump(),
         "outbox": {"path": str(cfg.outbox.path)},
         "log": {"dir": str(cfg.log.dir), "level": cfg.log.level},
+        "options": cfg.options.model_dump(),
+        "jobs": cfg.jobs.model_dump(),
         "tables": {name: spec.model_dump(exclude_none=True) for name, spec in cfg.catalog.tables.items()},
     }

@@ -41,6 +41,15 @@ def store_schema_sql() -> str:
     return (schema_dir() / "pos_store.sql").read_text(encoding="utf-8")
 
 
+def reference_schema_sql() -> str:
+    """The sample schema's reference tables: head office keeps the master copy of these."""
+    from centrale.catalog import load_default_tables
+
+    reference = {n for n, spec in load_default_tables().items() if spec.kind == "reference"}
+    keep = [s for s in _statements(store_schema_sql()) if s.split()[2] in reference]
+    return ";\n".join(keep) + ";"
+
+
 @dataclass
 class Site:
     number: int
@@ -190,6 +199,8 @@ def build_chain(
 
     root.mkdir(parents=True, exist_ok=True)
     hq_server.sql(f"CREATE DATABASE `{hq_db}`")
+    with hq_server.connect(hq_db) as conn:
+        load_sql(conn, reference_schema_sql())
     hq_cfg = write_hq_config(root / "hq.toml", hq_server, hq_db)
     chain = Chain(root, Site(HQ_STORE, "Siège", hq_server, hq_db, hq_cfg))
     init_hq(local_params(load(hq_cfg)), HQ_STORE, "Siège")

@@ -85,6 +85,8 @@ def test_readme_documents_every_config_key() -> None:
         "ship": c.ShipSection,
         "outbox": c.OutboxSection,
         "log": c.LogSection,
+        "options": c.OptionsSection,
+        "jobs": c.JobsSection,
     }
     for section, model in sections.items():
         for key in model.model_fields:

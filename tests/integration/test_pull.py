@@ -1,0 +1,131 @@
+"""`pull GROUP`: the store's copy of head office's reference data, exactly, in one transaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from centrale.config import load
+from centrale.errors import JobError
+from jobs.pull import pull_group
+from sandbox.chain import Chain, Site
+
+
+def seed_hq_articles(chain: Chain, n: int = 30) -> None:
+    with chain.hq.connect() as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO articles (id, code, label, price, price_takeaway, printer) VALUES (%s,%s,%s,%s,%s,%s)",
+            [(i, f"A{i:05d}", f"Article {i} é", Decimal(i) / 4, Decimal(i) / 5, "kitchen") for i in range(1, n + 1)],
+        )
+
+
+def articles(site: Site) -> dict[int, tuple]:
+    return {r[0]: r[1:] for r in site.sql("SELECT id, code, label, price, price_takeaway, printer FROM articles")}
+
+
+def binlog_end(site: Site) -> tuple:
+    return site.server.sql("SHOW MASTER STATUS")[0][:2]
+
+
+def test_pull_articles_copies_updates_and_mirrors_deletes(chain: Chain) -> None:
+    site = chain.store(12)
+    cfg = load(site.config)
+    seed_hq_articles(chain)
+    site.sql("INSERT INTO articles (id, code, label) VALUES (999, 'LOCAL', 'only at the store')")
+    first = pull_group(cfg, "articles")
+    assert first.tables[0].inserted == 30 and first.tables[0].deleted == 1
+    assert articles(site) == {
+        r[0]: r[1:] for r in chain.hq.sql("SELECT id, code, label, price, price_takeaway, printer FROM articles")
+    }
+    chain.hq.sql("UPDATE articles SET label = 'renamed' WHERE id = 3")
+    chain.hq.sql("DELETE FROM articles WHERE id = 4")
+    chain.hq.sql("INSERT INTO articles (id, code, label) VALUES (31, 'NEW', 'new one')")
+    second = pull_group(cfg, "articles")
+    t = second.tables[0]
+    assert (t.inserted, t.updated, t.deleted) == (1, 1, 1)
+    got = articles(site)
+    assert got[3][1] == "renamed" and 4 not in got and got[31][1] == "new one"
+
+
+def test_a_pull_that_changes_nothing_writes_nothing(chain: Chain) -> None:
+    site = chain.store(12)
+    cfg = load(site.config)
+    seed_hq_articles(chain)
+    pull_group(cfg, "articles")
+    before = binlog_end(site)
+    again = pull_group(cfg, "articles")
+    assert again.rows_moved == 0
+    assert binlog_end(site) == before
+
+
+def test_prices_and_printers_stay_local_when_the_store_says_so(chain: Chain) -> None:
+    lyon, lille = chain.store(12), chain.store(13)
+    seed_hq_articles(chain)
+    for site in (lyon, lille):
+        pull_group(load(site.config), "articles")
+    chain.centrale(lyon, "config", "set", "options.receive_prices", "false")
+    chain.centrale(lyon, "config", "set", "options.receive_printers", "false")
+    lyon.sql("UPDATE articles SET price = 9.99, printer = 'bar' WHERE id = 1")  # Lyon's own price
+    chain.hq.sql("UPDATE articles SET price = 2.50, printer = 'oven', label = 'Croissant XL' WHERE id = 1")
+    chain.hq.sql("INSERT INTO articles (id, code, label, price, printer) VALUES (50, 'NEW', 'Brioche', 3.10, 'oven')")
+    for site in (lyon, lille):
+        pull_group(load(site.config), "articles")
+    l1, m1 = articles(lyon)[1], articles(lille)[1]
+    assert l1[1] == "Croissant XL" and l1[2] == Decimal("9.99") and l1[4] == "bar"  # label yes, price/printer kept
+    assert m1[2] == Decimal("2.50") and m1[4] == "oven"  # Lille receives prices
+    assert articles(lyon)[50][2] == Decimal("3.10") and articles(lyon)[50][4] == "oven"  # new item arrives whole
+
+
+def test_keyboards_pull_in_foreign_key_order_in_one_transaction(chain: Chain) -> None:
+    site = chain.store(12)
+    cfg = load(site.config)
+    seed_hq_articles(chain, 5)
+    chain.hq.sql("INSERT INTO keyboards (id, name) VALUES (1, 'Main'), (2, 'Bar')")
+    chain.hq.sql(
+        "INSERT INTO keyboard_keys (keyboard_id, position, article_id, caption) VALUES "
+        "(1, 1, 1, 'Café'), (1, 2, 2, 'Croissant'), (2, 1, 3, 'Bière')"
+    )
+    pull_group(cfg, "articles")
+    result = pull_group(cfg, "keyboards")
+    assert [t.table for t in result.tables] == ["keyboards", "keyboard_keys"]
+    assert site.sql("SELECT COUNT(*) FROM keyboard_keys") == [(3,)]
+    # Removing a keyboard at head office removes its keys first, then the keyboard.
+    chain.hq.sql("DELETE FROM keyboard_keys WHERE keyboard_id = 2")
+    chain.hq.sql("DELETE FROM keyboards WHERE id = 2")
+    pull_group(cfg, "keyboards")
+    assert site.sql("SELECT id FROM keyboards") == [(1,)]
+
+
+def test_stores_and_products_groups_pull(chain: Chain) -> None:
+    site = chain.store(12)
+    cfg = load(site.config)
+    chain.hq.sql("INSERT INTO stores (id, name, is_hq) VALUES (1, 'Siège', 1), (12, 'Lyon', 0), (13, 'Lille', 0)")
+    chain.hq.sql("INSERT INTO articles (id, code, label) VALUES (1, 'PIZ', 'Pizza')")
+    chain.hq.sql("INSERT INTO products (id, code, label, unit, cost) VALUES (1, 'FAR', 'Farine', 'kg', 0.8)")
+    chain.hq.sql("INSERT INTO technical_sheets (article_id, product_id, quantity) VALUES (1, 1, 0.25)")
+    assert pull_group(cfg, "stores").rows_moved == 3
+    assert pull_group(cfg, "products").rows_moved == 2
+    assert site.sql("SELECT quantity FROM technical_sheets") == [(Decimal("0.2500"),)]
+
+
+def test_a_missing_table_at_the_store_is_a_clear_job_error(chain: Chain) -> None:
+    site = chain.store(12)
+    site.sql("DROP TABLE technical_sheets")
+    with pytest.raises(JobError, match="table `technical_sheets` does not exist at the store"):
+        pull_group(load(site.config), "products")
+    res = chain.centrale(site, "pull", "products", check=False)
+    assert res.returncode == 8 and "does not exist at the store" in res.stderr and "Traceback" not in res.stderr
+    assert "cannot be pulled" in chain.centrale(site, "pull", "sales", check=False).stderr
+
+
+def test_pulled_rows_are_not_captured(chain: Chain) -> None:
+    """Reference tables are not captured, and the marker keeps any pulled transaction home."""
+    from sandbox.inprocess import InProcessStore
+
+    site = chain.store(12)
+    seed_hq_articles(chain, 10)
+    with InProcessStore(site.config) as run:
+        pull_group(load(site.config), "articles")
+        run.wait_caught_up()
+        assert run.capture_box.stats().backlog == 0
