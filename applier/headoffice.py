@@ -18,9 +18,11 @@ from pymysql.constants import CLIENT
 from pymysql.converters import escape_string
 
 from applier.shipper import Operation, plan
+from applier.statements import Layout, StatementBuilder, create_table_sql
 from centrale import __version__
+from centrale.catalog import Catalog
 from centrale.changes import Batch
-from centrale.db import ConnParams, connect, error_code, quote_ident
+from centrale.db import ConnParams, connect, error_code
 from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
 from centrale.log import get_logger
 from centrale.schema import TableDef, read_tables
@@ -33,31 +35,10 @@ TRANSIENT_CODES = frozenset(
 )
 TABLE_MISSING = 1146
 MAX_QUERY_BYTES = 1 << 20  # one multi-statement query stays well under max_allowed_packet
-_VALUES = "\x00values\x00"  # placeholder; identifiers cannot contain NUL (quote_ident refuses it)
 
 SESSION_SQL = (
     "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'"
 )
-
-
-def create_table_sql(tdef: TableDef, key: tuple[str, ...], origin_column: str) -> str:
-    """Head office's copy of a store table: same columns, plus the origin store in the key."""
-    parts = [f"{quote_ident(origin_column)} INT NOT NULL"]
-    for c in tdef.columns:
-        if c.generated:
-            continue
-        col = f"{quote_ident(c.name)} {c.column_type}"
-        if c.charset and c.collation:
-            col += f" CHARACTER SET {c.charset} COLLATE {c.collation}"
-        if c.data_type == "timestamp":
-            col += " NULL DEFAULT NULL" if c.nullable else " NOT NULL DEFAULT CURRENT_TIMESTAMP"
-        else:
-            col += " NULL" if c.nullable else " NOT NULL"
-        parts.append(col)
-    pk = ", ".join(quote_ident(k) for k in (origin_column, *key))
-    parts.append(f"PRIMARY KEY ({pk})")
-    body = ",\n  ".join(parts)
-    return f"CREATE TABLE IF NOT EXISTS {quote_ident(tdef.name)} (\n  {body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
 
 
 def _literal_function(conn: pymysql.connections.Connection) -> Callable[[Any], str]:
@@ -91,7 +72,7 @@ class HeadOfficeShipper:
         hq_store: int,
         origin_column: str,
         tables: list[str],
-        keys: Callable[[str], tuple[str, ...]],
+        catalog: Catalog,
         store_tables: Callable[[list[str]], dict[str, TableDef]],
     ) -> None:
         self.params = params
@@ -100,7 +81,9 @@ class HeadOfficeShipper:
         self.hq_store = hq_store
         self.origin = origin_column
         self.tables = tables
-        self.keys = keys
+        self.catalog = catalog
+        self._layouts: dict[str, Layout] = {}
+        self._builder = StatementBuilder(store, origin_column, self.layout)
         self.store_tables = store_tables
         self._conn: pymysql.connections.Connection | None = None
         self._sql: dict[tuple[str, str, tuple[str, ...]], str] = {}
@@ -186,9 +169,25 @@ class HeadOfficeShipper:
         for table in missing:
             if table not in defs:
                 continue
-            sql = create_table_sql(defs[table], self.keys(table), self.origin)
+            sql = create_table_sql(defs[table], self.layout(table), self.origin)
             log.info("creating table %s at head office from this store's definition", table)
             cur.execute(sql)
+
+    def layout(self, table: str) -> Layout:
+        """How head office holds a table: per store (aggregate) or one chain-wide row (shared)."""
+        got = self._layouts.get(table)
+        if got is None:
+            spec = self.catalog.spec(table)
+            pk: tuple[str, ...] = ()
+            if spec.kind == "shared" or not spec.key:
+                tdef = self.store_tables([table]).get(table)
+                pk = tdef.primary_key if tdef else ()
+            key = spec.key or pk
+            shared = spec.kind == "shared"
+            local = frozenset(set(pk) - set(key)) if shared else frozenset()
+            got = Layout(table, shared, key, local, spec.modified_column if shared else None)
+            self._layouts[table] = got
+        return got
 
     # --- shipping ---------------------------------------------------------------------------
 
@@ -254,7 +253,8 @@ class HeadOfficeShipper:
         none of these rows yet and, if so, applies them; then COMMIT. Declines (returns False,
         nothing applied) when the guard does not match, the batch is too big for one query, or
         head office refused a row (the careful path then names it precisely)."""
-        statements = [stmt for op in plan(batch.rows) for stmt in self._literal_statements(conn, op)]
+        literal = _literal_function(conn)
+        statements = [stmt for op in plan(batch.rows) for stmt in self._builder.statements(op, literal)]
         if sum(len(x) for x in statements) > MAX_QUERY_BYTES:
             return False
         guard = (
@@ -321,8 +321,9 @@ class HeadOfficeShipper:
         chunks: list[list[tuple[Operation | None, str]]] = [[]]
         current: Operation | None = None
         size = 0
+        literal = _literal_function(conn)
         for op in ops:
-            for stmt in self._literal_statements(conn, op):
+            for stmt in self._builder.statements(op, literal):
                 if size + len(stmt) > MAX_QUERY_BYTES and chunks[-1]:
                     chunks.append([])
                     size = 0
@@ -341,33 +342,3 @@ class HeadOfficeShipper:
                 except pymysql.err.MySQLError as exc:
                     exc.centrale_op = current  # type: ignore[attr-defined]
                     raise
-
-    def _literal_statements(self, conn: pymysql.connections.Connection, op: Operation) -> list[str]:
-        """SQL with the values inlined (escaped by PyMySQL), so several go in one round trip."""
-        esc = _literal_function(conn)
-        head = self._statement(op)
-        if op.kind == "upsert":
-            prefix = f"({int(self.store)},"
-            values = ",".join(prefix + ",".join([esc(v) for v in row]) + ")" for row in op.rows)
-            return [head.replace(_VALUES, values, 1)]
-        cols = [quote_ident(c) for c in op.columns]
-        return [head + " AND ".join(f"{c}={esc(v)}" for c, v in zip(cols, row, strict=True)) for row in op.rows]
-
-    def _statement(self, op: Operation) -> str:
-        """The statement's fixed part: an upsert with a values placeholder, or a delete's head."""
-        key = (op.table, op.kind, op.columns)
-        sql = self._sql.get(key)
-        if sql is not None:
-            return sql
-        table = quote_ident(op.table)
-        origin = quote_ident(self.origin)
-        if op.kind == "upsert":
-            cols = [quote_ident(c) for c in op.columns]
-            updates = ", ".join(f"{c}=VALUES({c})" for c in cols)
-            sql = (
-                f"INSERT INTO {table} ({origin}, {', '.join(cols)}) VALUES {_VALUES} ON DUPLICATE KEY UPDATE {updates}"
-            )
-        else:
-            sql = f"DELETE FROM {table} WHERE {origin}={int(self.store)} AND "
-        self._sql[key] = sql
-        return sql

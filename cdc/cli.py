@@ -1,10 +1,10 @@
-"""`centrale snapshot`."""
+"""`centrale snapshot` and `centrale push GROUP` (both queue current rows in the outbox)."""
 
 from __future__ import annotations
 
 import typer
 
-from cdc.snapshot import take_snapshot
+from cdc.snapshot import PUSH_GROUPS, push_group, take_snapshot
 from centrale.commandline import Invocation, guarded
 from centrale.outbox import OutboxStore
 
@@ -25,5 +25,23 @@ def snapshot(
             results = take_snapshot(cfg, outbox, list(names or []))
         for r in results:
             typer.echo(f"{r.table}: {r.rows} rows at binlog position {r.position}")
+
+    guarded(body)
+
+
+@app.command()
+def push(
+    ctx: typer.Context,
+    group: str = typer.Argument(..., help=f"one of: {', '.join(PUSH_GROUPS)}"),
+    since: str = typer.Option(None, help="only rows from this date on (YYYY-MM-DD), in tables with a since_column"),
+) -> None:
+    """Queue a group's current rows for head office again (idempotent: upserts)."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        results = push_group(inv.config(), group, since)
+        rows = sum(r.rows for r in results)
+        typer.echo(f"push {group}: {rows} rows queued ({', '.join(f'{r.table} {r.rows}' for r in results)})")
+        typer.echo("they reach head office at the next shipping tick (`centrale outbox replay` ships now)")
 
     guarded(body)

@@ -10,6 +10,7 @@ whether ``run`` is streaming or not.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pymysql
@@ -54,8 +55,21 @@ def _select_expr(name: str, data_type: str) -> str:
     return f"CAST({col} AS DOUBLE)" if data_type == "float" else col
 
 
-def take_snapshot(cfg: Config, outbox: OutboxStore, names: list[str] | None = None) -> list[SnapshotResult]:
-    """Snapshot the named tables or groups (all captured tables when empty)."""
+def take_snapshot(
+    cfg: Config,
+    outbox: OutboxStore,
+    names: list[str] | None = None,
+    *,
+    resend: bool = False,
+    since: dt.date | None = None,
+) -> list[SnapshotResult]:
+    """Snapshot the named tables or groups (all captured tables when empty).
+
+    ``resend`` (the `push GROUP` actions) queues current rows again without fences and leaves
+    the checkpoint alone: the stream then replays what it had not captured yet on top, so head
+    office ends at the store's state whatever the timing. ``since`` keeps, in tables with a
+    ``since_column``, only rows from that date on.
+    """
     catalog = cfg.catalog
     try:
         tables = catalog.select(names) if names else catalog.captured
@@ -81,7 +95,7 @@ def take_snapshot(cfg: Config, outbox: OutboxStore, names: list[str] | None = No
             )
         cp = outbox.checkpoint()
         lost = cp is not None and cp.position.file not in binlog_files(conn)
-        if lost and not full:
+        if lost and not full and not resend:
             raise PositionLostError(
                 "the capture position is lost: a partial snapshot cannot close the gap",
                 hint="run `centrale snapshot` without arguments to reload every captured table",
@@ -97,7 +111,13 @@ def take_snapshot(cfg: Config, outbox: OutboxStore, names: list[str] | None = No
                 cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
                 pos = _snapshot_position(cur)
                 col_sql = ", ".join(_select_expr(c.name, c.data_type) for c in columns)
-                cur.execute(f"SELECT {col_sql} FROM {quote_ident(table)}")
+                since_col = cfg.catalog.spec(table).since_column if since else None
+                if since_col:
+                    cur.execute(
+                        f"SELECT {col_sql} FROM {quote_ident(table)} WHERE {quote_ident(since_col)} >= %s", (since,)
+                    )
+                else:
+                    cur.execute(f"SELECT {col_sql} FROM {quote_ident(table)}")
                 n = 0
                 while True:
                     chunk = cur.fetchmany(CHUNK_ROWS)
@@ -107,12 +127,32 @@ def take_snapshot(cfg: Config, outbox: OutboxStore, names: list[str] | None = No
                     n += len(chunk)
                 cur.close()
                 conn.rollback()
-                writer.fence(table, pos)
-                current = writer.checkpoint()
-                if current is None or (lost and first):
-                    # Nothing streamed yet (or the old position is gone): stream from here on.
-                    writer.set_checkpoint(pos)
+                if not resend:
+                    writer.fence(table, pos)
+                    current = writer.checkpoint()
+                    if current is None or (lost and first):
+                        # Nothing streamed yet (or the old position is gone): stream from here on.
+                        writer.set_checkpoint(pos)
                 first = False
             log.info("snapshot of %s: %d rows at binlog position %s", table, n, pos)
             results.append(SnapshotResult(table, n, pos))
     return results
+
+
+PUSH_GROUPS = ("sales", "stock", "staff", "customers")
+
+
+def push_group(cfg: Config, group: str, since: str | None = None) -> list[SnapshotResult]:
+    """`push GROUP [--since DATE]`: queue the group's current rows again (upserts: idempotent)."""
+    if group not in PUSH_GROUPS:
+        raise SourceError(f"`{group}` cannot be pushed", hint=f"choose one of: {', '.join(PUSH_GROUPS)}")
+    day = None
+    if since:
+        try:
+            day = dt.date.fromisoformat(since)
+        except ValueError:
+            raise SourceError(
+                f"--since {since!r} is not a date", hint="use YYYY-MM-DD, e.g. --since 2026-11-01"
+            ) from None
+    with OutboxStore(cfg.outbox.path) as outbox:
+        return take_snapshot(cfg, outbox, [group], resend=True, since=day)

@@ -42,24 +42,6 @@ def store_tables(cfg: Config) -> Callable[[list[str]], dict[str, TableDef]]:
     return read
 
 
-def key_resolver(cfg: Config) -> Callable[[str], tuple[str, ...]]:
-    """A table's key: the catalog's ``key``, else the store table's primary key (cached)."""
-    cache: dict[str, tuple[str, ...]] = {}
-    reader = store_tables(cfg)
-
-    def key(table: str) -> tuple[str, ...]:
-        if table not in cache:
-            spec = cfg.catalog.spec(table)
-            if spec.key:
-                cache[table] = spec.key
-            else:
-                tdef = reader([table]).get(table)
-                cache[table] = tdef.primary_key if tdef else ()
-        return cache[table]
-
-    return key
-
-
 def build_shipper(cfg: Config) -> HeadOfficeShipper:
     return HeadOfficeShipper(
         hq_params(cfg.hq),
@@ -68,7 +50,7 @@ def build_shipper(cfg: Config) -> HeadOfficeShipper:
         hq_store=cfg.site.hq_store,
         origin_column=cfg.hq.origin_column,
         tables=cfg.catalog.captured,
-        keys=key_resolver(cfg),
+        catalog=cfg.catalog,
         store_tables=store_tables(cfg),
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pymysql
 
+from centrale.catalog import Catalog
 from centrale.db import quote_ident
 
 
@@ -52,7 +53,11 @@ def compare_table(
     *,
     origin_column: str = "origin_store",
     store_db: str,
+    shared_key: tuple[str, ...] | None = None,
 ) -> TableDiff:
+    """Aggregate tables: the store's rows equal head office's rows of that store, exactly.
+    Shared tables (``shared_key``): each store row is at head office under its chain-wide key
+    with the same values (the store's own ids left out); other stores' rows are not extra."""
     with store.cursor() as cur:
         cur.execute(
             "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA=%s AND TABLE_NAME=%s "
@@ -66,14 +71,19 @@ def compare_table(
             (store_db, table),
         )
         key = [r[0] for r in cur.fetchall()]
+    where = f"WHERE {quote_ident(origin_column)} = %s"
+    args: tuple[Any, ...] = (origin,)
+    if shared_key:
+        columns = [c for c in columns if c not in set(key) - set(shared_key)]
+        key, where, args = list(shared_key), "", ()
     s = _row_hashes(store, table, columns, key, "", ())
     try:
-        h = _row_hashes(hq, table, columns, key, f"WHERE {quote_ident(origin_column)} = %s", (origin,))
+        h = _row_hashes(hq, table, columns, key, where, args)
     except pymysql.err.ProgrammingError:
         h = {}
     diff = TableDiff(table, len(s), len(h))
     diff.missing_at_hq = sorted(k for k in s if k not in h)
-    diff.extra_at_hq = sorted(k for k in h if k not in s)
+    diff.extra_at_hq = [] if shared_key else sorted(k for k in h if k not in s)
     diff.different = sorted(k for k in s if k in h and s[k] != h[k])
     return diff
 
@@ -81,11 +91,17 @@ def compare_table(
 def compare_store(
     store: pymysql.connections.Connection,
     hq: pymysql.connections.Connection,
-    tables: list[str],
+    catalog: Catalog,
     origin: int,
     store_db: str,
 ) -> list[TableDiff]:
-    return [compare_table(store, hq, t, origin, store_db=store_db) for t in tables]
+    """Every captured table of the catalog, compared per row hash."""
+    out = []
+    for t in catalog.captured:
+        spec = catalog.spec(t)
+        shared_key = spec.key if spec.kind == "shared" else None
+        out.append(compare_table(store, hq, t, origin, store_db=store_db, shared_key=shared_key))
+    return out
 
 
 def describe(diffs: list[TableDiff]) -> str:

@@ -86,7 +86,7 @@ def main() -> int:
                 with site.connect() as s:
                     n_s, t_s = totals(s)
                     n_h, t_h = totals(h, site.number)
-                    diffs = compare_store(s, h, load(site.config).catalog.captured, site.number, site.database)
+                    diffs = compare_store(s, h, load(site.config).catalog, site.number, site.database)
                 equal = n_s == n_h and t_s == t_h and all(d.equal for d in diffs)
                 all_equal &= equal
                 rows = sum(d.store_rows for d in diffs)

@@ -58,7 +58,7 @@ def wait_equal(chain: Chain, site: Site, timeout_s: float = 90) -> None:
     diffs = []
     while time.monotonic() < deadline:
         with site.connect() as s, chain.hq.connect() as h:
-            diffs = compare_store(s, h, cfg.catalog.captured, site.number, site.database)
+            diffs = compare_store(s, h, cfg.catalog, site.number, site.database)
         if all(d.equal for d in diffs):
             return
         time.sleep(0.5)

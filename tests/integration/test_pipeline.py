@@ -42,7 +42,7 @@ class RecordingShipper:
 def assert_equal(chain: Chain, site: Site) -> None:
     cfg = load(site.config)
     with site.connect() as s, chain.hq.connect() as h:
-        diffs = compare_store(s, h, cfg.catalog.captured, site.number, site.database)
+        diffs = compare_store(s, h, cfg.catalog, site.number, site.database)
     assert all(d.equal for d in diffs), describe(diffs)
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from applier.headoffice import HeadOfficeShipper
 from applier.memory import MemoryShipper
+from centrale.catalog import Catalog, TableSpec
 from centrale.changes import Batch, OutboxRow
 from centrale.db import parse_url
 from centrale.errors import BatchRejectedError
@@ -48,7 +49,7 @@ def items_shipper(chain: Chain) -> HeadOfficeShipper:
         hq_store=1,
         origin_column="origin_store",
         tables=["items"],
-        keys=lambda t: ("id",),
+        catalog=Catalog.from_tables({"items": TableSpec(kind="aggregate", group="sales", key=("id",))}),
         store_tables=lambda names: {"items": ITEMS},
     )
 

@@ -65,7 +65,7 @@ def test_snapshot_while_streaming_and_writing_is_exact(chain: Chain) -> None:
         run.sync()
         run.ship()
     with site.connect() as s, chain.hq.connect() as h:
-        diffs = compare_store(s, h, cfg.catalog.captured, 12, site.database)
+        diffs = compare_store(s, h, cfg.catalog, 12, site.database)
     assert all(d.equal for d in diffs), describe(diffs)
     # no duplicates: one row per key at head office
     dup = chain.hq.sql("SELECT COUNT(*) - COUNT(DISTINCT id) FROM sales WHERE origin_store=12")

@@ -1,0 +1,112 @@
+"""Head office's SQL for a store's rows: table layouts and the statements that apply them.
+
+Two layouts:
+- aggregate: the store's columns plus ``origin_store`` first in the primary key: each store's
+  rows side by side;
+- shared (customers): one chain-wide row per ``key`` (e.g. the card number), the stores' own
+  ids left out, ``origin_store`` telling which store changed it last. With a ``modified_column``
+  an incoming row replaces head office's only if it is strictly newer: head office wins ties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from applier.shipper import Operation
+from centrale.db import quote_ident
+from centrale.schema import TableDef
+
+VALUES_SLOT = "\x00values\x00"  # placeholder; identifiers cannot contain NUL (quote_ident refuses it)
+
+
+@dataclass(frozen=True)
+class Layout:
+    table: str
+    shared: bool
+    key: tuple[str, ...]
+    local: frozenset[str] = frozenset()  # store-only columns (a shared table's own ids)
+    modified: str | None = None
+
+
+def create_table_sql(tdef: TableDef, layout: Layout, origin_column: str) -> str:
+    """Head office's copy of a store table, from the store's own definition."""
+    origin = quote_ident(origin_column)
+    parts = [f"{origin} INT NULL" if layout.shared else f"{origin} INT NOT NULL"]
+    for c in tdef.columns:
+        if c.generated or c.name in layout.local:
+            continue
+        col = f"{quote_ident(c.name)} {c.column_type}"
+        if c.charset and c.collation:
+            col += f" CHARACTER SET {c.charset} COLLATE {c.collation}"
+        if c.data_type == "timestamp":
+            col += " NULL DEFAULT NULL" if c.nullable else " NOT NULL DEFAULT CURRENT_TIMESTAMP"
+        else:
+            col += " NULL" if c.nullable else " NOT NULL"
+        parts.append(col)
+    key = layout.key if layout.shared else (origin_column, *layout.key)
+    parts.append(f"PRIMARY KEY ({', '.join(quote_ident(k) for k in key)})")
+    body = ",\n  ".join(parts)
+    return f"CREATE TABLE IF NOT EXISTS {quote_ident(tdef.name)} (\n  {body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+
+
+@dataclass(frozen=True)
+class _Template:
+    head: str
+    keep: tuple[int, ...]  # positions of the operation's columns that head office receives
+
+
+class StatementBuilder:
+    """Turns operations into SQL with inlined, escaped literals (several per round trip)."""
+
+    def __init__(self, store: int, origin_column: str, layout_of: Callable[[str], Layout]) -> None:
+        self.store = int(store)
+        self.origin = origin_column
+        self.layout_of = layout_of
+        self._cache: dict[tuple[str, str, tuple[str, ...]], _Template] = {}
+
+    def statements(self, op: Operation, literal: Callable[[Any], str]) -> list[str]:
+        t = self._template(op)
+        if op.kind == "upsert":
+            prefix = f"({self.store},"
+            keep = t.keep
+            values = ",".join(prefix + ",".join([literal(row[i]) for i in keep]) + ")" for row in op.rows)
+            return [t.head.replace(VALUES_SLOT, values, 1)]
+        cols = [quote_ident(op.columns[i]) for i in t.keep]
+        return [
+            t.head + " AND ".join(f"{c}={literal(row[i])}" for c, i in zip(cols, t.keep, strict=True))
+            for row in op.rows
+        ]
+
+    def _template(self, op: Operation) -> _Template:
+        cache_key = (op.table, op.kind, op.columns)
+        got = self._cache.get(cache_key)
+        if got is None:
+            got = self._build(op)
+            self._cache[cache_key] = got
+        return got
+
+    def _build(self, op: Operation) -> _Template:
+        layout = self.layout_of(op.table)
+        table = quote_ident(op.table)
+        origin = quote_ident(self.origin)
+        keep = tuple(i for i, c in enumerate(op.columns) if c not in layout.local)
+        if op.kind == "delete":
+            head = f"DELETE FROM {table} WHERE " + ("" if layout.shared else f"{origin}={self.store} AND ")
+            return _Template(head, keep)
+        names = [op.columns[i] for i in keep]
+        cols = [quote_ident(c) for c in names]
+        if layout.shared and layout.modified in names:
+            m = quote_ident(layout.modified or "")
+            newer = f"VALUES({m}) > {m}"
+            guarded = [c for c in (origin, *cols) if c != m]
+            updates = [f"{c}=IF({newer}, VALUES({c}), {c})" for c in guarded]
+            updates.append(f"{m}=IF({newer}, VALUES({m}), {m})")  # last: earlier ones compare the old value
+        else:
+            updates = [f"{c}=VALUES({c})" for c in (origin, *cols) if layout.shared or c != origin]
+        head = (
+            f"INSERT INTO {table} ({origin}, {', '.join(cols)}) VALUES {VALUES_SLOT} "
+            f"ON DUPLICATE KEY UPDATE {', '.join(updates)}"
+        )
+        return _Template(head, keep)
