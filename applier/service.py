@@ -37,6 +37,7 @@ class ApplierService:
         self._lock = threading.Lock()
         self.last_report = ShipReport()
         self.last_tick_at = 0.0
+        self._prepared = False
 
     def tick(self, max_batches: int | None = None) -> ShipReport:
         """Ship while there is a backlog (or ``max_batches``); one tick at a time."""
@@ -55,6 +56,11 @@ class ApplierService:
         acked_seq = shipped_seq = unacked_rows = 0
         last_ack = time.monotonic()
         try:
+            if not self._prepared:
+                # Head-office tables exist from the first tick on, not only after the first row:
+                # a pull of shared data from another store may need them before that.
+                self.shipper.prepare()
+                self._prepared = True
             synced = self.outbox.sync()
             while not self.stop.is_set() and report.error is None:
                 want = PREFETCH_BATCHES if max_batches is None else min(PREFETCH_BATCHES, max_batches - report.batches)
@@ -79,6 +85,10 @@ class ApplierService:
                         acked_seq, unacked_rows, last_ack = shipped_seq, 0, time.monotonic()
             if shipped_seq > acked_seq:
                 self.outbox.ack(shipped_seq, unacked_rows)
+        except (TransientShipError, PreflightError) as exc:
+            report.error = exc.message
+            self.outbox.record_error(exc.message)
+            log.warning("shipping paused: %s", exc.message)
         except OutboxError as exc:
             report.error = exc.message
             log.error("outbox error while shipping: %s", exc.message)

@@ -6,7 +6,10 @@ same data, and prints a markdown table of ratios with the issue's targets beside
 - ``bench.applier``: outbox -> head office rows/s in 20-row batches vs bare PyMySQL
   ``executemany`` in 20-row transactions (>= 0.8x);
 - ``bench.lag``: end-to-end lag of `centrale run` with ``ship.interval_s = 1`` (p99 < 2 s) against
-  the polling floor, and its peak RSS (< 150 MB) against a bare Python with the MySQL libraries.
+  the polling floor, and its peak RSS (< 150 MB) against a bare Python with the MySQL libraries;
+- ``bench.pull``: `pull articles` of 50,000 rows with 1% changed at head office against a full
+  ``mariadb-dump | mariadb`` copy of the table (at least 10x faster, i.e. <= 0.1x the time), plus
+  the first full pull against the same copy.
 
 ``python -m bench`` runs them all (``make bench``); ``python -m bench.NAME`` runs one;
 ``BENCH_QUICK=1`` makes a fast pass on small data. Results also go to

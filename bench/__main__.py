@@ -6,13 +6,14 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from bench import applier, capture, lag
+from bench import applier, capture, lag, pull
 from bench.harness import QUICK, Report, Stopwatch, fmt, save, timed
 
 BENCHMARKS: list[tuple[str, Callable[[], Report]]] = [
     ("capture", capture.run),
     ("applier", applier.run),
     ("lag", lag.run),
+    ("pull", pull.run),
 ]
 
 

@@ -16,6 +16,7 @@ from centrale.commandline import Invocation, guarded
 from centrale.config import config_path, masked_view, set_value
 from centrale.errors import ConfigError, PreflightError
 from jobs.cli import app as jobs_cli_app
+from jobs.cli import jobs_app
 
 app = typer.Typer(
     help="Centrale: store -> head office replication for a chain's POS databases.",
@@ -30,6 +31,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(hq_app, name="hq")
 app.add_typer(cdc_app)
 app.add_typer(jobs_cli_app)
+app.add_typer(jobs_app, name="jobs")
 
 
 def _version(value: bool) -> None:
@@ -172,6 +174,22 @@ def _status_lines(st: dict[str, Any]) -> list[str]:
     if st.get("local_error"):
         lines.append(f"local db   {st['local_error']}")
     return lines
+
+
+@app.command()
+def sync(ctx: typer.Context, what: str = typer.Argument(..., help="customers")) -> None:
+    """Send this store's customers to head office, then receive the chain's."""
+    from centrale.actions import sync_customers
+    from centrale.errors import JobError
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        if what != "customers":
+            raise JobError(f"`sync {what}` does not exist", hint="only `centrale sync customers`")
+        typer.echo(sync_customers(inv.config())[1])
+
+    guarded(body)
 
 
 @hq_app.command("init")

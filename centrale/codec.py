@@ -70,3 +70,12 @@ def decode_names(blob: bytes) -> tuple[str, ...]:
 def dumps(obj: Any) -> bytes:
     """General JSON for status output and logs (Decimal, bytes, sets handled as above)."""
     return orjson.dumps(obj, default=_default, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+
+
+def dumps_compact(obj: Any) -> str:
+    """Small JSON text (job parameters)."""
+    return orjson.dumps(obj, default=_default).decode()
+
+
+def loads(text: str | bytes) -> Any:
+    return orjson.loads(text)

@@ -5,6 +5,8 @@
 - ``centrale_progress``: per store and outbox generation, the last applied outbox ``seq``.
   Each batch updates it in the same transaction as its rows: that is what makes a retried
   batch harmless.
+- ``centrale_jobs``: what head office asks the stores to do, and whether and when they did it
+  (the seed's jobs table).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Engine,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
     String,
     Table,
+    Text,
     create_engine,
     select,
 )
@@ -59,6 +63,28 @@ progress = Table(
     Column("version", String(32), nullable=False, default=""),
     Column("first_at", DATETIME(fsp=6), nullable=True),
     Column("last_at", DATETIME(fsp=6), nullable=True),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+
+jobs = Table(
+    "centrale_jobs",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("store", Integer, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("params", String(1000), nullable=False, default="{}"),
+    Column("requested_by", String(100), nullable=False, default=""),
+    Column("created_at", DATETIME(fsp=6), nullable=False),
+    Column("expires_at", DATETIME(fsp=6), nullable=False),
+    Column("started_at", DATETIME(fsp=6), nullable=True),
+    Column("finished_at", DATETIME(fsp=6), nullable=True),
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("runner", String(100), nullable=False, default=""),
+    Column("rows_moved", BigInteger, nullable=False, default=0),
+    Column("message", Text, nullable=False, default=""),
+    Index("centrale_jobs_store_status", "store", "status", "id"),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )

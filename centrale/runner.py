@@ -7,13 +7,16 @@ import threading
 from applier.service import ApplierService
 from cdc.service import CdcService
 from centrale import __version__
+from centrale.actions import store_actions
 from centrale.config import Config
+from centrale.db import hq_params
 from centrale.doctor import run_checks
 from centrale.errors import CentraleError, PreflightError
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 from centrale.scheduler import Ticker
 from centrale.site import SiteLock, build_shipper, lock_path
+from jobs.runner import JobsRunner
 
 log = get_logger("run")
 
@@ -43,12 +46,15 @@ def run_site(cfg: Config, stop: threading.Event) -> None:
         cdc.prepare()
         applier = ApplierService(ship_box, shipper, cfg.ship.batch_rows, stop)
         ticker.every(cfg.ship.interval_s, applier.tick, "ship")
+        runner = JobsRunner(hq_params(cfg.hq), cfg.site.store, store_actions(cfg), stop)
+        ticker.every(cfg.jobs.interval_s, runner.tick, "jobs")
         ticker.start()
         log.info(
-            "capturing %d tables; shipping every %gs in batches of %d rows",
+            "capturing %d tables; shipping every %gs in batches of %d rows; jobs every %gs",
             len(cfg.catalog.captured),
             cfg.ship.interval_s,
             cfg.ship.batch_rows,
+            cfg.jobs.interval_s,
         )
         cdc.run()
     finally:

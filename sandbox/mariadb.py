@@ -228,8 +228,7 @@ class MariaDBServer:
             password="",
             database=database,
             charset="utf8mb4",
-            autocommit=True,
-            **kw,
+            **{"autocommit": True, **kw},
         )
 
     def sql(self, statement: str, database: str | None = None, args: object = None) -> list[tuple[Any, ...]]:
@@ -299,6 +298,5 @@ class ExternalServer(MariaDBServer):
             password=self.password,
             database=database,
             charset="utf8mb4",
-            autocommit=True,
-            **kw,
+            **{"autocommit": True, **kw},
         )

@@ -1,0 +1,106 @@
+"""The store-side jobs runner: claim this store's pending jobs at head office, run them in
+creation order, record each outcome there. Part of `centrale run`, on its own interval."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pymysql
+
+from centrale.db import ConnParams, connect
+from centrale.errors import CentraleError
+from centrale.log import get_logger
+from jobs.queue import Job, claim_next, finish
+
+log = get_logger("jobs")
+
+# An action returns (rows moved, a one-line summary); it raises CentraleError when it fails.
+Action = Callable[[Job], tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    status: str
+    rows: int
+    message: str
+
+
+class JobsRunner:
+    def __init__(
+        self,
+        hq: ConnParams,
+        store: int,
+        actions: Mapping[str, Action],
+        stop: threading.Event,
+        runner_id: str | None = None,
+    ) -> None:
+        self.hq = hq
+        self.store = store
+        self.actions = actions
+        self.stop = stop
+        self.runner_id = runner_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._lock = threading.Lock()
+        self.last_error: str | None = None
+
+    def tick(self) -> list[Outcome]:
+        """Run every pending job of this store, oldest first; head office unreachable: later."""
+        if not self._lock.acquire(blocking=False):
+            return []
+        try:
+            return self._run_pending()
+        finally:
+            self._lock.release()
+
+    def _run_pending(self) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        try:
+            conn = connect(self.hq, autocommit=False)
+        except pymysql.err.MySQLError as exc:
+            self.last_error = f"head office unreachable for jobs: {exc.args[-1]}"
+            log.warning("%s", self.last_error)
+            return outcomes
+        try:
+            while not self.stop.is_set():
+                job = claim_next(conn, self.store, self.runner_id)
+                if job is None:
+                    break
+                outcome = self._run(job)
+                self._record(conn, outcome)
+                outcomes.append(outcome)
+            self.last_error = None
+        except (pymysql.err.MySQLError, CentraleError) as exc:
+            self.last_error = f"jobs: {exc.args[-1] if exc.args else exc}"
+            log.warning("%s", self.last_error)
+        finally:
+            conn.close()
+        return outcomes
+
+    def _run(self, job: Job) -> Outcome:
+        action = self.actions.get(job.action)
+        log.info("job %d: %s %s (asked by %s)", job.id, job.action, job.params or "", job.requested_by or "?")
+        if action is None:
+            return Outcome(job, "failed", 0, f"this store cannot run `{job.action}` (Centrale too old?)")
+        try:
+            rows, summary = action(job)
+        except CentraleError as exc:
+            msg = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
+            log.error("job %d failed: %s", job.id, msg)
+            return Outcome(job, "failed", 0, msg)
+        except Exception as exc:  # recorded at head office; the traceback stays in the log
+            log.error("job %d failed unexpectedly:\n%s", job.id, traceback.format_exc())
+            return Outcome(job, "failed", 0, f"unexpected {type(exc).__name__}: {exc}")
+        log.info("job %d done: %s", job.id, summary)
+        return Outcome(job, "done", rows, summary)
+
+    def _record(self, conn: pymysql.connections.Connection, outcome: Outcome) -> None:
+        try:
+            finish(conn, outcome.job.id, outcome.status, outcome.rows, outcome.message)
+        except pymysql.err.MySQLError:
+            with connect(self.hq, autocommit=False) as again:  # the link dropped during a long job
+                finish(again, outcome.job.id, outcome.status, outcome.rows, outcome.message)
