@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS fences (
 CREATE TABLE IF NOT EXISTS skipped (
     seq INTEGER PRIMARY KEY, txn INTEGER NOT NULL, tbl TEXT NOT NULL, op TEXT NOT NULL,
     data BLOB NOT NULL, reason TEXT NOT NULL, skipped_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS pull_state (
+    tbl TEXT PRIMARY KEY, hq_mark TEXT, store_mark TEXT, full_at REAL NOT NULL);
 INSERT OR IGNORE INTO shipping (id) VALUES (1);
 """
 
@@ -410,6 +412,28 @@ class OutboxStore:
             checkpoint=self.checkpoint(),
             skipped=int(skipped),
         )
+
+    # --- pulls ---------------------------------------------------------------------------------
+
+    def pull_state(self, table: str) -> PullState | None:
+        """Where the last pull of a table left its modified-column marks (for incremental pulls)."""
+        row = self._db.execute("SELECT hq_mark, store_mark, full_at FROM pull_state WHERE tbl=?", (table,)).fetchone()
+        return None if row is None else PullState(table, row[0], row[1], float(row[2]))
+
+    def save_pull_state(self, state: PullState) -> None:
+        with self._write():
+            self._db.execute(
+                "INSERT OR REPLACE INTO pull_state (tbl, hq_mark, store_mark, full_at) VALUES (?,?,?,?)",
+                (state.table, state.hq_mark, state.store_mark, state.full_at),
+            )
+
+
+@dataclass(frozen=True)
+class PullState:
+    table: str
+    hq_mark: str | None  # head office's greatest modified value when the last pull started
+    store_mark: str | None  # the store's greatest modified value after the last pull
+    full_at: float  # when the last full comparison ran (time.time())
 
 
 class SnapshotWriter:

@@ -25,6 +25,7 @@ PULL_GROUPS = ("articles", "keyboards", "stores", "products", "customers")
 def pull(
     ctx: typer.Context,
     group: str = typer.Argument(..., help=f"one of: {', '.join(PULL_GROUPS)}"),
+    full: bool = typer.Option(False, "--full", help="compare every row, not only those changed since the last pull"),
 ) -> None:
     """Make this store's copy of a group's tables equal to head office's (customers: merge)."""
     inv: Invocation = ctx.obj
@@ -32,7 +33,7 @@ def pull(
     def body() -> None:
         if group not in PULL_GROUPS:
             raise JobError(f"`{group}` cannot be pulled", hint=f"choose one of: {', '.join(PULL_GROUPS)}")
-        result = pull_group(inv.config(), group)
+        result = pull_group(inv.config(), group, full=full)
         typer.echo(result.summary())
 
     guarded(body)

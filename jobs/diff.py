@@ -28,6 +28,7 @@ class TableDiff:
     to_upsert: list[tuple[Any, ...]] = field(default_factory=list)
     to_delete: list[tuple[Any, ...]] = field(default_factory=list)
     existing: set[tuple[Any, ...]] = field(default_factory=set)  # to_upsert keys the store has
+    rows: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)  # head office's, when read
     chunks: int = 0
     chunks_differing: int = 0
 

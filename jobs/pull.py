@@ -12,7 +12,8 @@ writes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pymysql
@@ -22,12 +23,14 @@ from centrale.config import Config
 from centrale.db import connect, hq_params, parse_url, quote_ident, quote_ident_fmt
 from centrale.errors import JobError
 from centrale.log import get_logger
+from centrale.outbox import OutboxStore, PullState
 from centrale.schema import TableDef, read_tables
 from jobs.diff import diff_table, fetch_rows
+from jobs.incremental import FULL_EVERY_S, INT_TYPES, both, diff_changed, greatest
 
 log = get_logger("pull")
 
-SESSION_SQL = "SET SESSION time_zone = '+00:00'"
+SESSION_SQL = "SET SESSION time_zone = '+00:00', group_concat_max_len = 1073741824"
 
 
 @dataclass
@@ -39,6 +42,7 @@ class TablePull:
     kept_newer: int = 0  # shared rows the store changed after head office did
     chunks: int = 0
     chunks_differing: int = 0
+    incremental: bool = False  # only rows changed since the last pull were compared
 
 
 @dataclass
@@ -64,6 +68,8 @@ class _Plan:
     rows: list[tuple[Any, ...]]
     deletes: list[tuple[Any, ...]]
     report: TablePull
+    modified: str | None = None
+    next_state: PullState | None = None  # saved once the pull is committed
 
 
 def _connect(cfg: Config) -> tuple[pymysql.connections.Connection, pymysql.connections.Connection]:
@@ -175,15 +181,21 @@ def _drop_store_newer(
 
 
 def plan_pull(
-    cfg: Config, group: str, hq: pymysql.connections.Connection, store: pymysql.connections.Connection
+    cfg: Config,
+    group: str,
+    hq: pymysql.connections.Connection,
+    store: pymysql.connections.Connection,
+    states: OutboxStore,
+    *,
+    full: bool = False,
 ) -> list[_Plan]:
     tables = cfg.catalog.pulled(group)
     if not tables:
         raise JobError(f"no reference or shared table in group `{group}`", hint="check the catalog's [tables.*] groups")
     store_db = parse_url(cfg.local.url.get_secret_value()).database
     assert cfg.hq.database is not None
-    mine = read_tables(store, store_db, tables)
-    theirs = read_tables(hq, cfg.hq.database, tables)
+    hq_db = cfg.hq.database
+    theirs, mine = both(lambda: read_tables(hq, hq_db, tables), lambda: read_tables(store, store_db, tables))
     for t in tables:
         if t not in mine:
             raise JobError(
@@ -192,13 +204,23 @@ def plan_pull(
         if t not in theirs:
             raise JobError(f"table `{t}` does not exist at head office", hint="create it there, or fix the catalog")
     plans = []
-    for t in _parents_first(store, store_db, tables):
+    for t in _parents_first(store, store_db, tables) if len(tables) > 1 else tables:
         spec = cfg.catalog.spec(t)
         key, columns, protected = _columns(cfg, t, mine[t], theirs[t])
         compared = tuple(c for c in columns if c not in protected)
-        d = diff_table(hq, store, t, key, compared)
-        report = TablePull(t, chunks=d.chunks, chunks_differing=d.chunks_differing)
-        rows = fetch_rows(hq, t, key, columns, d.to_upsert)
+        m = spec.modified_column if spec.modified_column in columns else None
+        hq_mark = greatest(hq, t, m) if m else None  # read before comparing: later changes are next time's
+        last = states.pull_state(t) if m else None
+        incremental = bool(m and last and not full and time.time() - last.full_at < FULL_EVERY_S)
+        if m and last and incremental:
+            column = mine[t].column(key[0])
+            integer_key = len(key) == 1 and column is not None and column.data_type in INT_TYPES
+            d = diff_changed(hq, store, t, key, columns, compared, m, (last.hq_mark, last.store_mark), integer_key)
+        else:
+            d = diff_table(hq, store, t, key, compared)
+        report = TablePull(t, chunks=d.chunks, chunks_differing=d.chunks_differing, incremental=incremental)
+        rows = [d.rows[k] for k in d.to_upsert if k in d.rows]
+        rows += fetch_rows(hq, t, key, columns, [k for k in d.to_upsert if k not in d.rows])
         modified = spec.modified_column if spec.kind == "shared" else None
         if modified and modified in columns and rows:
             rows = _drop_store_newer(store, t, key, columns, modified, rows, report)
@@ -207,7 +229,12 @@ def plan_pull(
         report.inserted = len(kept_keys) - report.updated
         deletes = d.to_delete if spec.kind == "reference" and spec.pull == "mirror" else []
         report.deleted = len(deletes)
-        plans.append(_Plan(t, key, columns, _assignments(columns, key, protected, modified), rows, deletes, report))
+        plan = _Plan(t, key, columns, _assignments(columns, key, protected, modified), rows, deletes, report)
+        if m:
+            full_at = last.full_at if (last and incremental) else time.time()
+            plan.next_state = PullState(t, hq_mark, None, full_at)
+            plan.modified = m
+        plans.append(plan)
     return plans
 
 
@@ -244,10 +271,14 @@ def apply_plans(store: pymysql.connections.Connection, plans: list[_Plan], what:
                 for i in range(0, len(p.rows), 1000):
                     cur.executemany(sql, p.rows[i : i + 1000])
             for p in reversed(plans):
-                if not p.deletes:
-                    continue
-                where = " AND ".join(f"{quote_ident_fmt(k)} = %s" for k in p.key)
-                cur.executemany(f"DELETE FROM {quote_ident_fmt(p.table)} WHERE {where}", p.deletes)
+                for i in range(0, len(p.deletes), 1000):
+                    part = p.deletes[i : i + 1000]
+                    one = "(" + ", ".join(["%s"] * len(p.key)) + ")"
+                    target = "(" + ", ".join(quote_ident_fmt(k) for k in p.key) + ")"
+                    cur.execute(
+                        f"DELETE FROM {quote_ident_fmt(p.table)} WHERE {target} IN ({', '.join([one] * len(part))})",
+                        [v for k in part for v in k],
+                    )
             cur.execute("COMMIT")
     except pymysql.err.MySQLError as exc:
         store.rollback()
@@ -257,16 +288,26 @@ def apply_plans(store: pymysql.connections.Connection, plans: list[_Plan], what:
             cur.execute("SET SESSION foreign_key_checks = 1")
 
 
-def pull_group(cfg: Config, group: str) -> PullResult:
-    """Compare, then apply every difference of the group in one store transaction."""
+def pull_group(cfg: Config, group: str, *, full: bool = False) -> PullResult:
+    """Compare, then apply every difference of the group in one store transaction.
+
+    Tables with a modified column compare only what changed since the last pull (marks kept in
+    the outbox file), with a full comparison at least daily or when ``full`` is asked.
+    """
     hq, store = _connect(cfg)
     try:
-        plans = plan_pull(cfg, group, hq, store)
-        result = PullResult(group, [p.report for p in plans])
-        if any(p.rows or p.deletes for p in plans):
-            apply_plans(store, plans, f"pull {group}")
-        else:
-            store.rollback()
+        with OutboxStore(cfg.outbox.path) as states:
+            plans = plan_pull(cfg, group, hq, store, states, full=full)
+            result = PullResult(group, [p.report for p in plans])
+            if any(p.rows or p.deletes for p in plans):
+                apply_plans(store, plans, f"pull {group}")
+            else:
+                store.rollback()
+            for p in plans:
+                if p.next_state is not None and p.modified:
+                    mark = greatest(store, p.table, p.modified)
+                    states.save_pull_state(replace(p.next_state, store_mark=mark))
+            store.commit()
         log.info("%s", result.summary())
         return result
     finally:

@@ -18,6 +18,7 @@ def seed_hq_articles(chain: Chain, n: int = 30) -> None:
             "INSERT INTO articles (id, code, label, price, price_takeaway, printer) VALUES (%s,%s,%s,%s,%s,%s)",
             [(i, f"A{i:05d}", f"Article {i} é", Decimal(i) / 4, Decimal(i) / 5, "kitchen") for i in range(1, n + 1)],
         )
+        cur.execute("UPDATE articles SET updated_at = UTC_TIMESTAMP(6) - INTERVAL 30 DAY + INTERVAL id SECOND")  # old
 
 
 def articles(site: Site) -> dict[int, tuple]:
@@ -129,3 +130,36 @@ def test_pulled_rows_are_not_captured(chain: Chain) -> None:
         pull_group(load(site.config), "articles")
         run.wait_caught_up()
         assert run.capture_box.stats().backlog == 0
+
+
+def test_later_pulls_compare_only_what_changed_and_still_find_everything(chain: Chain) -> None:
+    site = chain.store(12)
+    cfg = load(site.config)
+    seed_hq_articles(chain, 3000)
+    first = pull_group(cfg, "articles")
+    assert not first.tables[0].incremental and first.tables[0].inserted == 3000
+    chain.hq.sql("UPDATE articles SET label = 'changed at HQ' WHERE id IN (10, 2000)")
+    chain.hq.sql("DELETE FROM articles WHERE id IN (5, 2999)")  # deletes leave no modified time
+    chain.hq.sql("INSERT INTO articles (id, code, label) VALUES (5000, 'NEW', 'new')")
+    site.sql("UPDATE articles SET label = 'local edit' WHERE id = 7")  # the store drifted
+    site.sql("INSERT INTO articles (id, code, label) VALUES (6000, 'LOC', 'store only')")
+    t = pull_group(cfg, "articles").tables[0]
+    assert t.incremental and t.chunks < 100  # the changed rows and those near the mark, not 3000
+    assert (t.inserted, t.updated, t.deleted) == (1, 3, 3)
+    hq_rows = {
+        r[0]: r[1:] for r in chain.hq.sql("SELECT id, code, label, price, price_takeaway, printer FROM articles")
+    }
+    assert articles(site) == hq_rows
+
+
+def test_a_full_comparison_still_runs_when_asked_and_catches_what_marks_miss(chain: Chain) -> None:
+    site = chain.store(12)
+    cfg = load(site.config)
+    seed_hq_articles(chain, 200)
+    pull_group(cfg, "articles")
+    # A change that does not move the modified column (set by hand to an old time).
+    chain.hq.sql("UPDATE articles SET label = 'sneaky', updated_at = '2020-01-01' WHERE id = 20")
+    assert pull_group(cfg, "articles").rows_moved == 0  # trusted marks miss it...
+    res = chain.centrale(site, "pull", "articles", "--full")
+    assert "1 rows changed" in res.stdout  # ...the full comparison (also run daily) does not
+    assert articles(site)[20][1] == "sneaky"
