@@ -11,13 +11,14 @@ import sys
 import tempfile
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from centrale.config import load
 from sandbox.chain import Chain, build_chain, start_servers
 from sandbox.compare import compare_store
 from sandbox.processes import CentraleProcess
-from sandbox.workload import StoreActivity, seed_store, totals
+from sandbox.workload import ARTICLES, StoreActivity, seed_store, totals
 
 
 def say(msg: str) -> None:
@@ -37,6 +38,17 @@ def sell(chain: Chain, number: int, stop: threading.Event, rate: float) -> None:
             stop.wait(1 / rate)
 
 
+def seed_head_office(chain: Chain) -> None:
+    """Head office's reference data: the chain's stores and its articles, one price changed."""
+    chain.hq.sql("INSERT INTO stores (id, name, is_hq) VALUES (1, 'Siège', 1), (12, 'Lyon', 0), (13, 'Lille', 0)")
+    for i, (code, label, price) in enumerate(ARTICLES, start=1):
+        new_price = Decimal("1.30") if code == "CRO" else price
+        chain.hq.sql(
+            "INSERT INTO articles (id, code, label, price, price_takeaway) VALUES (%s, %s, %s, %s, %s)",
+            (i, code, label, new_price, new_price),
+        )
+
+
 def _same_totals(chain: Chain, number: int) -> bool:
     with chain.store(number).connect() as s, chain.hq.connect() as h:
         return totals(s) == totals(h, number)
@@ -50,7 +62,7 @@ def main() -> int:
     procs: list[CentraleProcess] = []
     ok = False
     try:
-        chain = build_chain(root, hq, stores, interval_s=2)
+        chain = build_chain(root, hq, stores, interval_s=2, extra="\n[jobs]\ninterval_s = 2\n")
         for site in chain.stores:
             with site.connect() as conn:
                 seed_store(conn)
@@ -59,6 +71,10 @@ def main() -> int:
         for p in procs:
             p.wait_capturing()
         say(f"`centrale run` is capturing at stores 12 (Lyon) and 13 (Lille); selling for {seconds:.0f}s")
+        seed_head_office(chain)
+        for action in ("pull-stores", "pull-articles"):
+            chain.centrale(chain.hq, "jobs", "add", action, "--all", "--by", "demo")
+        say("head office changed the price of croissants and asked every store to pull articles and stores")
         stop = threading.Event()
         tills = [threading.Thread(target=sell, args=(chain, n, stop, r)) for n, r in ((12, 6.0), (13, 4.0))]
         for t in tills:
@@ -95,6 +111,13 @@ def main() -> int:
                     f"{label:<14}{n_s:>9}{t_s:>14}   {n_h:>14}{t_h:>14}   "
                     f"{rows} rows {'identical' if equal else 'DIFFERENT'}"
                 )
+        print()
+        jobs = json.loads(chain.centrale(chain.hq, "jobs", "list", "--json").stdout)
+        for j in sorted(jobs, key=lambda j: j["id"]):
+            print(f"job {j['id']}: {j['action']:<14} store {j['store']}  {j['status']:<8} {j['message']}")
+        prices = {s.number: s.sql("SELECT price FROM articles WHERE code = 'CRO'")[0][0] for s in chain.stores}
+        say(f"croissant price at the stores after the pull: {prices} (head office: 1.30)")
+        all_equal &= all(j["status"] == "done" for j in jobs) and set(prices.values()) == {Decimal("1.30")}
         print()
         say("head office equals every store, row for row" if all_equal else "MISMATCH (see above)")
         ok = all_equal
