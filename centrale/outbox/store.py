@@ -18,68 +18,14 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, SourceTransaction
 from centrale.codec import decode_names, decode_values, encode_names, encode_values
 from centrale.errors import OutboxError
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS shapes (
-    id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, columns BLOB NOT NULL, UNIQUE (tbl, columns));
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    txn INTEGER NOT NULL,
-    shape INTEGER NOT NULL REFERENCES shapes(id),
-    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
-    data BLOB NOT NULL,
-    captured_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS checkpoint (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    log_file TEXT NOT NULL, log_pos INTEGER NOT NULL, gtid TEXT,
-    source_ts INTEGER NOT NULL DEFAULT 0, updated_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS shipping (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    last_shipped_seq INTEGER NOT NULL DEFAULT 0, last_shipped_at REAL,
-    rows_shipped INTEGER NOT NULL DEFAULT 0, syncs INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT, last_error_at REAL);
-CREATE TABLE IF NOT EXISTS fences (
-    tbl TEXT PRIMARY KEY, log_file TEXT NOT NULL, log_pos INTEGER NOT NULL, taken_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS skipped (
-    seq INTEGER PRIMARY KEY, txn INTEGER NOT NULL, tbl TEXT NOT NULL, op TEXT NOT NULL,
-    data BLOB NOT NULL, reason TEXT NOT NULL, skipped_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS pull_state (
-    tbl TEXT PRIMARY KEY, hq_mark TEXT, store_mark TEXT, full_at REAL NOT NULL);
-INSERT OR IGNORE INTO shipping (id) VALUES (1);
-"""
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    position: BinlogPosition
-    gtid: str | None
-    source_ts: int
-    updated_at: float
-
-
-@dataclass(frozen=True)
-class OutboxStats:
-    generation: str
-    backlog: int
-    oldest_captured_at: float | None
-    last_seq: int
-    last_shipped_seq: int
-    last_shipped_at: float | None
-    rows_shipped: int
-    last_error: str | None
-    last_error_at: float | None
-    checkpoint: Checkpoint | None
-    skipped: int
+from centrale.outbox.records import Checkpoint, OutboxStats, PullState
+from centrale.outbox.schema import _SCHEMA, SCHEMA_VERSION, _outbox_error
+from centrale.outbox.writer import SnapshotWriter
 
 
 class OutboxStore:
@@ -426,56 +372,3 @@ class OutboxStore:
                 "INSERT OR REPLACE INTO pull_state (tbl, hq_mark, store_mark, full_at) VALUES (?,?,?,?)",
                 (state.table, state.hq_mark, state.store_mark, state.full_at),
             )
-
-
-@dataclass(frozen=True)
-class PullState:
-    table: str
-    hq_mark: str | None  # head office's greatest modified value when the last pull started
-    store_mark: str | None  # the store's greatest modified value after the last pull
-    full_at: float  # when the last full comparison ran (time.time())
-
-
-class SnapshotWriter:
-    """Writes a snapshot's rows while the outbox write lock is held (see ``snapshot_writer``)."""
-
-    def __init__(self, store: OutboxStore) -> None:
-        self._store = store
-        self.rows = 0
-
-    def add_rows(self, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
-        """Each snapshot row is its own capture transaction, so batches keep their normal size."""
-        st = self._store
-        sid = st._shape(table, columns)
-        now = time.time()
-        first = st._next_seq()
-        st._db.executemany(
-            "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
-            [(first + i, sid, "upsert", encode_values(r), now) for i, r in enumerate(rows)],
-        )
-        self.rows += len(rows)
-
-    def fence(self, table: str, pos: BinlogPosition) -> None:
-        self._store._db.execute(
-            "INSERT OR REPLACE INTO fences (tbl, log_file, log_pos, taken_at) VALUES (?,?,?,?)",
-            (table, pos.file, pos.pos, time.time()),
-        )
-
-    def checkpoint(self) -> Checkpoint | None:
-        return self._store.checkpoint()
-
-    def set_checkpoint(self, pos: BinlogPosition) -> None:
-        self._store._set_checkpoint(pos, None, 0, time.time())
-
-
-def _outbox_error(path: Path, exc: sqlite3.Error) -> OutboxError:
-    msg = str(exc)
-    if "readonly" in msg or "unable to open" in msg:
-        hint = f"make {path.parent} writable by the Centrale user"
-    elif "disk" in msg and ("full" in msg or "I/O" in msg):
-        hint = f"free space on the disk holding {path}"
-    elif "locked" in msg:
-        hint = "another Centrale process holds the outbox; wait or stop it"
-    else:
-        hint = f"check {path} (a copy of the file helps support)"
-    return OutboxError(f"outbox {path}: {msg}", hint=hint)

@@ -1,0 +1,53 @@
+"""The outbox file's SQLite schema, and how SQLite errors become OutboxErrors."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from centrale.errors import OutboxError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS shapes (
+    id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, columns BLOB NOT NULL, UNIQUE (tbl, columns));
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    txn INTEGER NOT NULL,
+    shape INTEGER NOT NULL REFERENCES shapes(id),
+    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+    data BLOB NOT NULL,
+    captured_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    log_file TEXT NOT NULL, log_pos INTEGER NOT NULL, gtid TEXT,
+    source_ts INTEGER NOT NULL DEFAULT 0, updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS shipping (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_shipped_seq INTEGER NOT NULL DEFAULT 0, last_shipped_at REAL,
+    rows_shipped INTEGER NOT NULL DEFAULT 0, syncs INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT, last_error_at REAL);
+CREATE TABLE IF NOT EXISTS fences (
+    tbl TEXT PRIMARY KEY, log_file TEXT NOT NULL, log_pos INTEGER NOT NULL, taken_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS skipped (
+    seq INTEGER PRIMARY KEY, txn INTEGER NOT NULL, tbl TEXT NOT NULL, op TEXT NOT NULL,
+    data BLOB NOT NULL, reason TEXT NOT NULL, skipped_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS pull_state (
+    tbl TEXT PRIMARY KEY, hq_mark TEXT, store_mark TEXT, full_at REAL NOT NULL);
+INSERT OR IGNORE INTO shipping (id) VALUES (1);
+"""
+
+
+def _outbox_error(path: Path, exc: sqlite3.Error) -> OutboxError:
+    msg = str(exc)
+    if "readonly" in msg or "unable to open" in msg:
+        hint = f"make {path.parent} writable by the Centrale user"
+    elif "disk" in msg and ("full" in msg or "I/O" in msg):
+        hint = f"free space on the disk holding {path}"
+    elif "locked" in msg:
+        hint = "another Centrale process holds the outbox; wait or stop it"
+    else:
+        hint = f"check {path} (a copy of the file helps support)"
+    return OutboxError(f"outbox {path}: {msg}", hint=hint)

@@ -1,0 +1,46 @@
+"""Writing a snapshot's rows while the outbox write lock is held."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from centrale.changes import BinlogPosition
+from centrale.codec import encode_values
+from centrale.outbox.records import Checkpoint
+
+if TYPE_CHECKING:
+    from centrale.outbox.store import OutboxStore
+
+
+class SnapshotWriter:
+    """Writes a snapshot's rows while the outbox write lock is held (see ``snapshot_writer``)."""
+
+    def __init__(self, store: OutboxStore) -> None:
+        self._store = store
+        self.rows = 0
+
+    def add_rows(self, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+        """Each snapshot row is its own capture transaction, so batches keep their normal size."""
+        st = self._store
+        sid = st._shape(table, columns)
+        now = time.time()
+        first = st._next_seq()
+        st._db.executemany(
+            "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
+            [(first + i, sid, "upsert", encode_values(r), now) for i, r in enumerate(rows)],
+        )
+        self.rows += len(rows)
+
+    def fence(self, table: str, pos: BinlogPosition) -> None:
+        self._store._db.execute(
+            "INSERT OR REPLACE INTO fences (tbl, log_file, log_pos, taken_at) VALUES (?,?,?,?)",
+            (table, pos.file, pos.pos, time.time()),
+        )
+
+    def checkpoint(self) -> Checkpoint | None:
+        return self._store.checkpoint()
+
+    def set_checkpoint(self, pos: BinlogPosition) -> None:
+        self._store._set_checkpoint(pos, None, 0, time.time())
