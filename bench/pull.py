@@ -105,7 +105,7 @@ def dump_command(chain: Chain) -> str:
     if not dump or not client:
         raise RuntimeError("mariadb-dump/mysqldump and mariadb/mysql are needed for the baseline")
     hq, st = chain.hq, chain.store(STORE)
-    src = [dump, "--no-defaults", "-h127.0.0.1", f"-P{hq.server.port}", "-uroot", hq.database, TABLE]
+    src = [dump, "--no-defaults", "--skip-triggers", "-h127.0.0.1", f"-P{hq.server.port}", "-uroot", hq.database, TABLE]
     dst = [client, "--no-defaults", "-h127.0.0.1", f"-P{st.server.port}", "-uroot", st.database]
     return f"set -o pipefail; {shlex.join(src)} | {shlex.join(dst)}"
 

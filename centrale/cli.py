@@ -195,8 +195,10 @@ def sync(ctx: typer.Context, what: str = typer.Argument(..., help="customers")) 
 @hq_app.command("init")
 def hq_init(ctx: typer.Context, force: bool = typer.Option(False, help="change a recorded store number")) -> None:
     """Prepare this head-office database: bookkeeping tables and its store number."""
+    from centrale.db import connect
     from centrale.hqschema import init_hq
     from centrale.site import local_params
+    from centrale.tombstones import install_triggers
 
     inv: Invocation = ctx.obj
 
@@ -207,7 +209,13 @@ def hq_init(ctx: typer.Context, force: bool = typer.Option(False, help="change a
                 f'{cfg.source} is a store\'s configuration (site.role = "store")',
                 hint="run `centrale --config hq.toml hq init` with head office's own configuration",
             )
-        typer.echo(init_hq(local_params(cfg), cfg.site.store, cfg.site.name, force=force))
+        params = local_params(cfg)
+        typer.echo(init_hq(params, cfg.site.store, cfg.site.name, force=force))
+        with connect(params) as conn:
+            tables = install_triggers(conn, params.database, cfg.catalog)
+        typer.echo(
+            f"delete log triggers on: {', '.join(tables) or 'no reference table yet (re-run after creating them)'}"
+        )
 
     guarded(body)
 

@@ -7,6 +7,8 @@
   batch harmless.
 - ``centrale_jobs``: what head office asks the stores to do, and whether and when they did it
   (the seed's jobs table).
+- ``centrale_tombstones``: keys of reference rows deleted at head office, written by triggers
+  (``centrale/tombstones.py``), so that a store's pull finds deletions without comparing key sets.
 """
 
 from __future__ import annotations
@@ -85,6 +87,19 @@ jobs = Table(
     Column("rows_moved", BigInteger, nullable=False, default=0),
     Column("message", Text, nullable=False, default=""),
     Index("centrale_jobs_store_status", "store", "status", "id"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+
+tombstones = Table(
+    "centrale_tombstones",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("tbl", String(64), nullable=False),
+    Column("pk", String(2000), nullable=False),  # the deleted row's key, as a JSON array
+    Column("deleted_at", DATETIME(fsp=6), nullable=False),
+    Index("centrale_tombstones_tbl_id", "tbl", "id"),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )

@@ -29,6 +29,8 @@ class TableDiff:
     to_delete: list[tuple[Any, ...]] = field(default_factory=list)
     existing: set[tuple[Any, ...]] = field(default_factory=set)  # to_upsert keys the store has
     rows: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)  # head office's, when read
+    # incremental pulls: the candidate keys and modified values looked at, head office / store
+    seen: tuple[dict[tuple[Any, ...], str], dict[tuple[Any, ...], str]] = field(default_factory=lambda: ({}, {}))
     chunks: int = 0
     chunks_differing: int = 0
 

@@ -7,13 +7,16 @@ whenever there is no state yet: marks are trusted only as far as clocks and comm
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pymysql
 
+from centrale.codec import dumps_compact, loads
 from centrale.db import quote_ident
+from centrale.tombstones import trigger_names
 from jobs.diff import TableDiff, fetch_rows
 
 WINDOW_S = 60  # re-examine rows modified this long before a mark: late commits, small clock skews
@@ -30,17 +33,46 @@ def greatest(conn: pymysql.connections.Connection, table: str, modified: str) ->
 
 def changed_keys(
     conn: pymysql.connections.Connection, table: str, key: Sequence[str], modified: str, mark: str | None
-) -> set[tuple[Any, ...]]:
+) -> dict[tuple[Any, ...], str]:
+    """Keys of rows modified at or after ``mark`` minus the window, with their modified value."""
     keys = ", ".join(quote_ident(k) for k in key)
-    with conn.cursor() as cur:
+    m = quote_ident(modified)
+    with conn.cursor() as cur:  # the modified value as text: no datetime parsing per row
         if mark is None:
-            cur.execute(f"SELECT {keys} FROM {quote_ident(table)}")
+            cur.execute(f"SELECT {keys}, CAST({m} AS CHAR) FROM {quote_ident(table)}")
         else:
             cur.execute(
-                f"SELECT {keys} FROM {quote_ident(table)} WHERE {quote_ident(modified)} >= %s - INTERVAL %s SECOND",
+                f"SELECT {keys}, CAST({m} AS CHAR) FROM {quote_ident(table)} WHERE {m} >= %s - INTERVAL %s SECOND",
                 (mark, WINDOW_S),
             )
-        return {tuple(r) for r in cur.fetchall()}
+        return {tuple(r[:-1]): modified_text(r[-1]) for r in cur.fetchall()}
+
+
+def modified_text(value: Any) -> str:
+    """One spelling for a modified value, from the server's text or from a fetched datetime."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    text = str(value)
+    return text if "." in text or len(text) != 19 else text + ".000000"
+
+
+def recent(seen: dict[tuple[Any, ...], str], mark: str | None) -> dict[tuple[Any, ...], str]:
+    """The entries the next pull's window will list again: only those are worth remembering."""
+    if mark is None:
+        return {}
+    cutoff = modified_text(dt.datetime.fromisoformat(mark) - dt.timedelta(seconds=WINDOW_S))
+    return {k: m for k, m in seen.items() if m >= cutoff}
+
+
+def encode_seen(hq: dict[tuple[Any, ...], str], store: dict[tuple[Any, ...], str]) -> str:
+    return dumps_compact({"hq": [[*k, m] for k, m in hq.items()], "store": [[*k, m] for k, m in store.items()]})
+
+
+def decode_seen(text: str | None) -> tuple[dict[tuple[Any, ...], str], dict[tuple[Any, ...], str]]:
+    if not text:
+        return {}, {}
+    raw = loads(text)
+    return ({tuple(e[:-1]): e[-1] for e in raw["hq"]}, {tuple(e[:-1]): e[-1] for e in raw["store"]})
 
 
 def _in_clause(key: Sequence[str], n: int) -> str:
@@ -73,6 +105,36 @@ def _integer_keys(conn: pymysql.connections.Connection, table: str, k: str) -> s
     return set(text.split(","))  # compared as text; only the differences become integers
 
 
+TOMBSTONE_OVERLAP = 200  # re-read this many tombstone ids before the mark: late-committing deletes
+
+
+def tombstone_mark(hq: pymysql.connections.Connection, database: str, table: str) -> int | None:
+    """The newest tombstone id, or None when head office logs no deletions for this table."""
+    with hq.cursor() as cur:
+        cur.execute(
+            "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA=%s AND TRIGGER_NAME=%s",
+            (database, trigger_names(table)[0]),
+        )
+        row = cur.fetchone()
+        if not row or not row[0]:
+            return None
+        cur.execute("SELECT COALESCE(MAX(id), 0) FROM centrale_tombstones")
+        found = cur.fetchone()
+    return int(found[0]) if found else 0
+
+
+def deleted_keys(
+    hq: pymysql.connections.Connection, table: str, key: Sequence[str], after: int, up_to: int
+) -> set[tuple[Any, ...]]:
+    """Keys head office deleted (or re-keyed away) with tombstone ids in (after, up_to]."""
+    with hq.cursor() as cur:
+        cur.execute(
+            "SELECT pk FROM centrale_tombstones WHERE tbl=%s AND id > %s AND id <= %s",
+            (table, max(0, after - TOMBSTONE_OVERLAP), up_to),
+        )
+        return {tuple(loads(r[0])) for r in cur.fetchall()}
+
+
 def key_differences(
     hq: pymysql.connections.Connection,
     store: pymysql.connections.Connection,
@@ -98,6 +160,8 @@ def diff_changed(
     modified: str,
     marks: tuple[str | None, str | None],
     integer_key: bool,
+    tombstones: tuple[int, int] | None = None,
+    seen: tuple[dict[tuple[Any, ...], str], dict[tuple[Any, ...], str]] = ({}, {}),
 ) -> TableDiff:
     """The same answer as ``diff_table`` when the marks hold, touching only what changed: the
     candidate rows are read whole from both sides (at the same time) and compared here on the
@@ -106,7 +170,10 @@ def diff_changed(
         lambda: changed_keys(hq, table, key, modified, marks[0]),
         lambda: changed_keys(store, table, key, modified, marks[1]),
     )
-    keys = sorted(a | b)
+    diff_seen = (a, b)
+    # Rows examined by the last pull with the same modified value need no second look; a row
+    # that committed late (inside the window, unseen) or changed again does.
+    keys = sorted({k for k, m in a.items() if seen[0].get(k) != m} | {k for k, m in b.items() if seen[1].get(k) != m})
     theirs_rows, ours_rows = both(
         lambda: fetch_rows(hq, table, key, columns, keys), lambda: fetch_rows(store, table, key, columns, keys)
     )
@@ -121,11 +188,21 @@ def diff_changed(
             diff.rows[k] = row
     diff.existing = {k for k in diff.to_upsert if k in ours}
     diff.to_delete = [k for k in ours if k not in theirs]
-    only_hq, only_store = key_differences(hq, store, table, key, integer_key)
+    if tombstones is not None:
+        # Deletions come from head office's delete log: no key-set comparison needed. A key
+        # logged as deleted but present again at head office (re-inserted) is not deleted.
+        logged = deleted_keys(hq, table, key, tombstones[0], tombstones[1])
+        gone = sorted(k for k in logged if k not in theirs)
+        present = fetch_rows(store, table, key, key, gone) if gone else []
+        only_hq: set[tuple[Any, ...]] = set()
+        only_store = {tuple(r) for r in present}
+    else:
+        only_hq, only_store = key_differences(hq, store, table, key, integer_key)
     seen_up, seen_del = set(diff.to_upsert), set(diff.to_delete)
     diff.to_upsert.extend(k for k in sorted(only_hq) if k not in seen_up)
     diff.to_delete.extend(k for k in sorted(only_store) if k not in seen_del)
     diff.chunks = len(keys)
+    diff.seen = diff_seen
     return diff
 
 

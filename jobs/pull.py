@@ -26,7 +26,18 @@ from centrale.log import get_logger
 from centrale.outbox import OutboxStore, PullState
 from centrale.schema import TableDef, read_tables
 from jobs.diff import diff_table, fetch_rows
-from jobs.incremental import FULL_EVERY_S, INT_TYPES, both, diff_changed, greatest
+from jobs.incremental import (
+    FULL_EVERY_S,
+    INT_TYPES,
+    both,
+    decode_seen,
+    diff_changed,
+    encode_seen,
+    greatest,
+    modified_text,
+    recent,
+    tombstone_mark,
+)
 
 log = get_logger("pull")
 
@@ -70,6 +81,7 @@ class _Plan:
     report: TablePull
     modified: str | None = None
     next_state: PullState | None = None  # saved once the pull is committed
+    seen: tuple[dict[tuple[Any, ...], str], dict[tuple[Any, ...], str]] = ({}, {})
 
 
 def _connect(cfg: Config) -> tuple[pymysql.connections.Connection, pymysql.connections.Connection]:
@@ -212,10 +224,24 @@ def plan_pull(
         hq_mark = greatest(hq, t, m) if m else None  # read before comparing: later changes are next time's
         last = states.pull_state(t) if m else None
         incremental = bool(m and last and not full and time.time() - last.full_at < FULL_EVERY_S)
+        tomb = tombstone_mark(hq, hq_db, t) if m and spec.kind == "reference" else None
         if m and last and incremental:
             column = mine[t].column(key[0])
             integer_key = len(key) == 1 and column is not None and column.data_type in INT_TYPES
-            d = diff_changed(hq, store, t, key, columns, compared, m, (last.hq_mark, last.store_mark), integer_key)
+            logged = (last.tomb_mark, tomb) if tomb is not None and last.tomb_mark is not None else None
+            d = diff_changed(
+                hq,
+                store,
+                t,
+                key,
+                columns,
+                compared,
+                m,
+                (last.hq_mark, last.store_mark),
+                integer_key,
+                logged,
+                decode_seen(last.seen),
+            )
         else:
             d = diff_table(hq, store, t, key, compared)
         report = TablePull(t, chunks=d.chunks, chunks_differing=d.chunks_differing, incremental=incremental)
@@ -232,7 +258,8 @@ def plan_pull(
         plan = _Plan(t, key, columns, _assignments(columns, key, protected, modified), rows, deletes, report)
         if m:
             full_at = last.full_at if (last and incremental) else time.time()
-            plan.next_state = PullState(t, hq_mark, None, full_at)
+            plan.next_state = PullState(t, hq_mark, None, full_at, tomb)
+            plan.seen = d.seen
             plan.modified = m
         plans.append(plan)
     return plans
@@ -247,7 +274,8 @@ def ensure_marker_table(store: pymysql.connections.Connection) -> None:
 
 
 def apply_plans(store: pymysql.connections.Connection, plans: list[_Plan], what: str) -> None:
-    """One store transaction: the marker row, upserts parents first, deletes children first."""
+    """One store transaction: the marker row, deletes children first, then upserts parents first
+    (deleting first frees unique values, e.g. an article code whose row head office re-keyed)."""
     ensure_marker_table(store)
     try:
         with store.cursor() as cur:
@@ -258,6 +286,15 @@ def apply_plans(store: pymysql.connections.Connection, plans: list[_Plan], what:
                 "ON DUPLICATE KEY UPDATE applied_at = VALUES(applied_at), what = VALUES(what)",
                 (what[:64],),
             )
+            for p in reversed(plans):
+                for i in range(0, len(p.deletes), 1000):
+                    part = p.deletes[i : i + 1000]
+                    one = "(" + ", ".join(["%s"] * len(p.key)) + ")"
+                    target = "(" + ", ".join(quote_ident_fmt(k) for k in p.key) + ")"
+                    cur.execute(
+                        f"DELETE FROM {quote_ident_fmt(p.table)} WHERE {target} IN ({', '.join([one] * len(part))})",
+                        [v for k in part for v in k],
+                    )
             for p in plans:
                 if not p.rows:
                     continue
@@ -270,15 +307,6 @@ def apply_plans(store: pymysql.connections.Connection, plans: list[_Plan], what:
                     sql = f"INSERT IGNORE INTO {table} ({cols}) VALUES ({marks})"
                 for i in range(0, len(p.rows), 1000):
                     cur.executemany(sql, p.rows[i : i + 1000])
-            for p in reversed(plans):
-                for i in range(0, len(p.deletes), 1000):
-                    part = p.deletes[i : i + 1000]
-                    one = "(" + ", ".join(["%s"] * len(p.key)) + ")"
-                    target = "(" + ", ".join(quote_ident_fmt(k) for k in p.key) + ")"
-                    cur.execute(
-                        f"DELETE FROM {quote_ident_fmt(p.table)} WHERE {target} IN ({', '.join([one] * len(part))})",
-                        [v for k in part for v in k],
-                    )
             cur.execute("COMMIT")
     except pymysql.err.MySQLError as exc:
         store.rollback()
@@ -286,6 +314,14 @@ def apply_plans(store: pymysql.connections.Connection, plans: list[_Plan], what:
     finally:
         with store.cursor() as cur:
             cur.execute("SET SESSION foreign_key_checks = 1")
+
+
+def _written(p: _Plan) -> dict[tuple[Any, ...], str]:
+    if not p.modified:
+        return {}
+    ki = [p.columns.index(k) for k in p.key]
+    mi = p.columns.index(p.modified)
+    return {tuple(r[i] for i in ki): modified_text(r[mi]) for r in p.rows}
 
 
 def pull_group(cfg: Config, group: str, *, full: bool = False) -> PullResult:
@@ -306,7 +342,9 @@ def pull_group(cfg: Config, group: str, *, full: bool = False) -> PullResult:
             for p in plans:
                 if p.next_state is not None and p.modified:
                     mark = greatest(store, p.table, p.modified)
-                    states.save_pull_state(replace(p.next_state, store_mark=mark))
+                    written = _written(p)  # rows this pull wrote carry head office's modified values
+                    seen = encode_seen(recent(p.seen[0], p.next_state.hq_mark), recent({**p.seen[1], **written}, mark))
+                    states.save_pull_state(replace(p.next_state, store_mark=mark, seen=seen))
             store.commit()
         log.info("%s", result.summary())
         return result

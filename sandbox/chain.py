@@ -196,6 +196,7 @@ def build_chain(
     from centrale.config import load
     from centrale.hqschema import init_hq
     from centrale.site import local_params
+    from centrale.tombstones import install_triggers
 
     root.mkdir(parents=True, exist_ok=True)
     hq_server.sql(f"CREATE DATABASE `{hq_db}`")
@@ -203,7 +204,10 @@ def build_chain(
         load_sql(conn, reference_schema_sql())
     hq_cfg = write_hq_config(root / "hq.toml", hq_server, hq_db)
     chain = Chain(root, Site(HQ_STORE, "Siège", hq_server, hq_db, hq_cfg))
-    init_hq(local_params(load(hq_cfg)), HQ_STORE, "Siège")
+    hq_params = local_params(load(hq_cfg))
+    init_hq(hq_params, HQ_STORE, "Siège")
+    with hq_server.connect(hq_db) as conn:
+        install_triggers(conn, hq_db, load(hq_cfg).catalog)
     for number, server in store_servers.items():
         server.sql(f"CREATE DATABASE `{store_db}`")
         with server.connect(store_db) as conn:

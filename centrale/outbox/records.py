@@ -36,3 +36,5 @@ class PullState:
     hq_mark: str | None  # head office's greatest modified value when the last pull started
     store_mark: str | None  # the store's greatest modified value after the last pull
     full_at: float  # when the last full comparison ran (time.time())
+    tomb_mark: int | None = None  # the greatest head-office tombstone id already applied
+    seen: str | None = None  # rows the last pull looked at inside the next window (JSON)

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS skipped (
     seq INTEGER PRIMARY KEY, txn INTEGER NOT NULL, tbl TEXT NOT NULL, op TEXT NOT NULL,
     data BLOB NOT NULL, reason TEXT NOT NULL, skipped_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS pull_state (
-    tbl TEXT PRIMARY KEY, hq_mark TEXT, store_mark TEXT, full_at REAL NOT NULL);
+    tbl TEXT PRIMARY KEY, hq_mark TEXT, store_mark TEXT, full_at REAL NOT NULL, tomb_mark INTEGER, seen TEXT);
 INSERT OR IGNORE INTO shipping (id) VALUES (1);
 """
 

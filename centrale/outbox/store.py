@@ -363,12 +363,15 @@ class OutboxStore:
 
     def pull_state(self, table: str) -> PullState | None:
         """Where the last pull of a table left its modified-column marks (for incremental pulls)."""
-        row = self._db.execute("SELECT hq_mark, store_mark, full_at FROM pull_state WHERE tbl=?", (table,)).fetchone()
-        return None if row is None else PullState(table, row[0], row[1], float(row[2]))
+        row = self._db.execute(
+            "SELECT hq_mark, store_mark, full_at, tomb_mark, seen FROM pull_state WHERE tbl=?", (table,)
+        ).fetchone()
+        return None if row is None else PullState(table, row[0], row[1], float(row[2]), row[3], row[4])
 
     def save_pull_state(self, state: PullState) -> None:
         with self._write():
             self._db.execute(
-                "INSERT OR REPLACE INTO pull_state (tbl, hq_mark, store_mark, full_at) VALUES (?,?,?,?)",
-                (state.table, state.hq_mark, state.store_mark, state.full_at),
+                "INSERT OR REPLACE INTO pull_state (tbl, hq_mark, store_mark, full_at, tomb_mark, seen) "
+                "VALUES (?,?,?,?,?,?)",
+                (state.table, state.hq_mark, state.store_mark, state.full_at, state.tomb_mark, state.seen),
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -163,3 +164,47 @@ def test_a_full_comparison_still_runs_when_asked_and_catches_what_marks_miss(cha
     res = chain.centrale(site, "pull", "articles", "--full")
     assert "1 rows changed" in res.stdout  # ...the full comparison (also run daily) does not
     assert articles(site)[20][1] == "sneaky"
+
+
+def test_head_office_logs_deletions_so_pulls_need_no_key_set_comparison(chain: Chain) -> None:
+    site = chain.store(12)
+    cfg = load(site.config)
+    seed_hq_articles(chain, 100)
+    pull_group(cfg, "articles")
+    chain.hq.sql("DELETE FROM articles WHERE id IN (3, 77)")
+    chain.hq.sql("UPDATE articles SET id = 500 WHERE id = 50")  # a re-keyed row leaves its old key
+    logged = chain.hq.sql("SELECT tbl, pk FROM centrale_tombstones ORDER BY id")
+    assert logged == [("articles", "[3]"), ("articles", "[77]"), ("articles", "[50]")]
+    t = pull_group(cfg, "articles").tables[0]
+    assert t.incremental and (t.inserted, t.deleted) == (1, 3)
+    assert sorted(articles(site)) == sorted(r[0] for r in chain.hq.sql("SELECT id FROM articles"))
+    # Deleted, then inserted again under the same key: the row stays.
+    chain.hq.sql("DELETE FROM articles WHERE id = 10")
+    chain.hq.sql("INSERT INTO articles (id, code, label) VALUES (10, 'BACK', 'back again')")
+    pull_group(cfg, "articles")
+    assert articles(site)[10][0] == "BACK"
+
+
+def test_a_row_committed_late_with_an_older_modified_time_is_still_pulled(chain: Chain) -> None:
+    """A head-office transaction that wrote a row at t0 but committed after a pull read its
+    marks: the next pull looks back a window before the mark and finds it."""
+    site = chain.store(12)
+    cfg = load(site.config)
+    seed_hq_articles(chain, 100)
+    pull_group(cfg, "articles")
+    chain.hq.sql("UPDATE articles SET label = 'changed now' WHERE id = 1")
+    pull_group(cfg, "articles")  # the mark is now this change's time
+    mark = chain.hq.sql("SELECT MAX(updated_at) FROM articles")[0][0]
+    chain.hq.sql(
+        "INSERT INTO articles (id, code, label, updated_at) VALUES (200, 'LATE', 'committed late', %s)",
+        (mark - dt.timedelta(seconds=5),),
+    )
+    chain.hq.sql(
+        "UPDATE articles SET label = 'late edit', updated_at = %s WHERE id = 2", (mark - dt.timedelta(seconds=3),)
+    )
+    t = pull_group(cfg, "articles").tables[0]
+    assert t.incremental and (t.inserted, t.updated) == (1, 1)
+    assert articles(site)[200][1] == "committed late" and articles(site)[2][1] == "late edit"
+    # rows the previous pull already looked at, unchanged since, are not read again
+    again = pull_group(cfg, "articles").tables[0]
+    assert again.chunks == 0 and (again.inserted, again.updated, again.deleted) == (0, 0, 0)
