@@ -220,11 +220,13 @@ def plan_pull(
         spec = cfg.catalog.spec(t)
         key, columns, protected = _columns(cfg, t, mine[t], theirs[t])
         compared = tuple(c for c in columns if c not in protected)
-        m = spec.modified_column if spec.modified_column in columns else None
+        # Incremental only for reference tables: a shared row's modified time is its store's, and
+        # it may reach head office long after (a store back from an outage): always compare fully.
+        m = spec.modified_column if spec.kind == "reference" and spec.modified_column in columns else None
         hq_mark = greatest(hq, t, m) if m else None  # read before comparing: later changes are next time's
         last = states.pull_state(t) if m else None
         incremental = bool(m and last and not full and time.time() - last.full_at < FULL_EVERY_S)
-        tomb = tombstone_mark(hq, hq_db, t) if m and spec.kind == "reference" else None
+        tomb = tombstone_mark(hq, hq_db, t) if m else None
         if m and last and incremental:
             column = mine[t].column(key[0])
             integer_key = len(key) == 1 and column is not None and column.data_type in INT_TYPES

@@ -121,3 +121,21 @@ def test_push_stock_since_a_date_resends_only_recent_rows(chain: Chain) -> None:
     assert results["stock_movements"] == 2
     res = chain.centrale(lyon, "push", "stock", "--since", "15/11/2026", check=False)
     assert res.returncode != 0 and "is not a date" in res.stderr and "YYYY-MM-DD" in res.stderr
+
+
+def test_a_change_that_reaches_head_office_late_is_still_pulled(chain: Chain) -> None:
+    """Customers are compared in full: a store back from an outage ships changes whose modified
+    times are older than what other stores already pulled."""
+    lyon, lille = chain.store(12), chain.store(13)
+    with InProcessStore(lyon.config) as run:
+        add_customer(lyon, "C-9", "first", T0)
+        add_customer(lyon, "C-10", "newer one", T0 + dt.timedelta(days=1))
+        run.sync()
+    pull_group(load(lille.config), "customers")  # Lille has seen changes up to T0 + 1 day
+    # Another store's change made at T0 + 1 minute arrives at head office only now.
+    chain.hq.sql(
+        "UPDATE customers SET first_name = 'shipped late', updated_at = %s WHERE card_number = 'C-9'",
+        (T0 + dt.timedelta(minutes=1),),
+    )
+    pull_group(load(lille.config), "customers")
+    assert customer(lille, "C-9")[0] == "shipped late"
