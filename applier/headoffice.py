@@ -22,7 +22,7 @@ from applier.statements import Layout, StatementBuilder, create_table_sql
 from centrale import __version__
 from centrale.catalog import Catalog
 from centrale.changes import Batch
-from centrale.db import ConnParams, connect, error_code
+from centrale.db import ConnParams, connect, connection_hint, error_code
 from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
 from centrale.log import get_logger
 from centrale.schema import TableDef, read_tables
@@ -117,10 +117,10 @@ class HeadOfficeShipper:
                 f"head office {self.params.describe()} refused the login: {detail}",
                 hint="check hq.user and hq.password (or the variable named by hq.password_env)",
             )
-        return TransientShipError(
-            f"head office {self.params.describe()} unreachable: {detail}",
-            hint="shipping resumes by itself when it is back; `centrale outbox replay` drains at once",
-        )
+        hint = connection_hint(exc)
+        if hint.startswith("check hq.host"):
+            hint = "shipping resumes by itself when it is back; `centrale outbox replay` drains at once"
+        return TransientShipError(f"head office {self.params.describe()} unreachable: {detail}", hint=hint)
 
     def _drop(self) -> None:
         if self._conn is not None:

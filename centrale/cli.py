@@ -13,7 +13,7 @@ from cdc.cli import app as cdc_app
 from centrale import __version__
 from centrale.codec import dumps
 from centrale.commandline import Invocation, guarded
-from centrale.config import config_path, masked_view, set_value
+from centrale.config import config_path, masked_view, set_values
 from centrale.errors import ConfigError, PreflightError
 from jobs.cli import app as jobs_cli_app
 from jobs.cli import jobs_app
@@ -72,15 +72,22 @@ def config_show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json"
 
 
 @config_app.command("set")
-def config_set(ctx: typer.Context, key: str, value: str) -> None:
-    """Change one key (e.g. `hq.host 203.0.113.10`); the file keeps its comments."""
+def config_set(
+    ctx: typer.Context,
+    key_values: list[str] = typer.Argument(..., metavar="KEY VALUE [KEY VALUE ...]"),
+) -> None:
+    """Change keys (e.g. `hq.host 203.0.113.10`); several at once apply together. Comments stay."""
     inv: Invocation = ctx.obj
 
     def body() -> None:
+        if len(key_values) % 2:
+            raise ConfigError("config set takes KEY VALUE pairs", hint="e.g. `centrale config set hq.port 2618`")
+        pairs = list(zip(key_values[::2], key_values[1::2], strict=True))
         path = config_path(inv.config_flag)
-        set_value(path, key, value)
-        shown = "***" if "password" in key or key == "local.url" else value
-        typer.echo(f"{key} = {shown} (saved in {path})")
+        set_values(path, pairs)
+        for key, value in pairs:
+            shown = "***" if "password" in key or key == "local.url" else value
+            typer.echo(f"{key} = {shown} (saved in {path})")
 
     guarded(body)
 

@@ -60,6 +60,11 @@ class HqSection(_Section):
     connect_timeout_s: Annotated[float, Field(gt=0, le=600)] = 10.0
     read_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
     origin_column: str = "origin_store"
+    ssl_ca: Path | None = None  # verify head office's certificate against this CA
+    ssl_cert: Path | None = None  # client certificate (with ssl_key), if head office asks for one
+    ssl_key: Path | None = None
+    require_tls: bool = False  # refuse to talk to head office in plaintext
+    verify_hostname: bool = True  # with ssl_ca: the certificate must name hq.host
 
 
 class ShipSection(_Section):
@@ -170,6 +175,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
             )
         hq = hq.model_copy(update={"password": SecretStr(env[hq.password_env])})
     base = path.parent
+    hq = _resolve_tls(path, base, hq)
     outbox = model.outbox.model_copy(update={"path": _resolve(base, model.outbox.path)})
     log = model.log.model_copy(update={"dir": _resolve(base, model.log.dir)})
     tables = model.tables if model.tables is not None else load_default_tables()
@@ -198,6 +204,24 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
         catalog=catalog,
         warnings=tuple(warnings),
     )
+
+
+def _resolve_tls(path: Path, base: Path, hq: HqSection) -> HqSection:
+    """TLS files exist, relative paths are the config file's, a certificate has its key."""
+    update: dict[str, Path] = {}
+    for key in ("ssl_ca", "ssl_cert", "ssl_key"):
+        value = getattr(hq, key)
+        if value is None:
+            continue
+        full = _resolve(base, value)
+        if not full.is_file():
+            raise ConfigError(
+                f"{path}: `hq.{key}` = {str(value)!r}: no such file", hint=f"copy the file there or fix hq.{key}"
+            )
+        update[key] = full
+    if (hq.ssl_cert is None) != (hq.ssl_key is None):
+        raise ConfigError(f"{path}: `hq.ssl_cert` and `hq.ssl_key` go together", hint="set both, or neither")
+    return hq.model_copy(update=update) if update else hq
 
 
 def _resolve(base: Path, p: Path) -> Path:
@@ -264,22 +288,28 @@ def _config_error(path: Path, exc: ValidationError) -> ConfigError:
 
 def set_value(path: Path, dotted_key: str, value: str, env: Mapping[str, str] | None = None) -> Config:
     """Change one key in the file, keeping its comments; refuse a change that would not validate."""
+    return set_values(path, [(dotted_key, value)], env)
+
+
+def set_values(path: Path, pairs: list[tuple[str, str]], env: Mapping[str, str] | None = None) -> Config:
+    """Change several keys at once (e.g. a certificate and its key), all or nothing."""
     try:
         doc = tomlkit.parse(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"configuration file {path} does not exist", hint="check --config") from None
-    parts = dotted_key.split(".")
-    if len(parts) < 2 or not all(parts):
-        raise ConfigError(
-            f"`{dotted_key}` is not a dotted key",
-            hint="use SECTION.KEY, e.g. `centrale config set hq.host 203.0.113.10`",
-        )
-    node: Any = doc
-    for part in parts[:-1]:
-        if part not in node:
-            node[part] = tomlkit.table()
-        node = node[part]
-    node[parts[-1]] = _parse_value(value)
+    for dotted_key, value in pairs:
+        parts = dotted_key.split(".")
+        if len(parts) < 2 or not all(parts):
+            raise ConfigError(
+                f"`{dotted_key}` is not a dotted key",
+                hint="use SECTION.KEY, e.g. `centrale config set hq.host 203.0.113.10`",
+            )
+        node: Any = doc
+        for part in parts[:-1]:
+            if part not in node:
+                node[part] = tomlkit.table()
+            node = node[part]
+        node[parts[-1]] = _parse_value(value)
     text = tomlkit.dumps(doc)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")

@@ -28,6 +28,16 @@ class ConnParams:
     connect_timeout_s: float = 10.0
     read_timeout_s: float | None = None
     write_timeout_s: float | None = None
+    ssl_ca: str | None = None
+    ssl_cert: str | None = None
+    ssl_key: str | None = None
+    require_tls: bool = False
+    verify_hostname: bool = True
+
+    @property
+    def tls(self) -> bool:
+        """TLS is asked for explicitly (required, verified when a CA is given)."""
+        return bool(self.ssl_ca or self.ssl_cert or self.require_tls)
 
     def describe(self) -> str:
         """A human label without the password, for messages and logs."""
@@ -47,6 +57,12 @@ class ConnParams:
             kw["read_timeout"] = self.read_timeout_s
         if self.write_timeout_s is not None:
             kw["write_timeout"] = self.write_timeout_s
+        if self.ssl_ca:
+            kw.update(ssl_ca=self.ssl_ca, ssl_verify_cert=True, ssl_verify_identity=self.verify_hostname)
+        if self.ssl_cert:
+            kw.update(ssl_cert=self.ssl_cert, ssl_key=self.ssl_key)
+        if self.require_tls and not self.ssl_ca and not self.ssl_cert:
+            kw["ssl"] = {"verify_mode": False}  # encrypted, not verified: say so in the docs
         return kw
 
 
@@ -87,9 +103,19 @@ def connect(params: ConnParams, *, autocommit: bool = True, **extra: Any) -> pym
     """Open one PyMySQL connection; the caller owns it. Loopback needs no TLS (and PyMySQL's
     opportunistic TLS costs ~20 ms per connection to set up)."""
     kw = params.pymysql_kwargs()
-    if params.host.startswith(LOOPBACK) and not any(k.startswith("ssl") for k in extra):
-        kw["ssl_disabled"] = True
     kw.update(extra)
+    if params.host.startswith(LOOPBACK) and not params.tls and not any(k.startswith("ssl") for k in extra):
+        try:
+            return pymysql.connect(autocommit=autocommit, ssl_disabled=True, **kw)
+        except pymysql.err.OperationalError as exc:
+            # A server with require_secure_transport refuses plaintext even on loopback, as
+            # 3159 or as a plain "access denied" (MariaDB): try again, encrypted.
+            if error_code(exc) not in (1045, 3159):
+                raise
+            try:
+                return pymysql.connect(autocommit=autocommit, ssl={"verify_mode": False}, **kw)
+            except pymysql.err.MySQLError:
+                raise exc from None  # the first answer says what is wrong (a bad password...)
     return pymysql.connect(autocommit=autocommit, **kw)
 
 
@@ -129,4 +155,26 @@ def hq_params(hq: Any) -> ConnParams:
         connect_timeout_s=hq.connect_timeout_s,
         read_timeout_s=hq.read_timeout_s,
         write_timeout_s=hq.read_timeout_s,
+        ssl_ca=str(hq.ssl_ca) if hq.ssl_ca else None,
+        ssl_cert=str(hq.ssl_cert) if hq.ssl_cert else None,
+        ssl_key=str(hq.ssl_key) if hq.ssl_key else None,
+        require_tls=hq.require_tls,
+        verify_hostname=hq.verify_hostname,
     )
+
+
+def connection_hint(exc: BaseException) -> str:
+    """The likely fix for a failed connection to head office, from its error."""
+    text = str(exc.args[-1] if getattr(exc, "args", None) else exc)
+    code = error_code(exc)
+    if code == 1045:
+        return "check hq.user and hq.password (a head office that requires TLS also says this: set hq.ssl_ca)"
+    if code == 3159 or "insecure transport" in text:
+        return "head office requires TLS: set hq.ssl_ca (its CA certificate) or hq.require_tls = true"
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        return "head office's certificate is not signed by hq.ssl_ca, or does not name hq.host (hq.verify_hostname)"
+    if "SSL is required" in text:
+        return (
+            "head office does not offer TLS: enable it there (ssl_cert/ssl_key in its my.cnf), or unset hq.require_tls"
+        )
+    return "check hq.host/hq.port, the link, and the port forward to head office's MariaDB"

@@ -8,7 +8,7 @@ from cdc.binlog import binlog_files
 from cdc.preflight import binlog_checks, catalog_checks
 from centrale.checks import Check, fail, ok, warn
 from centrale.config import Config
-from centrale.db import connect, hq_params
+from centrale.db import LOOPBACK, connect, connection_hint, hq_params
 from centrale.errors import CentraleError, OutboxError
 from centrale.hqschema import read_hq_store
 from centrale.outbox import OutboxStore
@@ -69,14 +69,10 @@ def _head_office_checks(cfg: Config) -> list[Check]:
     try:
         conn = connect(params)
     except pymysql.err.MySQLError as exc:
-        code = exc.args[0] if exc.args else None
-        hint = (
-            "check hq.user and hq.password"
-            if code == 1045
-            else "check hq.host/hq.port, the link, and the port forward to head office's MariaDB"
-        )
+        hint = connection_hint(exc)
         return [fail("head office", f"cannot reach {params.describe()}: {exc.args[-1]}", hint, remote=True)]
     with conn:
+        tls = _session_cipher(conn)
         number = read_hq_store(conn)
     if number is None:
         return [
@@ -96,4 +92,26 @@ def _head_office_checks(cfg: Config) -> list[Check]:
                 remote=True,
             )
         ]
-    return [ok("head office", f"{params.describe()} reachable, store number {number}", remote=True)]
+    link = (
+        f"TLS {tls}" + (", certificate verified" if params.ssl_ca else ", certificate NOT verified")
+        if tls
+        else "plaintext"
+    )
+    checks = [ok("head office", f"{params.describe()} reachable, store number {number}, {link}", remote=True)]
+    if not tls and not params.host.startswith(LOOPBACK):
+        checks.append(
+            warn(
+                "head office link",
+                "the connection to head office is not encrypted",
+                "set hq.ssl_ca to head office's CA certificate (see README, Security)",
+                remote=True,
+            )
+        )
+    return checks
+
+
+def _session_cipher(conn: pymysql.connections.Connection) -> str | None:
+    with conn.cursor() as cur:
+        cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        row = cur.fetchone()
+    return str(row[1]) if row and row[1] else None

@@ -125,3 +125,35 @@ def test_config_set_refuses_a_bad_value_and_leaves_the_file_alone(tmp_path: Path
     with pytest.raises(ConfigError, match="dotted key"):
         set_value(p, "batch_rows", "3", env={})
     assert p.read_text() == before
+
+
+def test_tls_files_must_exist_and_certificates_need_their_key(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    cfg = load(write(tmp_path, GOOD.replace('password = "s3cret-hq"', 'ssl_ca = "ca.pem"')), env={})
+    assert cfg.hq.ssl_ca == ca  # relative to the config file
+    with pytest.raises(ConfigError, match=r"`hq.ssl_ca` = 'nope.pem': no such file"):
+        load(write(tmp_path, GOOD.replace('password = "s3cret-hq"', 'ssl_ca = "nope.pem"')), env={})
+    with pytest.raises(ConfigError, match="go together"):
+        load(write(tmp_path, GOOD.replace('password = "s3cret-hq"', 'ssl_cert = "ca.pem"')), env={})
+
+
+def test_config_set_on_the_command_line_takes_pairs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    p = write(tmp_path, GOOD)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "centrale.cli", "--config", str(p), "config", "set", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    odd = cli("hq.port")
+    assert odd.returncode == 2 and "KEY VALUE pairs" in odd.stderr
+    both = cli("hq.port", "2619", "hq.password", "n3w-secret")
+    assert both.returncode == 0 and "hq.password = ***" in both.stdout and "n3w-secret" not in both.stdout
+    assert load(p, env={}).hq.port == 2619

@@ -1,0 +1,108 @@
+"""TLS to head office: verified against the CA it is given, refused when it cannot be verified,
+never silently plaintext when required; client certificates for accounts that demand them."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from centrale.config import load
+from centrale.db import connect, hq_params
+from sandbox.chain import Chain, build_chain
+from sandbox.inprocess import InProcessStore
+from sandbox.mariadb import MariaDBServer
+from sandbox.tls import Certs, make_ca, make_certs
+from tests.conftest import Servers
+
+pytestmark = pytest.mark.local_servers
+_n = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def tls_hq(servers: Servers) -> Iterator[tuple[MariaDBServer, Certs]]:
+    certs = make_certs(servers.root / "certs")
+    server = MariaDBServer(
+        "tlshq",
+        servers.root,
+        server_id=51,
+        extra_options={
+            "ssl_ca": str(certs.ca),
+            "ssl_cert": str(certs.server_cert),
+            "ssl_key": str(certs.server_key),
+            "require_secure_transport": "ON",
+        },
+    ).start()
+    yield server, certs
+    server.destroy()
+
+
+@pytest.fixture
+def tls_chain(tls_hq: tuple[MariaDBServer, Certs], servers: Servers, tmp_path: Path) -> Iterator[Chain]:
+    server, _ = tls_hq
+    n = next(_n)
+    chain = build_chain(tmp_path, server, {12: servers.stores[12]}, hq_db=f"tlshq_{n}", store_db=f"tlspos_{n}")
+    yield chain
+    chain.drop()
+
+
+def test_shipping_over_tls_with_the_certificate_verified(tls_chain: Chain, tls_hq: tuple[MariaDBServer, Certs]) -> None:
+    site = tls_chain.store(12)
+    tls_chain.centrale(site, "config", "set", "hq.ssl_ca", f'"{tls_hq[1].ca}"')
+    doctor = tls_chain.centrale(site, "doctor")
+    assert "certificate verified" in doctor.stdout and "TLS " in doctor.stdout
+    with connect(hq_params(load(site.config).hq)) as conn, conn.cursor() as cur:
+        cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        assert cur.fetchone()[1]  # an encrypted session
+    with InProcessStore(site.config) as run:
+        site.sql("INSERT INTO salespeople (code, first_name) VALUES ('T', 'Tess')")
+        assert run.sync().rows == 1
+    assert tls_chain.hq.sql("SELECT code FROM salespeople") == [("T",)]
+
+
+def test_a_certificate_from_another_ca_is_refused(tls_chain: Chain, tmp_path: Path) -> None:
+    site = tls_chain.store(12)
+    other_ca, _ = make_ca(tmp_path / "other", "Someone else")
+    tls_chain.centrale(site, "config", "set", "hq.ssl_ca", f'"{other_ca}"')
+    res = tls_chain.centrale(site, "doctor", check=False)
+    assert res.returncode == 3
+    assert "certificate" in res.stdout and "not signed by hq.ssl_ca" in res.stdout
+    with InProcessStore(site.config) as run:
+        site.sql("INSERT INTO salespeople (code, first_name) VALUES ('X', 'never sent')")
+        report = run.sync()
+        assert report.error and run.ship_box.stats().backlog == 1
+
+
+def test_the_certificate_must_name_the_host_unless_told_otherwise(
+    tls_chain: Chain, tls_hq: tuple[MariaDBServer, Certs]
+) -> None:
+    site = tls_chain.store(12)
+    tls_chain.centrale(site, "config", "set", "hq.ssl_ca", f'"{tls_hq[1].ca}"')
+    tls_chain.centrale(site, "config", "set", "hq.host", "localhost")  # the certificate names 127.0.0.1
+    assert tls_chain.centrale(site, "doctor", check=False).returncode == 3
+    tls_chain.centrale(site, "config", "set", "hq.verify_hostname", "false")
+    assert tls_chain.centrale(site, "doctor").returncode == 0
+
+
+def test_an_account_that_requires_a_client_certificate(tls_chain: Chain, tls_hq: tuple[MariaDBServer, Certs]) -> None:
+    server, certs = tls_hq
+    server.sql("CREATE OR REPLACE USER 'store12'@'127.0.0.1' IDENTIFIED BY 'pw-store12' REQUIRE X509")
+    server.sql(f"GRANT ALL ON `{tls_chain.hq.database}`.* TO 'store12'@'127.0.0.1'")
+    site = tls_chain.store(12)
+    for key, value in (("hq.user", "store12"), ("hq.password", "pw-store12"), ("hq.ssl_ca", f'"{certs.ca}"')):
+        tls_chain.centrale(site, "config", "set", key, value)
+    refused = tls_chain.centrale(site, "doctor", check=False)
+    assert refused.returncode == 3 and "Access denied" in refused.stdout
+    tls_chain.centrale(
+        site, "config", "set", "hq.ssl_cert", f'"{certs.client_cert}"', "hq.ssl_key", f'"{certs.client_key}"'
+    )
+    assert tls_chain.centrale(site, "doctor").returncode == 0
+
+
+def test_require_tls_refuses_a_head_office_without_tls(chain: Chain) -> None:
+    site = chain.store(12)  # the session's head office offers no TLS at all
+    chain.centrale(site, "config", "set", "hq.require_tls", "true")
+    res = chain.centrale(site, "doctor", check=False)
+    assert res.returncode == 3 and "does not offer TLS" in res.stdout
