@@ -8,6 +8,7 @@ import pymysql
 
 from centrale.catalog import Catalog
 from centrale.checks import Check, fail, ok, warn
+from centrale.outbox import Checkpoint
 from centrale.schema import read_tables
 
 REQUIRED = {
@@ -125,3 +126,38 @@ def catalog_checks(conn: pymysql.connections.Connection, database: str, catalog:
                 )
             )
     return problems or [ok("catalog", f"{len(names)} captured tables present with keys")]
+
+
+def retention_headroom(
+    conn: pymysql.connections.Connection, checkpoint: Checkpoint | None, now: float
+) -> tuple[float | None, float | None]:
+    """(seconds the server keeps binlogs, seconds left before the checkpoint's file may go);
+    (None, None) when binlogs never expire. The file's age is at least the age of the last
+    event captured from it (or of the checkpoint itself when no event was)."""
+    with conn.cursor() as cur:
+        cur.execute("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('binlog_expire_logs_seconds', 'expire_logs_days')")
+        v = {str(k).lower(): float(x or 0) for k, x in cur.fetchall()}
+    keep = v.get("binlog_expire_logs_seconds") or v.get("expire_logs_days", 0) * 86_400
+    if not keep:
+        return None, None
+    if checkpoint is None:
+        return keep, keep
+    since = checkpoint.source_ts or checkpoint.updated_at
+    return keep, keep - max(0.0, now - since)
+
+
+def retention_check(conn: pymysql.connections.Connection, checkpoint: Checkpoint | None, now: float) -> Check:
+    keep, left = retention_headroom(conn, checkpoint, now)
+    if keep is None or left is None:
+        return ok("binlog retention", "binlogs never expire on this server (watch its disk)")
+    days = keep / 86_400
+    if left <= keep * 0.25 or left < 86_400:
+        when = "may already be purged" if left <= 0 else f"may be purged in {left / 3600:.1f} h"
+        return warn(
+            "binlog retention",
+            f"the binlog holding the capture checkpoint {when} (the server keeps {days:g} days)",
+            "start `centrale run` so capture catches up, or raise binlog_expire_logs_seconds on the store",
+        )
+    return ok(
+        "binlog retention", f"{left / 86_400:.1f} of {days:g} days of headroom before the checkpoint's binlog expires"
+    )

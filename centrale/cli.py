@@ -175,6 +175,11 @@ def _status_lines(st: dict[str, Any]) -> list[str]:
         f"capture    checkpoint {st['checkpoint']}, binlog end {st.get('binlog_end', '?')}, "
         f"lag {st.get('capture_lag_s')}s",
     ]
+    if st.get("retention_headroom_s") is not None:
+        lines.append(
+            f"retention  {st['retention_headroom_s'] / 3600:.1f} h before the checkpoint's binlog may expire "
+            f"(kept {st['binlog_keep_s'] / 86400:g} days)"
+        )
     if st.get("skipped_rows"):
         lines.append(f"skipped    {st['skipped_rows']} rows dropped by an operator")
     lines.append(f"last error {st['last_error'] or 'none'}")

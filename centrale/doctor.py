@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pymysql
 
 from cdc.binlog import binlog_files
-from cdc.preflight import binlog_checks, catalog_checks
+from cdc.preflight import binlog_checks, catalog_checks, retention_check
 from centrale.checks import Check, fail, ok, warn
 from centrale.config import Config
 from centrale.db import LOOPBACK, connect, connection_hint, hq_params
@@ -29,7 +31,7 @@ def run_checks(cfg: Config) -> list[Check]:
             return checks
         checks.extend(binlog_checks(conn, cfg.reader_server_id))
         checks.extend(catalog_checks(conn, local_params(cfg).database, cfg.catalog))
-        checks.append(_outbox_check(cfg, conn))
+        checks.extend(_outbox_check(cfg, conn))
     checks.extend(_head_office_checks(cfg))
     return checks
 
@@ -47,21 +49,23 @@ def _hq_self_check(cfg: Config, conn: pymysql.connections.Connection) -> Check:
     return ok("head office", f"initialised, store number {number}")
 
 
-def _outbox_check(cfg: Config, conn: pymysql.connections.Connection) -> Check:
+def _outbox_check(cfg: Config, conn: pymysql.connections.Connection) -> list[Check]:
     try:
         with OutboxStore(cfg.outbox.path) as outbox:
             cp = outbox.checkpoint()
             backlog = outbox.stats().backlog
     except OutboxError as exc:
-        return fail("outbox", exc.message, exc.hint)
+        return [fail("outbox", exc.message, exc.hint)]
     if cp is not None and cp.position.file not in binlog_files(conn):
-        return fail(
-            "checkpoint",
-            f"the checkpoint {cp.position} is in a purged binlog file",
-            "run `centrale snapshot` to reload every captured table and resume from now",
-        )
+        return [
+            fail(
+                "checkpoint",
+                f"the checkpoint {cp.position} is in a purged binlog file",
+                "run `centrale snapshot` to reload every captured table and resume from now",
+            )
+        ]
     where = f"checkpoint {cp.position}" if cp else "no checkpoint yet (first run starts at the binlog end)"
-    return ok("outbox", f"{cfg.outbox.path}: {backlog} rows waiting, {where}")
+    return [ok("outbox", f"{cfg.outbox.path}: {backlog} rows waiting, {where}"), retention_check(conn, cp, time.time())]
 
 
 def _head_office_checks(cfg: Config) -> list[Check]:

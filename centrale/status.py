@@ -8,6 +8,7 @@ from typing import Any
 import pymysql
 
 from cdc.binlog import end_position
+from cdc.preflight import retention_headroom
 from centrale import __version__
 from centrale.config import Config
 from centrale.errors import CentraleError
@@ -51,6 +52,9 @@ def site_status(cfg: Config) -> dict[str, Any]:
     try:
         with connect_local(cfg) as conn:
             end = end_position(conn)
+            keep, left = retention_headroom(conn, st.checkpoint, now)
+        lag["binlog_keep_s"] = keep
+        lag["retention_headroom_s"] = None if left is None else round(left)
         cp = st.checkpoint
         if cp is not None:
             # -1: at least one whole binlog file behind

@@ -241,3 +241,34 @@ def test_a_column_added_at_the_store_holds_shipping_until_head_office_has_it(cha
         ("A", None),
         ("B", "B-001"),
     ]
+
+
+@pytest.fixture
+def short_retention(servers: Servers) -> Iterator[MariaDBServer]:
+    server = servers.stores[12]
+    server.sql("SET GLOBAL binlog_expire_logs_seconds = 7 * 86400")
+    yield server
+    server.sql("SET GLOBAL binlog_expire_logs_seconds = 0")
+
+
+def test_doctor_and_status_warn_before_the_binlog_purge_catches_up(
+    chain: Chain, short_retention: MariaDBServer
+) -> None:
+    """Retention headroom: the checkpoint's file is warned about before it is purged."""
+    import json
+
+    from centrale.changes import BinlogPosition, SourceTransaction
+    from centrale.outbox import OutboxStore
+
+    site = chain.store(12)
+    ok_now = cli(site, "doctor")
+    assert "days of headroom" in ok_now.stdout  # no checkpoint yet: the whole period
+    cfg = load(site.config)
+    end = site.server.sql("SHOW MASTER STATUS")[0]
+    six_days_ago = int(time.time()) - 6 * 86400
+    with OutboxStore(cfg.outbox.path) as box:  # capture stopped six days ago
+        box.append([], checkpoint=SourceTransaction((), BinlogPosition(end[0], int(end[1])), None, six_days_ago))
+    res = cli(site, "doctor")
+    assert "WARN binlog retention" in res.stdout and "may be purged in" in res.stdout and "centrale run" in res.stdout
+    st = json.loads(cli(site, "status", "--json").stdout)
+    assert st["binlog_keep_s"] == 7 * 86400 and 0 < st["retention_headroom_s"] < 86400 + 60
