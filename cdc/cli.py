@@ -34,12 +34,13 @@ def push(
     ctx: typer.Context,
     group: str = typer.Argument(..., help=f"one of: {', '.join(PUSH_GROUPS)}"),
     since: str = typer.Option(None, help="only rows from this date on (YYYY-MM-DD), in tables with a since_column"),
+    day: str = typer.Option(None, help="only this date's rows (YYYY-MM-DD), in tables with a since_column"),
 ) -> None:
     """Queue a group's current rows for head office again (idempotent: upserts)."""
     inv: Invocation = ctx.obj
 
     def body() -> None:
-        results = push_group(inv.config(), group, since)
+        results = push_group(inv.config(), group, day or since, day=bool(day))
         rows = sum(r.rows for r in results)
         typer.echo(f"push {group}: {rows} rows queued ({', '.join(f'{r.table} {r.rows}' for r in results)})")
         typer.echo("they reach head office at the next shipping tick (`centrale outbox replay` ships now)")

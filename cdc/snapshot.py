@@ -62,13 +62,14 @@ def take_snapshot(
     *,
     resend: bool = False,
     since: dt.date | None = None,
+    until: dt.date | None = None,
 ) -> list[SnapshotResult]:
     """Snapshot the named tables or groups (all captured tables when empty).
 
     ``resend`` (the `push GROUP` actions) queues current rows again without fences and leaves
     the checkpoint alone: the stream then replays what it had not captured yet on top, so head
     office ends at the store's state whatever the timing. ``since`` keeps, in tables with a
-    ``since_column``, only rows from that date on.
+    ``since_column``, only rows from that date on (and before ``until``, when given).
     """
     catalog = cfg.catalog
     try:
@@ -112,7 +113,13 @@ def take_snapshot(
                 pos = _snapshot_position(cur)
                 col_sql = ", ".join(_select_expr(c.name, c.data_type) for c in columns)
                 since_col = cfg.catalog.spec(table).since_column if since else None
-                if since_col:
+                if since_col and until:
+                    cur.execute(
+                        f"SELECT {col_sql} FROM {quote_ident(table)} WHERE {quote_ident(since_col)} >= %s "
+                        f"AND {quote_ident(since_col)} < %s",
+                        (since, until),
+                    )
+                elif since_col:
                     cur.execute(
                         f"SELECT {col_sql} FROM {quote_ident(table)} WHERE {quote_ident(since_col)} >= %s", (since,)
                     )
@@ -142,17 +149,19 @@ def take_snapshot(
 PUSH_GROUPS = ("sales", "stock", "staff", "customers")
 
 
-def push_group(cfg: Config, group: str, since: str | None = None) -> list[SnapshotResult]:
-    """`push GROUP [--since DATE]`: queue the group's current rows again (upserts: idempotent)."""
+def push_group(cfg: Config, group: str, since: str | None = None, *, day: bool = False) -> list[SnapshotResult]:
+    """`push GROUP [--since DATE | --day DATE]`: queue the group's current rows again (upserts:
+    idempotent); ``day`` keeps only that date's rows in tables with a ``since_column``."""
     if group not in PUSH_GROUPS:
         raise SourceError(f"`{group}` cannot be pushed", hint=f"choose one of: {', '.join(PUSH_GROUPS)}")
-    day = None
+    when = None
     if since:
         try:
-            day = dt.date.fromisoformat(since)
+            when = dt.date.fromisoformat(since)
         except ValueError:
             raise SourceError(
                 f"--since {since!r} is not a date", hint="use YYYY-MM-DD, e.g. --since 2026-11-01"
             ) from None
+    until = when + dt.timedelta(days=1) if (day and when) else None
     with OutboxStore(cfg.outbox.path) as outbox:
-        return take_snapshot(cfg, outbox, [group], resend=True, since=day)
+        return take_snapshot(cfg, outbox, [group], resend=True, since=when, until=until)

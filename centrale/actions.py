@@ -3,9 +3,13 @@ and the CLI: pulls come from ``jobs``, pushes (re-sends through the outbox) from
 
 from __future__ import annotations
 
+import datetime as dt
+
 from cdc.snapshot import push_group
 from centrale.config import Config
 from jobs.pull import pull_group
+from jobs.queue import Job
+from jobs.reconcile import reconcile
 from jobs.runner import Action
 
 
@@ -28,6 +32,21 @@ def sync_customers(cfg: Config) -> tuple[int, str]:
     return sent + received, f"sync customers: {sent} sent, {summary}"
 
 
+def reconcile_days(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> tuple[int, str]:
+    """Compare per day; re-send each day head office is short of, group by group."""
+    diffs = reconcile(cfg, since, until)
+    short = sorted({(d.group, d.day) for d in diffs if d.short_at_hq})
+    rows = 0
+    if resend:
+        for group, day in short:
+            rows += sum(r.rows for r in push_group(cfg, group, day.isoformat(), day=True))
+    lines = [d.describe() for d in diffs]
+    head = f"reconcile {since}..{until - dt.timedelta(days=1)}: {len(diffs)} day(s) differ"
+    if short and resend:
+        head += f"; re-sent {len(short)} day(s), {rows} rows queued"
+    return rows, "\n".join([head, *lines])
+
+
 def store_actions(cfg: Config) -> dict[str, Action]:
     """Every job action this store can run, by name."""
 
@@ -40,4 +59,12 @@ def store_actions(cfg: Config) -> dict[str, Action]:
     actions = {f"pull-{g}": puller(g) for g in ("articles", "keyboards", "stores", "products", "customers")}
     actions.update({f"push-{g}": pusher(g) for g in ("customers", "stock", "staff", "sales")})
     actions["sync-customers"] = lambda job: sync_customers(cfg)
+    actions["reconcile"] = lambda job: reconcile_days(cfg, *_job_days(job))
     return actions
+
+
+def _job_days(job: Job) -> tuple[dt.date, dt.date]:
+    """A reconcile job's days: ``since`` (default: the last 7 days) up to today."""
+    today = dt.date.today()
+    since = job.params.get("since")
+    return (dt.date.fromisoformat(str(since)) if since else today - dt.timedelta(days=7)), today + dt.timedelta(days=1)

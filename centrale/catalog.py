@@ -39,6 +39,7 @@ class TableSpec(BaseModel):
     printer_columns: tuple[str, ...] = ()
     modified_column: str | None = None
     since_column: str | None = None
+    sum_column: str | None = None  # reconcile: the amount summed per business day
 
 
 class Catalog(BaseModel):

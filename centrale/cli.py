@@ -204,6 +204,30 @@ def sync(ctx: typer.Context, what: str = typer.Argument(..., help="customers")) 
     guarded(body)
 
 
+@app.command()
+def reconcile(
+    ctx: typer.Context,
+    day: str = typer.Option(None, help="one business day (YYYY-MM-DD)"),
+    since: str = typer.Option(None, help="from this day to today (default: the last 7 days)"),
+    resend: bool = typer.Option(True, help="re-send the days head office is short of"),
+) -> None:
+    """Compare, per business day, tickets, totals and stock movements with head office."""
+    from centrale.actions import reconcile_days
+    from centrale.errors import JobError
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        try:
+            start = dt.date.fromisoformat(day or since) if (day or since) else dt.date.today() - dt.timedelta(days=7)
+        except ValueError:
+            raise JobError(f"{day or since!r} is not a date", hint="use YYYY-MM-DD") from None
+        end = start + dt.timedelta(days=1) if day else dt.date.today() + dt.timedelta(days=1)
+        typer.echo(reconcile_days(inv.config(), start, end, resend=resend)[1])
+
+    guarded(body)
+
+
 @hq_app.command("init")
 def hq_init(ctx: typer.Context, force: bool = typer.Option(False, help="change a recorded store number")) -> None:
     """Prepare this head-office database: bookkeeping tables and its store number."""

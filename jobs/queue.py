@@ -28,6 +28,7 @@ ACTIONS = (
     "push-stock",
     "push-staff",
     "push-sales",
+    "reconcile",
 )
 STATUSES = ("pending", "running", "done", "failed", "superseded", "expired")
 LEASE_S = 3600  # a job "running" longer than this lost its runner (crash, power cut)
