@@ -146,3 +146,28 @@ def test_sigterm_stops_cleanly_and_a_second_run_is_refused(chain: Chain, tmp_pat
         assert proc.terminate() == 0
     assert time.monotonic() - started < 5
     assert "Centrale stopped" in (tmp_path / "run-12.log").read_text()
+
+
+@pytest.mark.local_servers
+def test_store_mariadb_restarts_and_binlog_rotations_during_capture(chain: Chain, tmp_path: Path) -> None:
+    """The store's own server restarts and rotates its binlog while the till sells: capture
+    reconnects from its checkpoint and head office ends equal."""
+    site = chain.store(12)
+    with site.connect() as conn:
+        seed_store(conn)
+    chain.centrale(site, "snapshot")
+    proc = run_process(site, tmp_path).wait_capturing()
+    try:
+        for round_ in range(3):
+            with site.connect() as conn:
+                activity = StoreActivity(conn, seed=10 + round_)
+                for i in range(15):
+                    activity.sell()
+                    if i % 5 == 0:
+                        site.sql("FLUSH BINARY LOGS")
+            site.server.restart()  # the store PC's database restarts under Centrale
+        assert proc.alive
+        wait_equal(chain, site)
+    finally:
+        proc.terminate()
+    assert "capture interrupted" in (tmp_path / "run-12.log").read_text()
