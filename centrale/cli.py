@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import Any
 
 import typer
 
@@ -134,7 +133,7 @@ def run(ctx: typer.Context) -> None:
 @app.command()
 def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
     """Version, store, head office or not, and the state of capture and shipping."""
-    from centrale.status import site_status
+    from centrale.status import site_status, status_lines
 
     inv: Invocation = ctx.obj
 
@@ -143,49 +142,10 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) ->
         if as_json:
             typer.echo(dumps(st).decode())
             return
-        for line in _status_lines(st):
+        for line in status_lines(st):
             typer.echo(line)
 
     guarded(body)
-
-
-def _when(ts: Any) -> str:
-    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "never"
-
-
-def _status_lines(st: dict[str, Any]) -> list[str]:
-    lines = [
-        f"Centrale {st['version']}",
-        f"store      {st['store']} {st['name']}".rstrip(),
-        f"head office {'yes' if st['is_hq'] else 'no (head office is store ' + str(st['hq_store']) + ')'}",
-    ]
-    if st["is_hq"]:
-        lines.append(f"stores     {len(st['stores'])} shipping to this head office")
-        for s in st["stores"]:
-            lines.append(
-                f"  {s['store']:>5} {s['name'] or '':<16} last batch {s['last_batch_at'] or 'never'}, "
-                f"{s['rows_applied']} rows in {s['batches']} batches (version {s['version']})"
-            )
-        return lines
-    lines += [
-        f"process    {'running (pid ' + str(st['pid']) + ')' if st['running'] else 'not running'}",
-        f"backlog    {st['backlog']} rows (oldest {st['backlog_age_s']}s)",
-        f"shipped    up to seq {st['last_shipped_seq']} at {_when(st['last_shipped_at'])} "
-        f"({st['rows_shipped']} rows in all)",
-        f"capture    checkpoint {st['checkpoint']}, binlog end {st.get('binlog_end', '?')}, "
-        f"lag {st.get('capture_lag_s')}s",
-    ]
-    if st.get("retention_headroom_s") is not None:
-        lines.append(
-            f"retention  {st['retention_headroom_s'] / 3600:.1f} h before the checkpoint's binlog may expire "
-            f"(kept {st['binlog_keep_s'] / 86400:g} days)"
-        )
-    if st.get("skipped_rows"):
-        lines.append(f"skipped    {st['skipped_rows']} rows dropped by an operator")
-    lines.append(f"last error {st['last_error'] or 'none'}")
-    if st.get("local_error"):
-        lines.append(f"local db   {st['local_error']}")
-    return lines
 
 
 @app.command()

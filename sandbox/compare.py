@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pymysql
 
 from centrale.catalog import Catalog
 from centrale.db import quote_ident
+
+if TYPE_CHECKING:
+    from sandbox.chain import Chain, Site
 
 
 @dataclass
@@ -113,3 +116,11 @@ def describe(diffs: list[TableDiff]) -> str:
                 f"extra {d.extra_at_hq[:5]} different {d.different[:5]}"
             )
     return "\n".join(lines) or "equal"
+
+
+def site_differences(chain: Chain, site: Site) -> str:
+    """'equal', or what differs between a store and head office's copy of it."""
+    from centrale.config import load
+
+    with site.connect() as s, chain.hq.connect() as h:
+        return describe(compare_store(s, h, load(site.config).catalog, site.number, site.database))

@@ -88,6 +88,14 @@ class InProcessStore:
     def ship(self) -> ShipReport:
         return self.applier.tick()
 
+    def drain(self, timeout_s: float = 30.0) -> None:
+        """Ship until head office has everything (after a fault has been lifted)."""
+        deadline = time.monotonic() + timeout_s
+        while self.ship().error is not None or self.ship_box.stats().backlog:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"outbox not drained within {timeout_s}s: {self.ship_box.stats().last_error}")
+            time.sleep(0.2)
+
     def sync(self, timeout_s: float = 30.0) -> ShipReport:
         """Capture everything written so far, then ship it all."""
         self.wait_caught_up(timeout_s)

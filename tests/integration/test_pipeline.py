@@ -11,7 +11,7 @@ from centrale.changes import Batch
 from centrale.config import load
 from centrale.outbox import OutboxStore
 from sandbox.chain import Chain, Site
-from sandbox.compare import compare_store, describe
+from sandbox.compare import site_differences
 from sandbox.inprocess import InProcessStore
 from sandbox.workload import StoreActivity, seed_store
 
@@ -40,10 +40,7 @@ class RecordingShipper:
 
 
 def assert_equal(chain: Chain, site: Site) -> None:
-    cfg = load(site.config)
-    with site.connect() as s, chain.hq.connect() as h:
-        diffs = compare_store(s, h, cfg.catalog, site.number, site.database)
-    assert all(d.equal for d in diffs), describe(diffs)
+    assert site_differences(chain, site) == "equal"
 
 
 def test_sales_of_two_stores_with_the_same_ids_both_reach_head_office(chain: Chain) -> None:
