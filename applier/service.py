@@ -35,8 +35,6 @@ class ApplierService:
         self.batch_rows = batch_rows
         self.stop = stop
         self._lock = threading.Lock()
-        self.last_report = ShipReport()
-        self.last_tick_at = 0.0
         self._prepared = False
 
     def tick(self, max_batches: int | None = None) -> ShipReport:
@@ -44,10 +42,7 @@ class ApplierService:
         if not self._lock.acquire(blocking=False):
             return ShipReport()
         try:
-            report = self._drain(max_batches)
-            self.last_report = report
-            self.last_tick_at = time.time()
-            return report
+            return self._drain(max_batches)
         finally:
             self._lock.release()
 

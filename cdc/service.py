@@ -35,7 +35,8 @@ CHECKPOINT_ONLY_EVERY_S = 1.0
 
 @dataclass
 class CaptureStats:
-    """What the capture loop has done since start (shown by status and the console)."""
+    """What the capture loop has done since it started, for the process running it (tests,
+    benchmarks; the persistent state that `status` shows is in the outbox)."""
 
     rows_captured: int = 0
     transactions: int = 0
