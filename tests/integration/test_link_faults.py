@@ -17,20 +17,21 @@ from sandbox.workload import StoreActivity, seed_store
 
 @pytest.fixture
 def proxied(chain: Chain) -> Iterator[tuple[Site, TcpProxy]]:
+    """Store 12 seeded and snapshotted, reaching head office through a proxy the test breaks."""
     proxy = TcpProxy(chain.hq.server.port)
     site = chain.store(12)
     chain.centrale(
         site, "config", "set", "hq.port", str(proxy.port), "hq.read_timeout_s", "2", "hq.connect_timeout_s", "2"
     )
+    with site.connect() as conn:
+        seed_store(conn)
+    chain.centrale(site, "snapshot")
     yield site, proxy
     proxy.close()
 
 
 def test_a_stalled_link_times_out_instead_of_hanging(chain: Chain, proxied: tuple[Site, TcpProxy]) -> None:
     site, proxy = proxied
-    with site.connect() as conn:
-        seed_store(conn)
-    chain.centrale(site, "snapshot")
     with InProcessStore(site.config) as run, site.connect() as conn:
         till = StoreActivity(conn, seed=3)
         till.sell()
@@ -48,9 +49,6 @@ def test_a_stalled_link_times_out_instead_of_hanging(chain: Chain, proxied: tupl
 
 def test_links_cut_mid_batch_lose_and_double_nothing(chain: Chain, proxied: tuple[Site, TcpProxy]) -> None:
     site, proxy = proxied
-    with site.connect() as conn:
-        seed_store(conn)
-    chain.centrale(site, "snapshot")
     with InProcessStore(site.config) as run, site.connect() as conn:
         till = StoreActivity(conn, seed=4)
         for round_ in range(5):
