@@ -81,7 +81,7 @@ def replay(
             shipper.close()
         typer.echo(f"shipped {report.rows} rows in {report.batches} batches; {left} rows waiting")
         if report.error:
-            raise ShipError(report.error, hint="see `centrale status`; shipping resumes when fixed")
+            raise ShipError(report.error, hint=report.hint or "see `centrale status`; shipping resumes when fixed")
 
     guarded(body)
 

@@ -18,14 +18,16 @@ from pymysql.constants import CLIENT
 from pymysql.converters import escape_string
 
 from applier.shipper import Operation, plan
-from applier.statements import Layout, StatementBuilder, create_table_sql
+from applier.statements import StatementBuilder
 from centrale import __version__
 from centrale.catalog import Catalog
 from centrale.changes import Batch
 from centrale.db import ConnParams, connect, connection_hint, error_code
 from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
+from centrale.hqaccess import read_account_store
+from centrale.hqtables import Layout, create_missing_tables, layout_for
 from centrale.log import get_logger
-from centrale.schema import TableDef, read_tables
+from centrale.schema import TableDef
 
 log = get_logger("applier")
 
@@ -151,6 +153,7 @@ class HeadOfficeShipper:
                         f"but this store expects {self.hq_store} (site.hq_store)",
                         hint="point [hq] at your chain's head office, or fix site.hq_store",
                     )
+                self._check_account(cur)
                 self._create_missing_tables(cur)
             conn.commit()
             self._checked = True
@@ -160,32 +163,41 @@ class HeadOfficeShipper:
                 raise self._transient(exc) from None
             raise PreflightError(f"head office check failed: {exc.args[-1]}") from None
 
+    def _check_account(self, cur: Any) -> None:
+        """A per-store account (``hq add-store``) must be this store's: head office would refuse
+        every row of another store number anyway, so say it before the first batch."""
+        owner = read_account_store(cur.connection)
+        if owner is not None and owner != self.store:
+            raise PreflightError(
+                f"head-office account {self.params.user!r} belongs to store {owner}, but this is store {self.store}",
+                hint=f"fix site.store, or use store {self.store}'s account (`centrale hq add-store {self.store}`)",
+            )
+
     def _create_missing_tables(self, cur: Any) -> None:
-        present = read_tables(cur.connection, self.params.database, self.tables)
-        missing = [t for t in self.tables if t not in present]
-        if not missing:
-            return
-        defs = self.store_tables(missing)
-        for table in missing:
-            if table not in defs:
-                continue
-            sql = create_table_sql(defs[table], self.layout(table), self.origin)
-            log.info("creating table %s at head office from this store's definition", table)
-            cur.execute(sql)
+        wanted = {t: self.catalog.spec(t) for t in self.tables}
+        try:
+            created = create_missing_tables(
+                cur.connection, self.params.database, wanted, self.store_tables, self.origin
+            )
+        except pymysql.err.MySQLError as exc:
+            if error_code(exc) in (1142, 1044):
+                raise PreflightError(
+                    f"head office lacks some of this store's tables and account {self.params.user!r} "
+                    "may not create them",
+                    hint="at head office run `centrale --config hq.toml hq init --tables-from URL` "
+                    "with any store's database URL",
+                ) from None
+            raise
+        for table in created:
+            log.info("created table %s at head office from this store's definition", table)
 
     def layout(self, table: str) -> Layout:
         """How head office holds a table: per store (aggregate) or one chain-wide row (shared)."""
         got = self._layouts.get(table)
         if got is None:
             spec = self.catalog.spec(table)
-            pk: tuple[str, ...] = ()
-            if spec.kind == "shared" or not spec.key:
-                tdef = self.store_tables([table]).get(table)
-                pk = tdef.primary_key if tdef else ()
-            key = spec.key or pk
-            shared = spec.kind == "shared"
-            local = frozenset(set(pk) - set(key)) if shared else frozenset()
-            got = Layout(table, shared, key, local, spec.modified_column if shared else None)
+            tdef = self.store_tables([table]).get(table) if spec.kind == "shared" or not spec.key else None
+            got = layout_for(table, spec, tdef)
             self._layouts[table] = got
         return got
 
@@ -237,7 +249,15 @@ class HeadOfficeShipper:
         code = error_code(exc)
         hint = "fix the table at head office (or the data at the store), then shipping resumes by itself"
         if code == 1054:
-            hint = "a column exists at the store but not at head office: add it there with ALTER TABLE (same type)"
+            hint = (
+                "a column exists at the store but not at head office: add it there with ALTER TABLE (same type), "
+                "then `centrale hq init` at head office (it refreshes per-store accounts' views)"
+            )
+        elif code in (1142, 1143, 1369, 1644):
+            hint = (
+                "head office refused this account the write: check that site.store is the store of hq.user "
+                "(`centrale doctor`), and that `centrale hq init` ran at head office after its last table change"
+            )
         hint += "; to drop a poison row instead: `centrale outbox skip SEQ`"
         return BatchRejectedError(f"head office rejected {where}: ({code}) {exc.args[-1]}", hint=hint)
 

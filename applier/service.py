@@ -23,6 +23,7 @@ class ShipReport:
     batches: int = 0
     rows: int = 0
     error: str | None = None
+    hint: str | None = None
     held: bool = False
 
 
@@ -81,12 +82,12 @@ class ApplierService:
             if shipped_seq > acked_seq:
                 self.outbox.ack(shipped_seq, unacked_rows)
         except (TransientShipError, PreflightError) as exc:
-            report.error = exc.message
+            report.error, report.hint = exc.message, exc.hint
             self.outbox.record_error(exc.message)
             log.warning("shipping paused: %s", exc.message)
         except OutboxError as exc:
             report.error = exc.message
-            log.error("outbox error while shipping: %s", exc.message)
+            log.error("outbox error while shipping: %s%s", exc.message, f": {exc.hint}" if exc.hint else "")
         if report.batches:
             log.info("shipped %d rows in %d batches", report.rows, report.batches)
         return report
@@ -96,12 +97,12 @@ class ApplierService:
         try:
             applied = self.shipper.ship(batch)
         except (TransientShipError, PreflightError) as exc:
-            report.error = exc.message
+            report.error, report.hint = exc.message, exc.hint
             self.outbox.record_error(exc.message)
             log.warning("shipping paused: %s", exc.message)
             return False
         except BatchRejectedError as exc:
-            report.error, report.held = exc.message, True
+            report.error, report.hint, report.held = exc.message, exc.hint, True
             self.outbox.record_error(f"{exc.message} [{exc.hint}]")
             log.error("shipping held: %s; hint: %s", exc.message, exc.hint)
             return False

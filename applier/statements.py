@@ -1,11 +1,6 @@
-"""Head office's SQL for a store's rows: table layouts and the statements that apply them.
-
-Two layouts:
-- aggregate: the store's columns plus ``origin_store`` first in the primary key: each store's
-  rows side by side;
-- shared (customers): one chain-wide row per ``key`` (e.g. the card number), the stores' own
-  ids left out, ``origin_store`` telling which store changed it last. With a ``modified_column``
-  an incoming row replaces head office's only if it is strictly newer: head office wins ties.
+"""Head office's SQL for a store's rows: the statements that apply them, per table layout
+(``centrale.hqtables``). For a shared table with a ``modified_column``, an incoming row
+replaces head office's only if it is strictly newer: head office wins ties.
 """
 
 from __future__ import annotations
@@ -16,39 +11,9 @@ from typing import Any
 
 from applier.shipper import Operation
 from centrale.db import quote_ident
-from centrale.schema import TableDef
+from centrale.hqtables import Layout
 
 VALUES_SLOT = "\x00values\x00"  # placeholder; identifiers cannot contain NUL (quote_ident refuses it)
-
-
-@dataclass(frozen=True)
-class Layout:
-    table: str
-    shared: bool
-    key: tuple[str, ...]
-    local: frozenset[str] = frozenset()  # store-only columns (a shared table's own ids)
-    modified: str | None = None
-
-
-def create_table_sql(tdef: TableDef, layout: Layout, origin_column: str) -> str:
-    """Head office's copy of a store table, from the store's own definition."""
-    origin = quote_ident(origin_column)
-    parts = [f"{origin} INT NULL" if layout.shared else f"{origin} INT NOT NULL"]
-    for c in tdef.columns:
-        if c.generated or c.name in layout.local:
-            continue
-        col = f"{quote_ident(c.name)} {c.column_type}"
-        if c.charset and c.collation:
-            col += f" CHARACTER SET {c.charset} COLLATE {c.collation}"
-        if c.data_type == "timestamp":
-            col += " NULL DEFAULT NULL" if c.nullable else " NOT NULL DEFAULT CURRENT_TIMESTAMP"
-        else:
-            col += " NULL" if c.nullable else " NOT NULL"
-        parts.append(col)
-    key = layout.key if layout.shared else (origin_column, *layout.key)
-    parts.append(f"PRIMARY KEY ({', '.join(quote_ident(k) for k in key)})")
-    body = ",\n  ".join(parts)
-    return f"CREATE TABLE IF NOT EXISTS {quote_ident(tdef.name)} (\n  {body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
 
 
 @dataclass(frozen=True)

@@ -189,29 +189,49 @@ def reconcile(
 
 
 @hq_app.command("init")
-def hq_init(ctx: typer.Context, force: bool = typer.Option(False, help="change a recorded store number")) -> None:
-    """Prepare this head-office database: bookkeeping tables and its store number."""
-    from centrale.db import connect
-    from centrale.hqschema import init_hq
-    from centrale.site import local_params
-    from centrale.tombstones import install_triggers
+def hq_init(
+    ctx: typer.Context,
+    force: bool = typer.Option(False, help="change a recorded store number"),
+    tables_from: str = typer.Option(
+        "", "--tables-from", help="a store's database URL: create the captured tables head office lacks"
+    ),
+) -> None:
+    """Prepare this head-office database: bookkeeping tables, its store number, delete log."""
+    from centrale.hqadmin import init_head_office
 
     inv: Invocation = ctx.obj
 
     def body() -> None:
-        cfg = inv.config()
-        if not cfg.is_hq:
-            raise ConfigError(
-                f'{cfg.source} is a store\'s configuration (site.role = "store")',
-                hint="run `centrale --config hq.toml hq init` with head office's own configuration",
-            )
-        params = local_params(cfg)
-        typer.echo(init_hq(params, cfg.site.store, cfg.site.name, force=force))
-        with connect(params) as conn:
-            tables = install_triggers(conn, params.database, cfg.catalog)
-        typer.echo(
-            f"delete log triggers on: {', '.join(tables) or 'no reference table yet (re-run after creating them)'}"
+        for line in init_head_office(inv.config(), force=force, tables_from=tables_from or None):
+            typer.echo(line)
+
+    guarded(body)
+
+
+@hq_app.command("add-store")
+def hq_add_store(
+    ctx: typer.Context,
+    store: int = typer.Argument(..., help="the store's number (its site.store)"),
+    user: str = typer.Option("", "--user", help="account name (default centrale_store_N)"),
+    host: str = typer.Option("%", "--host", help="where the store connects from: its address, or '%'"),
+    rotate: bool = typer.Option(False, "--rotate", help="give an existing account a new password"),
+    require_tls: bool = typer.Option(False, "--require-tls", help="refuse this account's unencrypted logins"),
+) -> None:
+    """Create a store's own head-office account: its rows only, reference tables read-only."""
+    from centrale.hqadmin import add_store_account
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        acc = add_store_account(
+            inv.config(), store, account=user or None, host=host, rotate=rotate, require_tls=require_tls
         )
+        typer.echo(f"{'created' if acc.created else 'new password for'} {acc.account}@{acc.host} (store {acc.store})")
+        typer.echo("store's configuration (the password is shown only now):")
+        typer.echo("[hq]")
+        typer.echo(f'database = "{acc.database}"')
+        typer.echo(f'user = "{acc.account}"')
+        typer.echo(f'password = "{acc.password}"')
 
     guarded(body)
 

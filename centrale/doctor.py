@@ -12,8 +12,10 @@ from centrale.checks import Check, fail, ok, warn
 from centrale.config import Config
 from centrale.db import LOOPBACK, connect, connection_hint, hq_params
 from centrale.errors import CentraleError, OutboxError
+from centrale.hqaccess import read_account_store
 from centrale.hqschema import read_hq_store
 from centrale.outbox import OutboxStore
+from centrale.outbox.disk import probe
 from centrale.site import connect_local, local_params
 
 
@@ -50,6 +52,9 @@ def _hq_self_check(cfg: Config, conn: pymysql.connections.Connection) -> Check:
 
 
 def _outbox_check(cfg: Config, conn: pymysql.connections.Connection) -> list[Check]:
+    problem = probe(cfg.outbox.path)
+    if problem is not None:
+        return [fail("outbox", problem.message, problem.hint)]
     try:
         with OutboxStore(cfg.outbox.path) as outbox:
             cp = outbox.checkpoint()
@@ -78,6 +83,7 @@ def _head_office_checks(cfg: Config) -> list[Check]:
     with conn:
         tls = _session_cipher(conn)
         number = read_hq_store(conn)
+        owner = read_account_store(conn)
     if number is None:
         return [
             fail(
@@ -96,12 +102,32 @@ def _head_office_checks(cfg: Config) -> list[Check]:
                 remote=True,
             )
         ]
+    if owner is not None and owner != cfg.site.store:
+        return [
+            fail(
+                "head office account",
+                f"head-office account {params.user!r} belongs to store {owner}, but this is store {cfg.site.store}",
+                f"fix site.store, or use store {cfg.site.store}'s account (`centrale hq add-store {cfg.site.store}`)",
+                remote=True,
+            )
+        ]
     link = (
         f"TLS {tls}" + (", certificate verified" if params.ssl_ca else ", certificate NOT verified")
         if tls
         else "plaintext"
     )
     checks = [ok("head office", f"{params.describe()} reachable, store number {number}, {link}", remote=True)]
+    if owner is None:
+        checks.append(
+            warn(
+                "head office account",
+                f"{params.user!r} is not a per-store account: it can read and change every store's data",
+                f"at head office run `centrale hq add-store {cfg.site.store}` and use that account (README, Security)",
+                remote=True,
+            )
+        )
+    else:
+        checks.append(ok("head office account", f"{params.user!r}: store {owner}'s own rows only", remote=True))
     if not tls and not params.host.startswith(LOOPBACK):
         checks.append(
             warn(

@@ -8,7 +8,10 @@
 - ``centrale_jobs``: what head office asks the stores to do, and whether and when they did it
   (the seed's jobs table).
 - ``centrale_tombstones``: keys of reference rows deleted at head office, written by triggers
-  (``centrale/tombstones.py``), so that a store's pull finds deletions without comparing key sets.
+  (``centrale/tombstones.py``), so that a store's pull finds deletions without comparing key sets;
+  ``centrale_logged_tables`` lists the tables whose deletions are logged.
+- ``centrale_accounts``: per-store head-office accounts and their store number
+  (``centrale/hqaccess.py``), which head office's views and triggers check each row against.
 """
 
 from __future__ import annotations
@@ -100,6 +103,28 @@ tombstones = Table(
     Column("pk", String(2000), nullable=False),  # the deleted row's key, as a JSON array
     Column("deleted_at", DATETIME(fsp=6), nullable=False),
     Index("centrale_tombstones_tbl_id", "tbl", "id"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+
+logged_tables = Table(
+    "centrale_logged_tables",
+    metadata,
+    Column("tbl", String(64), primary_key=True),
+    Column("installed_at", DATETIME(fsp=6), nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+
+accounts = Table(
+    "centrale_accounts",
+    metadata,
+    Column("account", String(80), primary_key=True),
+    Column("store", Integer, nullable=False),
+    Column("host", String(255), nullable=False, default="%"),
+    Column("created_at", DATETIME(fsp=6), nullable=False),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )

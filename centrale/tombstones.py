@@ -48,4 +48,10 @@ def install_triggers(conn: pymysql.connections.Connection, database: str, catalo
                 f"IF {changed} THEN {insert}; END IF"
             )
             done.append(table)
+        cur.execute("DELETE FROM centrale_logged_tables")
+        for table in done:
+            cur.execute(
+                "INSERT INTO centrale_logged_tables (tbl, installed_at) VALUES (%s, UTC_TIMESTAMP(6))", (table,)
+            )
+    conn.commit()
     return done

@@ -16,7 +16,6 @@ import pymysql
 
 from centrale.codec import dumps_compact, loads
 from centrale.db import quote_ident
-from centrale.tombstones import trigger_names
 from jobs.diff import TableDiff, fetch_rows
 
 WINDOW_S = 60  # re-examine rows modified this long before a mark: late commits, small clock skews
@@ -108,13 +107,15 @@ def _integer_keys(conn: pymysql.connections.Connection, table: str, k: str) -> s
 TOMBSTONE_OVERLAP = 200  # re-read this many tombstone ids before the mark: late-committing deletes
 
 
-def tombstone_mark(hq: pymysql.connections.Connection, database: str, table: str) -> int | None:
-    """The newest tombstone id, or None when head office logs no deletions for this table."""
+def tombstone_mark(hq: pymysql.connections.Connection, table: str) -> int | None:
+    """The newest tombstone id, or None when head office logs no deletions for this table.
+    ``centrale_logged_tables`` says which are logged: a store account can read it, whereas
+    information_schema shows triggers only to accounts that may change them."""
     with hq.cursor() as cur:
-        cur.execute(
-            "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA=%s AND TRIGGER_NAME=%s",
-            (database, trigger_names(table)[0]),
-        )
+        try:
+            cur.execute("SELECT COUNT(*) FROM centrale_logged_tables WHERE tbl=%s", (table,))
+        except pymysql.err.ProgrammingError:
+            return None  # head office from before the list: compare key sets
         row = cur.fetchone()
         if not row or not row[0]:
             return None

@@ -226,7 +226,7 @@ def plan_pull(
         hq_mark = greatest(hq, t, m) if m else None  # read before comparing: later changes are next time's
         last = states.pull_state(t) if m else None
         incremental = bool(m and last and not full and time.time() - last.full_at < FULL_EVERY_S)
-        tomb = tombstone_mark(hq, hq_db, t) if m else None
+        tomb = tombstone_mark(hq, t) if m else None
         if m and last and incremental:
             column = mine[t].column(key[0])
             integer_key = len(key) == 1 and column is not None and column.data_type in INT_TYPES

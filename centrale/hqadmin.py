@@ -1,0 +1,97 @@
+"""Head-office administration: what ``centrale hq init`` and ``centrale hq add-store`` do,
+as library functions (the CLI only prints their results)."""
+
+from __future__ import annotations
+
+import pymysql
+
+from centrale.config import Config
+from centrale.db import connect, parse_url
+from centrale.errors import ConfigError, PreflightError
+from centrale.hqaccess import StoreAccount, add_store, install_scoping
+from centrale.hqschema import init_hq
+from centrale.hqtables import create_missing_tables
+from centrale.schema import read_tables
+from centrale.site import connect_local, local_params
+from centrale.tombstones import install_triggers
+
+
+def _head_office_only(cfg: Config, command: str) -> None:
+    if not cfg.is_hq:
+        raise ConfigError(
+            f'{cfg.source} is a store\'s configuration (site.role = "store")',
+            hint=f"run `centrale --config hq.toml {command}` with head office's own configuration",
+        )
+
+
+def init_head_office(cfg: Config, *, force: bool = False, tables_from: str | None = None) -> list[str]:
+    """Bookkeeping tables and head office's number; with ``tables_from`` (any store's database
+    URL) the captured tables head office lacks; the delete-log triggers; and, once per-store
+    accounts exist, their views and grants refreshed. Idempotent. Returns what it did."""
+    _head_office_only(cfg, "hq init")
+    params = local_params(cfg)
+    done = [init_hq(params, cfg.site.store, cfg.site.name, force=force)]
+    with connect_local(cfg) as conn:
+        if tables_from:
+            done.append(_tables_from(cfg, conn, params.database, tables_from))
+        logged = install_triggers(conn, params.database, cfg.catalog)
+        done.append(
+            f"delete log triggers on: {', '.join(logged) or 'no reference table yet (re-run after creating them)'}"
+        )
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM centrale_accounts")
+            found = cur.fetchone()
+            accounts = int(found[0]) if found else 0
+        if accounts:
+            scoped = install_scoping(conn, params.database, cfg.catalog, cfg.hq.origin_column)
+            done.append(f"store views in {scoped.database} refreshed for {accounts} store account(s)")
+    return done
+
+
+def _tables_from(cfg: Config, hq: pymysql.connections.Connection, database: str, url: str) -> str:
+    source = parse_url(url, what="--tables-from")
+    try:
+        with connect(source) as store:
+            wanted = {t: cfg.catalog.spec(t) for t in cfg.catalog.captured}
+            created = create_missing_tables(
+                hq, database, wanted, lambda names: read_tables(store, source.database, names), cfg.hq.origin_column
+            )
+    except pymysql.err.MySQLError as exc:
+        raise PreflightError(
+            f"cannot read table definitions from {source.describe()}: {exc.args[-1]}",
+            hint="--tables-from takes a store database URL, e.g. mysql://user:password@store-host/pos",
+        ) from None
+    return f"created from {source.describe()}: {', '.join(created) or 'nothing, every table was there'}"
+
+
+def add_store_account(
+    cfg: Config,
+    store: int,
+    *,
+    account: str | None = None,
+    host: str = "%",
+    rotate: bool = False,
+    require_tls: bool = False,
+) -> StoreAccount:
+    """Create store ``store``'s least-privilege account at head office (see centrale.hqaccess)."""
+    _head_office_only(cfg, "hq add-store")
+    params = local_params(cfg)
+    with connect_local(cfg) as conn:
+        try:
+            return add_store(
+                conn,
+                params.database,
+                cfg.catalog,
+                cfg.hq.origin_column,
+                store,
+                account=account,
+                host=host,
+                rotate=rotate,
+                require_tls=require_tls,
+                hq_store=cfg.site.store,
+            )
+        except pymysql.err.MySQLError as exc:
+            raise PreflightError(
+                f"creating store {store}'s account failed: {exc.args[-1]}",
+                hint="run `centrale hq init` first, as an administrator with CREATE USER and GRANT OPTION",
+            ) from None

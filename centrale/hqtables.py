@@ -1,0 +1,88 @@
+"""How head office holds a store's tables, and the SQL that creates them there.
+
+Two layouts:
+- aggregate: the store's columns plus ``origin_store`` first in the primary key: each store's
+  rows side by side;
+- shared (customers): one chain-wide row per ``key`` (e.g. the card number), the stores' own
+  ids left out, ``origin_store`` telling which store changed it last.
+
+The applier creates a missing table on first use when its account may; with per-store accounts
+(``hq add-store``) it may not, and ``hq init --tables-from URL`` creates them from any store's
+database instead. Both go through ``create_missing_tables``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pymysql
+
+from centrale.catalog import TableSpec
+from centrale.db import quote_ident
+from centrale.schema import TableDef, read_tables
+
+
+@dataclass(frozen=True)
+class Layout:
+    table: str
+    shared: bool
+    key: tuple[str, ...]
+    local: frozenset[str] = frozenset()  # store-only columns (a shared table's own ids)
+    modified: str | None = None
+
+
+def layout_for(table: str, spec: TableSpec, tdef: TableDef | None) -> Layout:
+    """The layout of a captured table; ``tdef`` (the store's definition) gives the key when the
+    catalog names none, and a shared table's store-only ids."""
+    pk: tuple[str, ...] = tdef.primary_key if tdef else ()
+    key = spec.key or pk
+    shared = spec.kind == "shared"
+    local = frozenset(set(pk) - set(key)) if shared else frozenset()
+    return Layout(table, shared, key, local, spec.modified_column if shared else None)
+
+
+def create_table_sql(tdef: TableDef, layout: Layout, origin_column: str) -> str:
+    """Head office's copy of a store table, from the store's own definition."""
+    origin = quote_ident(origin_column)
+    parts = [f"{origin} INT NULL" if layout.shared else f"{origin} INT NOT NULL"]
+    for c in tdef.columns:
+        if c.generated or c.name in layout.local:
+            continue
+        col = f"{quote_ident(c.name)} {c.column_type}"
+        if c.charset and c.collation:
+            col += f" CHARACTER SET {c.charset} COLLATE {c.collation}"
+        if c.data_type == "timestamp":
+            col += " NULL DEFAULT NULL" if c.nullable else " NOT NULL DEFAULT CURRENT_TIMESTAMP"
+        else:
+            col += " NULL" if c.nullable else " NOT NULL"
+        parts.append(col)
+    key = layout.key if layout.shared else (origin_column, *layout.key)
+    parts.append(f"PRIMARY KEY ({', '.join(quote_ident(k) for k in key)})")
+    body = ",\n  ".join(parts)
+    return f"CREATE TABLE IF NOT EXISTS {quote_ident(tdef.name)} (\n  {body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+
+
+def create_missing_tables(
+    hq: pymysql.connections.Connection,
+    database: str,
+    wanted: dict[str, TableSpec],
+    store_defs: Callable[[list[str]], dict[str, TableDef]],
+    origin_column: str,
+) -> list[str]:
+    """Create at head office the ``wanted`` captured tables it lacks, from the store's
+    definitions (read only when something is missing; tables the store lacks too are left
+    out). Returns the tables created."""
+    present = read_tables(hq, database, wanted)
+    missing = [t for t in wanted if t not in present]
+    if not missing:
+        return []
+    defs = store_defs(missing)
+    created = []
+    with hq.cursor() as cur:
+        for table in missing:
+            if table not in defs:
+                continue
+            cur.execute(create_table_sql(defs[table], layout_for(table, wanted[table], defs[table]), origin_column))
+            created.append(table)
+    return created
