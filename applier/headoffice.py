@@ -25,7 +25,7 @@ from centrale.changes import Batch
 from centrale.db import ConnParams, connect, connection_hint, error_code
 from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
 from centrale.hqaccess import read_account_store
-from centrale.hqtables import Layout, create_missing_tables, layout_for
+from centrale.hqtables import Layout, add_missing_columns, create_missing_tables, layout_for
 from centrale.log import get_logger
 from centrale.schema import TableDef
 
@@ -36,6 +36,8 @@ TRANSIENT_CODES = frozenset(
     {1040, 1045, 1047, 1053, 1205, 1213, 1290, 1317, 1927, 2002, 2003, 2006, 2013, 2014, 2026, 2055, 4031}
 )
 TABLE_MISSING = 1146
+COLUMN_MISSING = 1054
+NOT_ALLOWED = frozenset({1044, 1142, 1143, 1347})  # privilege, or a view where a table was expected
 MAX_QUERY_BYTES = 1 << 20  # one multi-statement query stays well under max_allowed_packet
 
 SESSION_SQL = (
@@ -180,7 +182,7 @@ class HeadOfficeShipper:
                 cur.connection, self.params.database, wanted, self.store_tables, self.origin
             )
         except pymysql.err.MySQLError as exc:
-            if error_code(exc) in (1142, 1044):
+            if error_code(exc) in NOT_ALLOWED:
                 raise PreflightError(
                     f"head office lacks some of this store's tables and account {self.params.user!r} "
                     "may not create them",
@@ -190,6 +192,23 @@ class HeadOfficeShipper:
             raise
         for table in created:
             log.info("created table %s at head office from this store's definition", table)
+
+    def _add_missing_columns(self) -> bool:
+        """A POS upgrade added columns at the store: add them at head office when this account
+        may (an administrator's); a per-store account may not, and the batch is held instead."""
+        conn = self._connection()
+        wanted = {t: self.catalog.spec(t) for t in self.tables}
+        try:
+            added = add_missing_columns(conn, self.params.database, wanted, self.store_tables)
+            conn.commit()
+        except pymysql.err.MySQLError as exc:
+            self._drop()
+            if error_code(exc) in NOT_ALLOWED:
+                return False
+            raise
+        for name in added:
+            log.warning("added column %s at head office, from this store's definition (schema drift)", name)
+        return bool(added)
 
     def layout(self, table: str) -> Layout:
         """How head office holds a table: per store (aggregate) or one chain-wide row (shared)."""
@@ -230,6 +249,8 @@ class HeadOfficeShipper:
                 if code == TABLE_MISSING and attempt == 1:
                     self.prepare()
                     continue
+                if code == COLUMN_MISSING and attempt == 1 and self._add_missing_columns():
+                    continue
                 if code in TRANSIENT_CODES or code is None or isinstance(exc, pymysql.err.InterfaceError):
                     raise self._transient(exc) from None
                 raise self._rejected(batch, exc) from None
@@ -248,10 +269,11 @@ class HeadOfficeShipper:
                 where = f"row seq {op.seqs[int(at_row.group(1)) - 1]} of table {op.table}"
         code = error_code(exc)
         hint = "fix the table at head office (or the data at the store), then shipping resumes by itself"
-        if code == 1054:
+        if code == COLUMN_MISSING:
             hint = (
-                "a column exists at the store but not at head office: add it there with ALTER TABLE (same type), "
-                "then `centrale hq init` at head office (it refreshes per-store accounts' views)"
+                "a column exists at the store but not at head office, and this account may not add it: at head "
+                "office run `centrale --config hq.toml hq init --tables-from URL` with this store's database URL "
+                "(adds the column, refreshes store accounts' views)"
             )
         elif code in (1142, 1143, 1369, 1644):
             hint = (

@@ -10,7 +10,7 @@ from centrale.db import connect, parse_url
 from centrale.errors import ConfigError, PreflightError
 from centrale.hqaccess import StoreAccount, add_store, install_scoping
 from centrale.hqschema import init_hq
-from centrale.hqtables import create_missing_tables
+from centrale.hqtables import add_missing_columns, create_missing_tables
 from centrale.schema import read_tables
 from centrale.site import connect_local, local_params
 from centrale.tombstones import install_triggers
@@ -26,7 +26,7 @@ def _head_office_only(cfg: Config, command: str) -> None:
 
 def init_head_office(cfg: Config, *, force: bool = False, tables_from: str | None = None) -> list[str]:
     """Bookkeeping tables and head office's number; with ``tables_from`` (any store's database
-    URL) the captured tables head office lacks; the delete-log triggers; and, once per-store
+    URL) the captured tables and columns head office lacks; the delete-log triggers; and, once per-store
     accounts exist, their views and grants refreshed. Idempotent. Returns what it did."""
     _head_office_only(cfg, "hq init")
     params = local_params(cfg)
@@ -53,15 +53,18 @@ def _tables_from(cfg: Config, hq: pymysql.connections.Connection, database: str,
     try:
         with connect(source) as store:
             wanted = {t: cfg.catalog.spec(t) for t in cfg.catalog.captured}
-            created = create_missing_tables(
-                hq, database, wanted, lambda names: read_tables(store, source.database, names), cfg.hq.origin_column
-            )
+            defs = lambda names: read_tables(store, source.database, names)  # noqa: E731
+            created = create_missing_tables(hq, database, wanted, defs, cfg.hq.origin_column)
+            added = add_missing_columns(hq, database, wanted, defs)
     except pymysql.err.MySQLError as exc:
         raise PreflightError(
             f"cannot read table definitions from {source.describe()}: {exc.args[-1]}",
             hint="--tables-from takes a store database URL, e.g. mysql://user:password@store-host/pos",
         ) from None
-    return f"created from {source.describe()}: {', '.join(created) or 'nothing, every table was there'}"
+    return (
+        f"from {source.describe()}: tables created: {', '.join(created) or 'none'}; "
+        f"columns added: {', '.join(added) or 'none'}"
+    )
 
 
 def add_store_account(

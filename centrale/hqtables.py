@@ -20,7 +20,7 @@ import pymysql
 
 from centrale.catalog import TableSpec
 from centrale.db import quote_ident
-from centrale.schema import TableDef, read_tables
+from centrale.schema import ColumnDef, TableDef, read_tables
 
 
 @dataclass(frozen=True)
@@ -42,25 +42,54 @@ def layout_for(table: str, spec: TableSpec, tdef: TableDef | None) -> Layout:
     return Layout(table, shared, key, local, spec.modified_column if shared else None)
 
 
+def column_sql(c: ColumnDef) -> str:
+    """A store column's definition as head office declares it (no defaults but timestamps')."""
+    col = f"{quote_ident(c.name)} {c.column_type}"
+    if c.charset and c.collation:
+        col += f" CHARACTER SET {c.charset} COLLATE {c.collation}"
+    if c.data_type == "timestamp":
+        return col + (" NULL DEFAULT NULL" if c.nullable else " NOT NULL DEFAULT CURRENT_TIMESTAMP")
+    return col + (" NULL" if c.nullable else " NOT NULL")
+
+
+def _kept(tdef: TableDef, layout: Layout) -> list[ColumnDef]:
+    return [c for c in tdef.columns if not c.generated and c.name not in layout.local]
+
+
 def create_table_sql(tdef: TableDef, layout: Layout, origin_column: str) -> str:
     """Head office's copy of a store table, from the store's own definition."""
     origin = quote_ident(origin_column)
     parts = [f"{origin} INT NULL" if layout.shared else f"{origin} INT NOT NULL"]
-    for c in tdef.columns:
-        if c.generated or c.name in layout.local:
-            continue
-        col = f"{quote_ident(c.name)} {c.column_type}"
-        if c.charset and c.collation:
-            col += f" CHARACTER SET {c.charset} COLLATE {c.collation}"
-        if c.data_type == "timestamp":
-            col += " NULL DEFAULT NULL" if c.nullable else " NOT NULL DEFAULT CURRENT_TIMESTAMP"
-        else:
-            col += " NULL" if c.nullable else " NOT NULL"
-        parts.append(col)
+    parts += [column_sql(c) for c in _kept(tdef, layout)]
     key = layout.key if layout.shared else (origin_column, *layout.key)
     parts.append(f"PRIMARY KEY ({', '.join(quote_ident(k) for k in key)})")
     body = ",\n  ".join(parts)
     return f"CREATE TABLE IF NOT EXISTS {quote_ident(tdef.name)} (\n  {body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+
+
+def add_missing_columns(
+    hq: pymysql.connections.Connection,
+    database: str,
+    wanted: dict[str, TableSpec],
+    store_defs: Callable[[list[str]], dict[str, TableDef]],
+) -> list[str]:
+    """Schema drift (a POS upgrade added a column at the store): add to head office's tables the
+    store columns they lack, with the store's type. Never drops or changes a column.
+    Returns the ``table.column`` names added."""
+    present = read_tables(hq, database, wanted)
+    tables = [t for t in wanted if t in present]
+    defs = store_defs(tables) if tables else {}
+    added = []
+    with hq.cursor() as cur:
+        for table in tables:
+            if table not in defs:
+                continue
+            have = set(present[table].column_names)
+            for c in _kept(defs[table], layout_for(table, wanted[table], defs[table])):
+                if c.name not in have:
+                    cur.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN {column_sql(c)}")
+                    added.append(f"{table}.{c.name}")
+    return added
 
 
 def create_missing_tables(

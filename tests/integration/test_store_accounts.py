@@ -224,3 +224,24 @@ def test_add_store_before_head_office_has_the_tables_names_the_fix(chain: Chain)
         assert chain.hq.server.sql("SELECT COUNT(*) FROM mysql.user WHERE User LIKE 'early\\_%'") == [(0,)]
     finally:
         drop_accounts(chain)
+
+
+def test_a_column_added_at_the_store_holds_until_head_office_adds_it(scoped: tuple[Chain, Account, Account]) -> None:
+    """A per-store account may not change head office's tables: schema drift holds the batch
+    with the command that fixes it, and nothing is lost."""
+    chain, _, _ = scoped
+    lyon = chain.store(12)
+    with InProcessStore(lyon.config) as run:
+        run.sync()
+        lyon.sql("ALTER TABLE salespeople ADD COLUMN badge VARCHAR(20) NULL")
+        lyon.sql("INSERT INTO salespeople (code, first_name, badge) VALUES ('B', 'Bob', 'B-001')")
+        report = run.sync()
+        assert report.held and "Unknown column 'badge'" in (report.error or "")
+        assert "hq init --tables-from" in (report.hint or "")
+        status = chain.centrale(lyon, "status", "--json").stdout
+        assert "hq init --tables-from" in status
+        out = chain.centrale(chain.hq, "hq", "init", "--tables-from", lyon.server.url(lyon.database)).stdout
+        assert "columns added: salespeople.badge" in out and "store views" in out
+        assert run.ship().rows == 1
+    assert chain.hq.sql("SELECT badge FROM salespeople WHERE origin_store=12 AND code='B'") == [("B-001",)]
+    assert site_differences(chain, lyon) == "equal"
