@@ -14,7 +14,8 @@ from centrale.outbox import OutboxStore
 
 log = get_logger("applier")
 
-PREFETCH_BATCHES = 64  # batches read from the outbox at once
+PREFETCH_BATCHES = 64  # batches read from the outbox at once...
+PREFETCH_ROWS = 2000  # ...unless they hold more rows than this (large catch-up batches)
 ACK_EVERY_S = 1.0  # forget shipped rows locally at most this often (head office dedupes re-sends)
 
 
@@ -58,8 +59,10 @@ class ApplierService:
                 self.shipper.prepare()
                 self._prepared = True
             synced = self.outbox.sync()
+            # Memory holds at most one read's batches, whatever the backlog and the batch size.
+            prefetch = max(1, min(PREFETCH_BATCHES, PREFETCH_ROWS // max(1, self.batch_rows)))
             while not self.stop.is_set() and report.error is None:
-                want = PREFETCH_BATCHES if max_batches is None else min(PREFETCH_BATCHES, max_batches - report.batches)
+                want = prefetch if max_batches is None else min(prefetch, max_batches - report.batches)
                 if want <= 0:
                     break
                 batches = self.outbox.claim_batches(
@@ -81,6 +84,8 @@ class ApplierService:
                         acked_seq, unacked_rows, last_ack = shipped_seq, 0, time.monotonic()
             if shipped_seq > acked_seq:
                 self.outbox.ack(shipped_seq, unacked_rows)
+                if report.error is not None:  # the ack cleared the error; this tick's failure still stands
+                    self.outbox.record_error(f"{report.error} [{report.hint}]" if report.held else report.error)
         except (TransientShipError, PreflightError) as exc:
             report.error, report.hint = exc.message, exc.hint
             self.outbox.record_error(exc.message)

@@ -105,17 +105,39 @@ class CdcService:
                     backoff = 0.5
                 except PositionLostError:
                     raise
-                except (SourceError, OutboxError) as exc:
-                    # The local database restarting, the outbox locked by a long snapshot, its
-                    # disk full: nothing was half-written, so wait and resume from the checkpoint.
+                except SourceError as exc:
+                    # The local database restarting: nothing was half-written, so wait and
+                    # resume from the checkpoint.
                     self.stats.last_error = exc.message
                     self.stats.restarts += 1
                     hint = f" ({exc.hint})" if exc.hint else ""
                     log.warning("capture interrupted: %s%s; retrying in %.1fs", exc.message, hint, backoff)
                     self.stop.wait(backoff)
                     backoff = min(backoff * 2, 30.0)
+                except OutboxError as exc:
+                    # The outbox locked by a long snapshot, its disk full or read-only: the
+                    # rows and the checkpoint rolled back together, so the checkpoint still
+                    # names the last transaction written; wait and resume from it.
+                    self.stats.last_error = exc.message
+                    self.stats.restarts += 1
+                    log.error(
+                        "capture paused: %s%s (checkpoint %s, next try in %.1fs)",
+                        exc.message,
+                        f": {exc.hint}" if exc.hint else "",
+                        self._checkpoint_text(),
+                        backoff,
+                    )
+                    self.stop.wait(backoff)
+                    backoff = min(backoff * 2, 30.0)
         finally:
             self.stats.running = False
+
+    def _checkpoint_text(self) -> str:
+        try:
+            cp = self.outbox.checkpoint()
+        except Exception:  # the outbox cannot even be read: the message above says why
+            return "?"
+        return str(cp.position) if cp else "none"
 
     def stream_once(self) -> None:
         """One dump connection: stream from the checkpoint until stop, error or reconnect."""
@@ -164,6 +186,9 @@ class CdcService:
             if not buffer and last_committed_latest is not None and latest.end == last_committed_latest.end:
                 return
             written = self.outbox.append(buffer, checkpoint=latest)
+            if self.stats.last_error is not None:
+                log.info("capture resumed from its checkpoint (it had stopped: %s)", self.stats.last_error)
+                self.stats.last_error = None
             self.stats.rows_captured += written
             self.stats.transactions += len(buffer)
             self.stats.last_commit_at = time.time()

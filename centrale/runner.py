@@ -33,7 +33,9 @@ def run_site(cfg: Config, stop: threading.Event) -> None:
         if check.status == "ok":
             continue
         if check.failed and not check.remote:
-            raise PreflightError(f"{check.name}: {check.message}", hint=check.hint)
+            # "outbox: outbox /x is full", no: the message often names its subject already
+            named = check.message.startswith(check.name)
+            raise PreflightError(check.message if named else f"{check.name}: {check.message}", hint=check.hint)
         log.warning("%s: %s%s", check.name, check.message, f" (hint: {check.hint})" if check.hint else "")
     lock = SiteLock(lock_path(cfg))
     lock.acquire()

@@ -94,7 +94,11 @@ class SiteLock:
         """PID of the running process, or None when nobody holds the lock."""
         if not self.path.exists():
             return None
-        with open(self.path, "a+") as fh:
+        try:
+            fh = open(self.path, "a+")  # noqa: SIM115 - closed by the with below
+        except OSError:  # a read-only disk or folder: a lock can still be tested on a read handle
+            fh = open(self.path)  # noqa: SIM115
+        with fh:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

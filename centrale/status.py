@@ -14,6 +14,7 @@ from centrale import __version__
 from centrale.config import Config
 from centrale.errors import CentraleError
 from centrale.outbox import OutboxStore
+from centrale.outbox.disk import probe
 from centrale.site import SiteLock, connect_local, lock_path
 
 
@@ -32,6 +33,9 @@ def site_status(cfg: Config) -> dict[str, Any]:
     holder = SiteLock(lock_path(cfg)).holder()
     out["running"] = holder is not None
     out["pid"] = holder
+    # Looked at here, not read from the outbox: a process cannot record that its disk is full.
+    problem = probe(cfg.outbox.path)
+    out["outbox_error"] = f"{problem.message}: {problem.hint}" if problem else None
     with OutboxStore(cfg.outbox.path) as outbox:
         st = outbox.stats()
     out.update(
@@ -130,6 +134,8 @@ def status_lines(st: dict[str, Any]) -> list[str]:
         )
     if st.get("skipped_rows"):
         lines.append(f"skipped    {st['skipped_rows']} rows dropped by an operator")
+    if st.get("outbox_error"):
+        lines.append(f"outbox     {st['outbox_error']}")
     lines.append(f"last error {st['last_error'] or 'none'}")
     if st.get("local_error"):
         lines.append(f"local db   {st['local_error']}")

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from centrale.errors import OutboxError
+from centrale.outbox.disk import full_error, probe
 
 SCHEMA_VERSION = 1
 
@@ -41,11 +42,22 @@ INSERT OR IGNORE INTO shipping (id) VALUES (1);
 
 
 def _outbox_error(path: Path, exc: sqlite3.Error) -> OutboxError:
+    """One line naming the outbox, what is wrong and the fix (the disk is looked at when SQLite
+    only says it could not write)."""
     msg = str(exc)
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name == "SQLITE_FULL":
+        return full_error(path)
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PERM")) or (
+        "readonly" in msg or "unable to open" in msg or "disk" in msg
+    ):
+        found = probe(path)
+        if found is not None:
+            return found
     if "readonly" in msg or "unable to open" in msg:
         hint = f"make {path.parent} writable by the Centrale user"
     elif "disk" in msg and ("full" in msg or "I/O" in msg):
-        hint = f"free space on the disk holding {path}"
+        hint = f"check the disk holding {path} (free space, kernel log); capture resumes from its checkpoint"
     elif "locked" in msg:
         hint = "another Centrale process holds the outbox; wait or stop it"
     else:

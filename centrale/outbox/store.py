@@ -23,6 +23,7 @@ from pathlib import Path
 from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, SourceTransaction
 from centrale.codec import decode_names, decode_values, encode_names, encode_values
 from centrale.errors import OutboxError
+from centrale.outbox.disk import probe
 from centrale.outbox.records import Checkpoint, OutboxStats, PullState
 from centrale.outbox.schema import _SCHEMA, SCHEMA_VERSION, _outbox_error
 from centrale.outbox.writer import SnapshotWriter
@@ -46,7 +47,7 @@ class OutboxStore:
         except sqlite3.Error as exc:
             raise _outbox_error(path, exc) from None
         except OSError as exc:
-            raise OutboxError(
+            raise probe(path) or OutboxError(
                 f"outbox {path}: cannot create it ({exc.strerror})",
                 hint=f"make {path.parent} a writable folder for the Centrale user, or change outbox.path",
             ) from None
