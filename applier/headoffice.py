@@ -105,6 +105,8 @@ class HeadOfficeShipper:
                     cur.execute(SESSION_SQL)
             except (pymysql.err.MySQLError, OSError) as exc:
                 raise self._transient(exc) from None
+            if self.params.alternates:  # a cluster: reconnect here first next time
+                self.params = self.params.starting_at(conn.host, conn.port)
             self._conn = conn
         return self._conn
 

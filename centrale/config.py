@@ -18,7 +18,7 @@ import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from centrale.catalog import Catalog, TableSpec, load_default_tables
-from centrale.db import mask_url
+from centrale.db import mask_url, parse_hosts
 from centrale.errors import ConfigError
 
 CONFIG_ENV = "CENTRALE_CONFIG"
@@ -65,6 +65,13 @@ class HqSection(_Section):
     ssl_key: Path | None = None
     require_tls: bool = False  # refuse to talk to head office in plaintext
     verify_hostname: bool = True  # with ssl_ca: the certificate must name hq.host
+
+    @field_validator("host")
+    @classmethod
+    def _hosts_shape(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_hosts(v, 3306)  # ValueError names the entry; the port is checked per entry
+        return v
 
 
 class ShipSection(_Section):

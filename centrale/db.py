@@ -6,7 +6,7 @@ error translation are the same everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pymysql
@@ -33,6 +33,23 @@ class ConnParams:
     ssl_key: str | None = None
     require_tls: bool = False
     verify_hostname: bool = True
+    # Further servers of the same database (a Galera cluster's other nodes), tried in order
+    # when ``host`` does not answer or is not ready for writes.
+    alternates: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def servers(self) -> tuple[tuple[str, int], ...]:
+        return ((self.host, self.port), *self.alternates)
+
+    def starting_at(self, host: str, port: int) -> ConnParams:
+        """The same servers, ``host:port`` first (the one that answered last), then the others
+        in their order: a dead node is not waited for on every reconnect."""
+        servers = self.servers
+        if (host, port) not in servers or (host, port) == servers[0]:
+            return self
+        i = servers.index((host, port))
+        first, *rest = servers[i:] + servers[:i]
+        return replace(self, host=first[0], port=first[1], alternates=tuple(rest))
 
     @property
     def tls(self) -> bool:
@@ -41,7 +58,8 @@ class ConnParams:
 
     def describe(self) -> str:
         """A human label without the password, for messages and logs."""
-        return f"{self.user}@{self.host}:{self.port}/{self.database}"
+        more = f" (+{len(self.alternates)} more)" if self.alternates else ""
+        return f"{self.user}@{_hostport(self.host, self.port)}{more}/{self.database}"
 
     def pymysql_kwargs(self) -> dict[str, Any]:
         kw: dict[str, Any] = {
@@ -100,8 +118,44 @@ LOOPBACK = ("127.", "::1", "localhost")
 
 
 def connect(params: ConnParams, *, autocommit: bool = True, **extra: Any) -> pymysql.connections.Connection:
-    """Open one PyMySQL connection; the caller owns it. Loopback needs no TLS (and PyMySQL's
-    opportunistic TLS costs ~20 ms per connection to set up)."""
+    """Open one PyMySQL connection; the caller owns it. With several servers (``alternates``)
+    the first that answers and is ready for writes wins; the last server's error is raised
+    when none does."""
+    if not params.alternates:
+        return _connect_one(params, autocommit, extra)
+    error: BaseException | None = None
+    for host, port in params.servers:
+        one = replace(params, host=host, port=port, alternates=())
+        try:
+            conn = _connect_one(one, autocommit, extra)
+        except pymysql.err.OperationalError as exc:
+            if error_code(exc) in (1045, 1044, 1049, 3159):
+                raise  # the account or database is wrong: every node will say the same
+            error = exc
+            continue
+        if _ready_for_writes(conn):
+            return conn
+        conn.close()
+        error = pymysql.err.OperationalError(1047, f"{_hostport(host, port)} is not ready (not in the cluster)")
+    assert error is not None
+    raise error
+
+
+def _ready_for_writes(conn: pymysql.connections.Connection) -> bool:
+    """A Galera node cut from the cluster's primary component accepts logins but answers 1047
+    to every table: skip it. A server without Galera has no such variable and is ready."""
+    with conn.cursor() as cur:
+        cur.execute("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")
+        row = cur.fetchone()
+        if row is None:
+            return True
+        cur.execute("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'")
+        on = cur.fetchone()
+    return not on or str(on[1]).upper() != "ON" or str(row[1]).upper() == "ON"
+
+
+def _connect_one(params: ConnParams, autocommit: bool, extra: dict[str, Any]) -> pymysql.connections.Connection:
+    """Loopback needs no TLS (and PyMySQL's opportunistic TLS costs ~20 ms per connection)."""
     kw = params.pymysql_kwargs()
     kw.update(extra)
     if params.host.startswith(LOOPBACK) and not params.tls and not any(k.startswith("ssl") for k in extra):
@@ -117,6 +171,43 @@ def connect(params: ConnParams, *, autocommit: bool = True, **extra: Any) -> pym
             except pymysql.err.MySQLError:
                 raise exc from None  # the first answer says what is wrong (a bad password...)
     return pymysql.connect(autocommit=autocommit, **kw)
+
+
+def _hostport(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def parse_hosts(spec: str, default_port: int) -> list[tuple[str, int]]:
+    """``hq.host``: one server, or several of one cluster separated by commas, each
+    ``name``, ``name:port`` or ``[IPv6]:port``. Raises ValueError naming the bad entry."""
+    servers: list[tuple[str, int]] = []
+    for raw in spec.split(","):
+        entry = raw.strip()
+        if not entry:
+            raise ValueError(f"empty server name in {spec!r}")
+        host, port = entry, default_port
+        if entry.startswith("["):
+            end = entry.find("]")
+            if end < 0:
+                raise ValueError(f"{entry!r}: an IPv6 address needs its closing ]")
+            host, rest = entry[1:end], entry[end + 1 :]
+            if rest:
+                if not rest.startswith(":"):
+                    raise ValueError(f"{entry!r}: expected [address]:port")
+                port = _port(entry, rest[1:])
+        elif entry.count(":") == 1:
+            host, text = entry.split(":")
+            port = _port(entry, text)
+        if not host or any(c.isspace() for c in host):
+            raise ValueError(f"{entry!r} is not a server name")
+        servers.append((host, port))
+    return servers
+
+
+def _port(entry: str, text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"{entry!r}: the port must be a number from 1 to 65535")
+    return int(text)
 
 
 def quote_ident(name: str) -> str:
@@ -146,9 +237,11 @@ def hq_params(hq: Any) -> ConnParams:
             "head office is not defined (hq.host, hq.database, hq.user)",
             hint="run `centrale config set hq.host HOST` (and hq.port, hq.database, hq.user)",
         )
+    first, *others = parse_hosts(hq.host, hq.port)
     return ConnParams(
-        host=hq.host,
-        port=hq.port,
+        host=first[0],
+        port=first[1],
+        alternates=tuple(others),
         user=hq.user,
         database=hq.database,
         password=hq.password.get_secret_value(),

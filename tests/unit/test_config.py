@@ -64,6 +64,8 @@ def test_a_good_file_loads_with_defaults_and_the_default_catalog(tmp_path: Path)
         (lambda t: t + '\n[tables.sales]\nkind = "aggregat"\ngroup = "sales"\n', "`tables.sales.kind`"),
         (lambda t: t + '\n[tables.sales]\nkind = "aggregate"\ngroup = "sales"\nkey = []\n', "tables.sales.key"),
         (lambda t: t.replace("[ship]", "[ship"), "not valid TOML"),
+        (lambda t: t.replace('"203.0.113.10"', '"10.0.0.1, 10.0.0.2:99999"'), "`hq.host`"),
+        (lambda t: t.replace('"203.0.113.10"', '"10.0.0.1,,10.0.0.2"'), "`hq.host`"),
     ],
 )
 def test_each_mistake_gets_one_line_naming_the_key(tmp_path: Path, edit, expected: str) -> None:
@@ -157,3 +159,16 @@ def test_config_set_on_the_command_line_takes_pairs(tmp_path: Path) -> None:
     both = cli("hq.port", "2619", "hq.password", "n3w-secret")
     assert both.returncode == 0 and "hq.password = ***" in both.stdout and "n3w-secret" not in both.stdout
     assert load(p, env={}).hq.port == 2619
+
+
+def test_hq_host_lists_a_clusters_nodes_tried_in_order(tmp_path: Path) -> None:
+    from centrale.db import hq_params
+
+    text = GOOD.replace('"203.0.113.10"', '"10.0.0.1, 10.0.0.2:3307, [2001:db8::3]"')
+    params = hq_params(load(write(tmp_path, text), env={}).hq)
+    assert params.servers == (("10.0.0.1", 2618), ("10.0.0.2", 3307), ("2001:db8::3", 2618))
+    assert params.describe() == "store12@10.0.0.1:2618 (+2 more)/pos_hq"
+    # after a failover, the node that answered is tried first, then the others in their order
+    moved = params.starting_at("10.0.0.2", 3307)
+    assert moved.servers == (("10.0.0.2", 3307), ("2001:db8::3", 2618), ("10.0.0.1", 2618))
+    assert params.starting_at("10.0.0.9", 1) is params
