@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -124,3 +125,19 @@ def site_differences(chain: Chain, site: Site) -> str:
 
     with site.connect() as s, chain.hq.connect() as h:
         return describe(compare_store(s, h, load(site.config).catalog, site.number, site.database))
+
+
+def wait_equal(chain: Chain, *sites: Site, timeout_s: float = 90, poll_s: float = 0.5) -> None:
+    """Poll until head office equals every given store row for row (per-row hashes), all in the
+    same pass; on the deadline, fail naming what still differs, store by store."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        report = {site.number: site_differences(chain, site) for site in sites}
+        differing = {n: r for n, r in report.items() if r != "equal"}
+        if not differing:
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                "\n".join(f"store {n} differs from head office after {timeout_s}s:\n{r}" for n, r in differing.items())
+            )
+        time.sleep(poll_s)

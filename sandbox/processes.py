@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sandbox.chain import Chain, Site
 
 
 class CentraleProcess:
@@ -15,9 +20,12 @@ class CentraleProcess:
         self.config = config
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log_offset = 0  # where this start's output begins (the log is appended to)
 
     def start(self) -> CentraleProcess:
+        """Start (or start again, after a kill) `centrale run`."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         out = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "centrale.cli", "--config", str(self.config), "run"],
@@ -30,14 +38,22 @@ class CentraleProcess:
         out.close()
         return self
 
+    def log_text(self, since_start: bool = False) -> str:
+        """The whole log, or only what the current start wrote."""
+        if not self.log_path.exists():
+            return ""
+        with open(self.log_path, "rb") as f:
+            f.seek(self.log_offset if since_start else 0)
+            return f.read().decode(errors="replace")
+
     def wait_capturing(self, timeout_s: float = 30) -> CentraleProcess:
-        """Block until the process logged that capture is running (its start position is set)."""
+        """Block until the current start logged that capture is running (its start position is set)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self.log_path.exists() and "capturing " in self.log_path.read_text(errors="replace"):
+            if "capturing " in self.log_text(since_start=True):
                 return self
             if not self.alive:
-                raise RuntimeError(f"centrale run exited:\n{self.log_path.read_text(errors='replace')[-3000:]}")
+                raise RuntimeError(f"centrale run exited:\n{self.log_text()[-3000:]}")
             time.sleep(0.05)
         raise TimeoutError(f"centrale run did not start capturing within {timeout_s}s")
 
@@ -69,3 +85,15 @@ class CentraleProcess:
                 return True
             time.sleep(poll_s)
         return False
+
+
+def run_process(site: Site, log_dir: Path) -> CentraleProcess:
+    """Start `centrale run` for a store, its output appended to ``log_dir/run-<store>.log``."""
+    return CentraleProcess(site.config, log_dir / f"run-{site.number}.log").start()
+
+
+def status_json(chain: Chain, site: Site) -> dict[str, Any]:
+    """`centrale status --json` for a store, as an operator would read it."""
+    res = chain.centrale(site, "status", "--json")
+    out: dict[str, Any] = json.loads(res.stdout)
+    return out
