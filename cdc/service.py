@@ -108,6 +108,7 @@ class CdcService:
                 except SourceError as exc:
                     # The local database restarting: nothing was half-written, so wait and
                     # resume from the checkpoint.
+                    backoff = self._backoff_after(backoff)
                     self.stats.last_error = exc.message
                     self.stats.restarts += 1
                     hint = f" ({exc.hint})" if exc.hint else ""
@@ -118,6 +119,7 @@ class CdcService:
                     # The outbox locked by a long snapshot, its disk full or read-only: the
                     # rows and the checkpoint rolled back together, so the checkpoint still
                     # names the last transaction written; wait and resume from it.
+                    backoff = self._backoff_after(backoff)
                     self.stats.last_error = exc.message
                     self.stats.restarts += 1
                     log.error(
@@ -131,6 +133,11 @@ class CdcService:
                     backoff = min(backoff * 2, 30.0)
         finally:
             self.stats.running = False
+
+    def _backoff_after(self, backoff: float) -> float:
+        """The wait before the next try: doubling while the fault lasts, back to 0.5 s once
+        capture had resumed since the last one (each store restart is a fault of its own)."""
+        return 0.5 if self.stats.last_error is None else backoff
 
     def _checkpoint_text(self) -> str:
         try:

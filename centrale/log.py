@@ -103,6 +103,9 @@ def setup_logging(
         sh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
         sh.addFilter(mask)
         root.addHandler(sh)
+    # APScheduler's "skipped: maximum number of running instances reached" is max_instances=1
+    # doing its job (a long drain outlasting its interval), not news: only its errors show.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     # python-mysql-replication logs its connection settings (password included) unless told
     # not to; we pass enable_logging=False and also route its warnings through the mask.
     lib = logging.getLogger("pymysqlreplication")
