@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,8 @@ TRANSIENT_CODES = frozenset(
     {1040, 1045, 1047, 1053, 1205, 1213, 1290, 1317, 1927, 2002, 2003, 2006, 2013, 2014, 2026, 2055, 4031}
 )
 TABLE_MISSING = 1146
+CONFLICT_CODES = frozenset({1205, 1213})
+CONFLICT_TRIES = 4
 COLUMN_MISSING = 1054
 NOT_ALLOWED = frozenset({1044, 1142, 1143, 1347})  # privilege, or a view where a table was expected
 MAX_QUERY_BYTES = 1 << 20  # one multi-statement query stays well under max_allowed_packet
@@ -122,6 +125,11 @@ class HeadOfficeShipper:
             return TransientShipError(
                 f"head office {self.params.describe()} refused the login: {detail}",
                 hint="check hq.user and hq.password (or the variable named by hq.password_env)",
+            )
+        if error_code(exc) in CONFLICT_CODES:
+            return TransientShipError(
+                f"head office {self.params.describe()} asked for the batch again (a lock conflict): {detail}",
+                hint="nothing to do: it is sent again at the next tick, and applied once",
             )
         hint = connection_hint(exc)
         if hint.startswith("check hq.host"):
@@ -242,7 +250,7 @@ class HeadOfficeShipper:
     def ship(self, batch: Batch) -> int:
         if not self._checked:
             self.prepare()
-        for attempt in (1, 2):
+        for attempt in range(1, CONFLICT_TRIES + 1):
             try:
                 return self._ship_once(batch)
             except pymysql.err.MySQLError as exc:
@@ -252,6 +260,11 @@ class HeadOfficeShipper:
                     self.prepare()
                     continue
                 if code == COLUMN_MISSING and attempt == 1 and self._add_missing_columns():
+                    continue
+                if code in CONFLICT_CODES and attempt < CONFLICT_TRIES:
+                    # A deadlock, a lock wait, a Galera certification conflict: the transaction
+                    # was rolled back whole; sending it again at once is the documented cure.
+                    time.sleep(0.05 * attempt)
                     continue
                 if code in TRANSIENT_CODES or code is None or isinstance(exc, pymysql.err.InterfaceError):
                     raise self._transient(exc) from None

@@ -15,6 +15,7 @@ from typing import Any
 import pymysql
 
 from centrale.codec import dumps_compact, loads
+from centrale.db import error_code
 from centrale.errors import JobError
 
 ACTIONS = (
@@ -160,7 +161,9 @@ def retry_job(conn: pymysql.connections.Connection, job_id: int, *, requested_by
 
 def claim_next(conn: pymysql.connections.Connection, store: int, runner: str) -> Job | None:
     """The store's oldest pending job, now running under ``runner``; None when there is none or
-    another runner of the same store is busy with the oldest one."""
+    another runner of the same store is busy with the oldest one. A lock conflict (a Galera
+    certification conflict included) rolls the claim back whole: it is tried again."""
+    conflicts = 0
     while True:
         try:
             with conn.cursor() as cur:
@@ -194,6 +197,9 @@ def claim_next(conn: pymysql.connections.Connection, store: int, runner: str) ->
             return job
         except pymysql.err.MySQLError as exc:
             conn.rollback()
+            if error_code(exc) in (1205, 1213) and conflicts < 3:
+                conflicts += 1
+                continue
             raise _check_table(exc) from None
 
 
