@@ -2,8 +2,9 @@
 
     python -m sandbox.faultruns --runs 5
 
-Each run is a fresh `pytest tests/faults` (its own throwaway servers, new random moments where a
-scenario draws them from the run number). Prints a Markdown table, scenario by scenario, for
+Each run is a fresh pytest of ``tests/faults`` and the fault scenarios that live beside the
+features they exercise (``SCENARIOS``), with its own throwaway servers and new random moments
+(scenarios draw them from the run number). Prints a Markdown table, scenario by scenario, for
 the README's Guarantees section.
 """
 
@@ -19,13 +20,20 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = (
+    "tests/faults",
+    "tests/integration/test_bad_input.py::test_a_purged_checkpoint_is_a_clear_error_and_snapshot_resyncs",
+    "tests/integration/test_bad_input.py::test_a_column_added_at_the_store_reaches_head_office",
+    "tests/integration/test_store_accounts.py",
+    "tests/integration/test_galera_failover.py",
+)
 
 
 def run_once(run: int, junit: Path) -> dict[str, str]:
     """One pytest run of tests/faults; scenario -> 'passed' | 'failed' | 'skipped'."""
     env = {**os.environ, "CENTRALE_FAULT_RUN": str(run)}
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "tests/faults"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", *SCENARIOS],
         cwd=ROOT,
         env=env,
         check=False,
