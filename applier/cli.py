@@ -7,7 +7,7 @@ import threading
 
 import typer
 
-from applier.service import ApplierService
+from applier.service import ApplierService, CatchUp
 from centrale.codec import dumps
 from centrale.commandline import Invocation, guarded
 from centrale.errors import ShipError
@@ -74,7 +74,9 @@ def replay(
         shipper = build_shipper(cfg)
         try:
             with OutboxStore(cfg.outbox.path) as outbox:
-                service = ApplierService(outbox, shipper, batch_rows or cfg.ship.batch_rows, stop)
+                # --batch-rows says exactly how big; otherwise catch-up batches while the backlog is large
+                catchup = None if batch_rows else CatchUp(cfg.ship.catchup_after_rows, cfg.ship.catchup_batch_rows)
+                service = ApplierService(outbox, shipper, batch_rows or cfg.ship.batch_rows, stop, catchup)
                 report = service.tick()
                 left = outbox.stats().backlog
         finally:

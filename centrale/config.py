@@ -77,6 +77,10 @@ class HqSection(_Section):
 class ShipSection(_Section):
     batch_rows: Annotated[int, Field(ge=1, le=100_000)] = 20
     interval_s: Annotated[float, Field(gt=0, le=86_400)] = 30.0
+    # Catch-up after an outage: with more than catchup_after_rows waiting, batches of
+    # catchup_batch_rows rows (whole transactions still; 0 = never) until the backlog is gone.
+    catchup_after_rows: Annotated[int, Field(ge=1, le=100_000_000)] = 10_000
+    catchup_batch_rows: Annotated[int, Field(ge=0, le=100_000)] = 2_000
 
 
 class OutboxSection(_Section):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from applier.service import ApplierService
+from applier.service import ApplierService, CatchUp
 from cdc.service import CdcService
 from centrale import __version__
 from centrale.actions import store_actions
@@ -46,7 +46,8 @@ def run_site(cfg: Config, stop: threading.Event) -> None:
     try:
         cdc = CdcService(cfg, capture_box, stop)
         cdc.prepare()
-        applier = ApplierService(ship_box, shipper, cfg.ship.batch_rows, stop)
+        catchup = CatchUp(cfg.ship.catchup_after_rows, cfg.ship.catchup_batch_rows)
+        applier = ApplierService(ship_box, shipper, cfg.ship.batch_rows, stop, catchup)
         ticker.every(cfg.ship.interval_s, applier.tick, "ship")
         runner = JobsRunner(hq_params(cfg.hq), cfg.site.store, store_actions(cfg), stop)
         ticker.every(cfg.jobs.interval_s, runner.tick, "jobs")

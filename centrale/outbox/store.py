@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -130,13 +130,27 @@ class OutboxStore:
         row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
         return (int(row[0]) if row else 0) + 1
 
-    def _insert_txn(self, changes: Sequence[RowChange], now: float) -> int:
-        txn = self._next_seq()
-        self._db.executemany(
-            "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
-            [(txn, self._shape(c.table, c.columns), c.op, encode_values(c.values), now) for c in changes],
-        )
-        return len(changes)
+    def _insert_txns(self, txns: Iterable[Sequence[RowChange]], now: float) -> int:
+        """Every row of whole transactions in one statement; a transaction's id is the seq of its
+        first row (seq grows by one per row while the write lock is held)."""
+        nonempty = [changes for changes in txns if changes]
+        if not nonempty:
+            return 0
+        first = self._next_seq()
+        rows: list[tuple[int, int, str, bytes, float]] = []
+        add = rows.append
+        table: str | None = None
+        columns: tuple[str, ...] | None = None
+        sid = 0
+        for changes in nonempty:
+            txn = first + len(rows)
+            for c in changes:
+                if c.columns is not columns or c.table != table:  # rows of one event share their columns
+                    table, columns = c.table, c.columns
+                    sid = self._shape(table, columns)
+                add((txn, sid, c.op, encode_values(c.values), now))
+        self._db.executemany("INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)", rows)
+        return len(rows)
 
     # --- capture side -------------------------------------------------------------------------
 
@@ -152,17 +166,13 @@ class OutboxStore:
         if last is None:
             return 0
         now = time.time()
-        written = 0
         try:
             with self._write():
                 fences = self._fences()
-                for txn in txns:
-                    changes = txn.changes
-                    if fences:
-                        end = txn.end.sort_key
-                        changes = tuple(c for c in changes if c.table not in fences or end > fences[c.table])
-                    if changes:
-                        written += self._insert_txn(changes, now)
+                if fences:
+                    written = self._insert_txns((_unfenced(txn, fences) for txn in txns), now)
+                else:
+                    written = self._insert_txns((txn.changes for txn in txns), now)
                 self._set_checkpoint(last.end, last.gtid, last.timestamp, now)
                 if fences:
                     self._drop_passed_fences(last.end, fences)
@@ -229,6 +239,18 @@ class OutboxStore:
             finally:
                 self._db.execute("PRAGMA synchronous=NORMAL")
             return last
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+
+    def first_seq(self) -> int:
+        """The oldest waiting row's seq (the next seq to come when none waits): with ``sync``'s
+        result, an upper bound of the backlog without counting it."""
+        try:
+            row = self._db.execute("SELECT MIN(seq) FROM changes").fetchone()
+            if row and row[0] is not None:
+                return int(row[0])
+            last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
+            return int(last[0]) + 1 if last else 1
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 
@@ -376,3 +398,9 @@ class OutboxStore:
                 "VALUES (?,?,?,?,?,?)",
                 (state.table, state.hq_mark, state.store_mark, state.full_at, state.tomb_mark, state.seen),
             )
+
+
+def _unfenced(txn: SourceTransaction, fences: dict[str, tuple[str, int, int]]) -> tuple[RowChange, ...]:
+    """The changes of ``txn`` that a snapshot of their table (fenced at or after its end) lacks."""
+    end = txn.end.sort_key
+    return tuple(c for c in txn.changes if c.table not in fences or end > fences[c.table])

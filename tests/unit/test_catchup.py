@@ -1,0 +1,56 @@
+"""Catch-up mode: a large backlog ships in large batches of whole transactions, in order, then
+the normal batch size returns; `--batch-rows` (no catch-up) ships exactly what it is told."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from applier.memory import MemoryShipper
+from applier.service import ApplierService, CatchUp
+from centrale.changes import BinlogPosition, RowChange, SourceTransaction
+from centrale.outbox import OutboxStore
+
+
+def fill(box: OutboxStore, transactions: int, rows_per_txn: int, start: int = 0) -> int:
+    txns = [
+        SourceTransaction(
+            tuple(
+                RowChange("sales", "upsert", ("id", "v"), (start + t * rows_per_txn + i, f"v{t}"))
+                for i in range(rows_per_txn)
+            ),
+            BinlogPosition("mariadb-bin.000001", 4 + start + t),
+        )
+        for t in range(transactions)
+    ]
+    box.append(txns)
+    return transactions * rows_per_txn
+
+
+def test_a_large_backlog_ships_in_catch_up_batches_then_normal_ones(tmp_path: Path) -> None:
+    with OutboxStore(tmp_path / "outbox.db") as box:
+        total = fill(box, 300, 7)  # 2,100 rows in 7-row transactions
+        shipper = MemoryShipper(12, keys=lambda t: ("id",))
+        service = ApplierService(box, shipper, 20, threading.Event(), CatchUp(after_rows=500, batch_rows=200))
+        report = service.tick()
+        assert report.error is None and report.rows == total and box.stats().backlog == 0
+    sizes = [len(b) for b in shipper.batches]
+    seqs = [r.seq for b in shipper.batches for r in b.rows]
+    assert seqs == sorted(seqs) and len(seqs) == total  # in order, each row once
+    assert all(len(b) % 7 == 0 for b in shipper.batches)  # whole source transactions
+    assert max(sizes) == 196 and sizes[0] == 196  # catch-up batches while more than 500 wait
+    assert sizes[-1] <= 20  # and 20-row batches (here 14: two transactions) for the tail
+    tail = [s for s in sizes if s <= 20]
+    assert sum(tail) <= 500 + 196
+
+
+def test_a_small_backlog_and_an_explicit_batch_size_ignore_catch_up(tmp_path: Path) -> None:
+    with OutboxStore(tmp_path / "outbox.db") as box:
+        fill(box, 50, 4)  # 200 rows: under the threshold
+        shipper = MemoryShipper(12, keys=lambda t: ("id",))
+        ApplierService(box, shipper, 20, threading.Event(), CatchUp(after_rows=500, batch_rows=200)).tick()
+        assert {len(b) for b in shipper.batches} == {20}
+        fill(box, 500, 4, start=10_000)  # 2,000 rows, shipped as `outbox replay --batch-rows 40` would
+        explicit = MemoryShipper(12, keys=lambda t: ("id",))
+        ApplierService(box, explicit, 40, threading.Event(), None).tick()
+        assert {len(b) for b in explicit.batches} == {40}
