@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from centrale.errors import CentraleError, PreflightError
+
 Status = Literal["ok", "warn", "fail"]
 
 
@@ -15,6 +17,7 @@ class Check:
     message: str
     hint: str | None = None
     remote: bool = False  # about head office: a failure there does not stop `run`
+    error: type[CentraleError] = PreflightError  # what `run` raises for it (its exit code)
 
     @property
     def failed(self) -> bool:
@@ -25,8 +28,15 @@ def ok(name: str, message: str, *, remote: bool = False) -> Check:
     return Check(name, "ok", message, remote=remote)
 
 
-def fail(name: str, message: str, hint: str | None = None, *, remote: bool = False) -> Check:
-    return Check(name, "fail", message, hint, remote=remote)
+def fail(
+    name: str,
+    message: str,
+    hint: str | None = None,
+    *,
+    remote: bool = False,
+    error: type[CentraleError] = PreflightError,
+) -> Check:
+    return Check(name, "fail", message, hint, remote=remote, error=error)
 
 
 def warn(name: str, message: str, hint: str | None = None, *, remote: bool = False) -> Check:

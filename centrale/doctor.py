@@ -11,7 +11,7 @@ from cdc.preflight import binlog_checks, catalog_checks, retention_check
 from centrale.checks import Check, fail, ok, warn
 from centrale.config import Config
 from centrale.db import LOOPBACK, connect, connection_hint, hq_params
-from centrale.errors import CentraleError, OutboxError
+from centrale.errors import CentraleError, OutboxError, PositionLostError
 from centrale.hqaccess import read_account_store
 from centrale.hqschema import read_hq_store
 from centrale.outbox import OutboxStore
@@ -67,6 +67,7 @@ def _outbox_check(cfg: Config, conn: pymysql.connections.Connection) -> list[Che
                 "checkpoint",
                 f"the checkpoint {cp.position} is in a purged binlog file",
                 "run `centrale snapshot` to reload every captured table and resume from now",
+                error=PositionLostError,
             )
         ]
     where = f"checkpoint {cp.position}" if cp else "no checkpoint yet (first run starts at the binlog end)"

@@ -11,7 +11,7 @@ from centrale.actions import store_actions
 from centrale.config import Config
 from centrale.db import hq_params
 from centrale.doctor import run_checks
-from centrale.errors import CentraleError, PreflightError
+from centrale.errors import CentraleError
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 from centrale.scheduler import Ticker
@@ -35,7 +35,7 @@ def run_site(cfg: Config, stop: threading.Event) -> None:
         if check.failed and not check.remote:
             # "outbox: outbox /x is full", no: the message often names its subject already
             named = check.message.startswith(check.name)
-            raise PreflightError(check.message if named else f"{check.name}: {check.message}", hint=check.hint)
+            raise check.error(check.message if named else f"{check.name}: {check.message}", hint=check.hint)
         log.warning("%s: %s%s", check.name, check.message, f" (hint: {check.hint})" if check.hint else "")
     lock = SiteLock(lock_path(cfg))
     lock.acquire()

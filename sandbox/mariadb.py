@@ -237,6 +237,25 @@ class MariaDBServer:
             cur.execute(statement, args)
             return list(cur.fetchall())
 
+    def purge_binlogs(self, timeout_s: float = 30) -> str:
+        """Rotate and purge every binlog file but the new current one (a capture's checkpoint
+        "lost"). Waits for binlog readers to go first, since MariaDB keeps files they read."""
+        deadline = time.monotonic() + timeout_s
+        while any(r[4] == "Binlog Dump" for r in self.sql("SHOW PROCESSLIST")):
+            if time.monotonic() > deadline:
+                raise RuntimeError("a binlog reader is still connected")
+            time.sleep(0.1)
+        self.sql("FLUSH BINARY LOGS")
+        current = str(self.sql("SHOW MASTER STATUS")[0][0])
+        # A file stays until InnoDB has durably committed its transactions (binlog checkpoint).
+        while True:
+            self.sql(f"PURGE BINARY LOGS TO '{current}'")
+            if [r[0] for r in self.sql("SHOW BINARY LOGS")] == [current]:
+                return current
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server kept old binlog files")
+            time.sleep(0.2)
+
 
 def _socket_accepts(path: Path) -> bool:
     if not path.exists():

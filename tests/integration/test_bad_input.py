@@ -158,23 +158,6 @@ def test_hq_init_refuses_to_renumber_and_run_refuses_at_head_office(chain: Chain
     assert_clean_failure(cli(chain.store(12), "hq", "init"), "is a store's configuration")
 
 
-def purge_all_but_current_binlog(server: MariaDBServer) -> None:
-    """Rotate and purge; waits for dump threads to go, since MariaDB keeps files they read."""
-    deadline = time.monotonic() + 30
-    while any(r[4] == "Binlog Dump" for r in server.sql("SHOW PROCESSLIST")):
-        assert time.monotonic() < deadline, "a binlog reader is still connected"
-        time.sleep(0.1)
-    server.sql("FLUSH BINARY LOGS")
-    current = server.sql("SHOW MASTER STATUS")[0][0]
-    # A file stays until InnoDB has durably committed its transactions (binlog checkpoint).
-    while True:
-        server.sql(f"PURGE BINARY LOGS TO '{current}'")
-        if [r[0] for r in server.sql("SHOW BINARY LOGS")] == [current]:
-            return
-        assert time.monotonic() < deadline, "the server kept old binlog files"
-        time.sleep(0.2)
-
-
 def test_a_purged_checkpoint_is_a_clear_error_and_snapshot_resyncs(chain: Chain) -> None:
     site = chain.store(12)
     cfg = load(site.config)
@@ -183,7 +166,7 @@ def test_a_purged_checkpoint_is_a_clear_error_and_snapshot_resyncs(chain: Chain)
         run.sync()
     # While Centrale is down: more sales, then the binlog holding the checkpoint is purged.
     site.sql("INSERT INTO salespeople (code, first_name) VALUES ('B', 'Bob')")
-    purge_all_but_current_binlog(site.server)
+    site.server.purge_binlogs()
     res = cli(site, "run")
     assert_clean_failure(res, "purged", "centrale snapshot")
     with pytest.raises(PositionLostError):
