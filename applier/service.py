@@ -51,11 +51,17 @@ class ApplierService:
         batch_rows: int,
         stop: threading.Event,
         catchup: CatchUp | None = None,
+        *,
+        hang_up_between_ticks: bool = False,
     ) -> None:
         self.outbox = outbox
         self.shipper = shipper
         self.batch_rows = batch_rows
         self.stop = stop
+        # With ticks tens of seconds apart, a store holding its head-office connection in between
+        # would make head office hold one per store: 500 stores exceed MariaDB's default
+        # max_connections (151). A reconnect per tick costs far less.
+        self.hang_up = hang_up_between_ticks
         self.catchup = catchup if catchup and catchup.batch_rows > batch_rows else None
         self._lock = threading.Lock()
         self._prepared = False
@@ -80,6 +86,8 @@ class ApplierService:
         try:
             return self._drain(max_batches)
         finally:
+            if self.hang_up:
+                self.shipper.close()
             self._lock.release()
 
     def _drain(self, max_batches: int | None) -> ShipReport:

@@ -6,7 +6,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from bench import applier, capture, lag, pull
+from bench import applier, capture, idle, lag, pull, stores
 from bench.harness import QUICK, Report, Stopwatch, fmt, save, timed
 
 BENCHMARKS: list[tuple[str, Callable[[], Report]]] = [
@@ -14,6 +14,8 @@ BENCHMARKS: list[tuple[str, Callable[[], Report]]] = [
     ("applier", applier.run),
     ("lag", lag.run),
     ("pull", pull.run),
+    ("idle", idle.run),
+    ("stores", stores.run),
 ]
 
 

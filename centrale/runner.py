@@ -18,6 +18,8 @@ from centrale.scheduler import Ticker
 from centrale.site import SiteLock, build_shipper, lock_path
 from jobs.runner import JobsRunner
 
+HANG_UP_AFTER_S = 5.0  # ticks at least this far apart do not keep a head-office connection open
+
 log = get_logger("run")
 
 
@@ -47,7 +49,14 @@ def run_site(cfg: Config, stop: threading.Event) -> None:
         cdc = CdcService(cfg, capture_box, stop)
         cdc.prepare()
         catchup = CatchUp(cfg.ship.catchup_after_rows, cfg.ship.catchup_batch_rows)
-        applier = ApplierService(ship_box, shipper, cfg.ship.batch_rows, stop, catchup)
+        applier = ApplierService(
+            ship_box,
+            shipper,
+            cfg.ship.batch_rows,
+            stop,
+            catchup,
+            hang_up_between_ticks=cfg.ship.interval_s >= HANG_UP_AFTER_S,
+        )
         ticker.every(cfg.ship.interval_s, applier.tick, "ship")
         runner = JobsRunner(hq_params(cfg.hq), cfg.site.store, store_actions(cfg), stop)
         ticker.every(cfg.jobs.interval_s, runner.tick, "jobs")

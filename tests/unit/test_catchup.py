@@ -1,5 +1,6 @@
-"""Catch-up mode: a large backlog ships in large batches of whole transactions, in order, then
-the normal batch size returns; `--batch-rows` (no catch-up) ships exactly what it is told."""
+"""Shipping's pace: a large backlog ships in catch-up batches of whole transactions, in order,
+then the normal batch size returns; `--batch-rows` (no catch-up) ships exactly what it is told;
+ticks far apart hang up between ticks."""
 
 from __future__ import annotations
 
@@ -54,3 +55,22 @@ def test_a_small_backlog_and_an_explicit_batch_size_ignore_catch_up(tmp_path: Pa
         explicit = MemoryShipper(12, keys=lambda t: ("id",))
         ApplierService(box, explicit, 40, threading.Event(), None).tick()
         assert {len(b) for b in explicit.batches} == {40}
+
+
+class CountingShipper(MemoryShipper):
+    closes = 0
+
+    def close(self) -> None:
+        self.closes += 1
+        super().close()
+
+
+def test_ticks_far_apart_hang_up_so_head_office_holds_no_idle_connection(tmp_path: Path) -> None:
+    with OutboxStore(tmp_path / "outbox.db") as box:
+        fill(box, 3, 2)
+        kept, hung_up = CountingShipper(12, keys=lambda t: ("id",)), CountingShipper(12, keys=lambda t: ("id",))
+        ApplierService(box, kept, 20, threading.Event()).tick()
+        fill(box, 3, 2, start=100)
+        ApplierService(box, hung_up, 20, threading.Event(), hang_up_between_ticks=True).tick()
+    assert kept.closes == 0 and hung_up.closes == 1
+    assert sum(len(b) for b in hung_up.batches) == 6
