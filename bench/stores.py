@@ -72,7 +72,7 @@ from bench.harness import (
 )
 from centrale.changes import Batch, BinlogPosition, RowChange, SourceTransaction
 from centrale.config import Config, load
-from centrale.db import error_code, hq_params
+from centrale.db import error_code
 from centrale.hqtables import create_missing_tables
 from centrale.outbox import OutboxStore
 from centrale.schema import TableDef, read_tables
@@ -309,18 +309,11 @@ class SimShipper(HeadOfficeShipper):
 def sim_shipper(cfg: Config) -> SimShipper:
     """``centrale.site.build_shipper`` with SimShipper; the store's table definitions come from
     the template database ([local] url of the store's configuration)."""
-    from centrale.site import store_tables
+    from centrale.site import build_shipper
 
-    return SimShipper(
-        hq_params(cfg.hq),
-        store=cfg.site.store,
-        store_name=cfg.site.name,
-        hq_store=cfg.site.hq_store,
-        origin_column=cfg.hq.origin_column,
-        tables=cfg.catalog.captured,
-        catalog=cfg.catalog,
-        store_tables=store_tables(cfg),
-    )
+    shipper = build_shipper(cfg, SimShipper)
+    assert isinstance(shipper, SimShipper)
+    return shipper
 
 
 class SimStore:

@@ -42,8 +42,9 @@ def store_tables(cfg: Config) -> Callable[[list[str]], dict[str, TableDef]]:
     return read
 
 
-def build_shipper(cfg: Config) -> HeadOfficeShipper:
-    return HeadOfficeShipper(
+def build_shipper(cfg: Config, cls: type[HeadOfficeShipper] = HeadOfficeShipper) -> HeadOfficeShipper:
+    """The store's head-office shipper (``cls``: a subclass, for instrumented benchmarks)."""
+    return cls(
         hq_params(cfg.hq),
         store=cfg.site.store,
         store_name=cfg.site.name,
