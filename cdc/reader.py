@@ -4,7 +4,8 @@ It hides the library's traps (see ../shared/MARIADB-NOTES.md):
 - file/position resume needs ``is_mariadb=False`` and ``resume_stream=True``;
 - the library reconnects by itself, possibly mid-transaction: every new dump connection starts
   with a fake rotate, surfaced here as ``StreamStart`` so the service can resume on its own terms;
-- its TIME2 decoder gets negative times with a fraction wrong: replaced below;
+- its TIME2 decoder gets negative times with a fraction wrong: replaced below (by every
+  BinlogReader, see ``install_decoder_fixes``: importing this module changes nothing);
 - its DATE and DATETIME2 decoders return None for any date Python cannot hold, so '2024-00-00'
   or '0000-00-00 10:11:12' (allowed without NO_ZERO_IN_DATE) would become the zero date:
   replaced below, such values arrive as their MariaDB literal (the all-zero value stays None);
@@ -74,8 +75,6 @@ def _read_time2(self: Any, column: Any) -> dt.timedelta:
     return decode_time2(self.packet.read(3 + _FSP_BYTES[fsp]), fsp)
 
 
-RowsEvent._RowsEvent__read_time2 = _read_time2  # type: ignore[attr-defined]
-
 # --- library fix: DATE and DATETIME2 with zero parts -------------------------------------------
 
 _DATETIMEF_INT_OFS = 0x8000000000
@@ -118,8 +117,24 @@ def _read_datetime2(self: Any, column: Any) -> dt.datetime | str | None:
     return decode_datetime2(self.packet.read(5 + _FSP_BYTES[fsp]), fsp)
 
 
-RowsEvent._RowsEvent__read_date = _read_date  # type: ignore[attr-defined]
-RowsEvent._RowsEvent__read_datetime2 = _read_datetime2  # type: ignore[attr-defined]
+_FIXES: dict[str, Any] = {
+    "_RowsEvent__read_time2": _read_time2,
+    "_RowsEvent__read_date": _read_date,
+    "_RowsEvent__read_datetime2": _read_datetime2,
+}
+
+
+def install_decoder_fixes() -> None:
+    """Replace the library's TIME2, DATE and DATETIME2 decoders with ours (above), for the whole
+    process. Called by every BinlogReader before it streams; idempotent."""
+    for name, fn in _FIXES.items():
+        if getattr(RowsEvent, name) is not fn:
+            setattr(RowsEvent, name, fn)
+
+
+def decoder_fixes_installed() -> bool:
+    return all(getattr(RowsEvent, name) is fn for name, fn in _FIXES.items())
+
 
 # --- plain events ------------------------------------------------------------------------------
 
@@ -188,7 +203,46 @@ def _pymysql_connect(**kw: Any) -> Any:
 
 ReaderEvent = StreamStart | Rotate | TxnBegin | Rows | TxnEnd | Ddl | Heartbeat
 
-_ROW_KINDS: dict[type, str] = {WriteRowsEvent: "insert", UpdateRowsEvent: "update", DeleteRowsEvent: "delete"}
+ROW_EVENTS = (WriteRowsEvent, UpdateRowsEvent, DeleteRowsEvent)
+_ROW_KINDS: dict[type, str] = dict(zip(ROW_EVENTS, ("insert", "update", "delete"), strict=True))
+
+
+def stream_settings(
+    params: ConnParams, *, server_id: int, tables: list[str], start: BinlogPosition, heartbeat_s: float = 1.0
+) -> dict[str, Any]:
+    """BinLogStreamReader's arguments for streaming ``tables`` of ``params.database`` from
+    ``start`` (a transaction boundary). Also what the capture benchmark gives its bare loop."""
+    return {
+        "connection_settings": {
+            "host": params.host,
+            "port": params.port,
+            "user": params.user,
+            "password": params.password,
+            "connect_timeout": max(1, int(params.connect_timeout_s)),
+            "read_timeout": max(10.0, heartbeat_s * 5),
+            "charset": "utf8mb4",
+        },
+        "server_id": server_id,
+        "resume_stream": True,
+        "blocking": True,
+        "log_file": start.file,
+        "log_pos": start.pos,
+        "only_schemas": [params.database],
+        "only_tables": list(tables),
+        "only_events": [
+            *ROW_EVENTS,
+            XidEvent,
+            QueryEvent,
+            MariadbGtidEvent,
+            RotateEvent,
+            HeartbeatLogEvent,
+        ],
+        "slave_heartbeat": heartbeat_s,
+        "is_mariadb": False,
+        "enable_logging": False,
+        "freeze_schema": False,
+        "pymysql_wrapper": _pymysql_connect,
+    }
 
 
 class BinlogReader:
@@ -204,38 +258,9 @@ class BinlogReader:
         heartbeat_s: float = 1.0,
     ) -> None:
         self.start = start
+        install_decoder_fixes()
         self._stream = BinLogStreamReader(
-            connection_settings={
-                "host": params.host,
-                "port": params.port,
-                "user": params.user,
-                "password": params.password,
-                "connect_timeout": max(1, int(params.connect_timeout_s)),
-                "read_timeout": max(10.0, heartbeat_s * 5),
-                "charset": "utf8mb4",
-            },
-            server_id=server_id,
-            resume_stream=True,
-            blocking=True,
-            log_file=start.file,
-            log_pos=start.pos,
-            only_schemas=[params.database],
-            only_tables=list(tables),
-            only_events=[
-                WriteRowsEvent,
-                UpdateRowsEvent,
-                DeleteRowsEvent,
-                XidEvent,
-                QueryEvent,
-                MariadbGtidEvent,
-                RotateEvent,
-                HeartbeatLogEvent,
-            ],
-            slave_heartbeat=heartbeat_s,
-            is_mariadb=False,
-            enable_logging=False,
-            freeze_schema=False,
-            pymysql_wrapper=_pymysql_connect,
+            **stream_settings(params, server_id=server_id, tables=tables, start=start, heartbeat_s=heartbeat_s)
         )
 
     def __iter__(self) -> Iterator[ReaderEvent]:

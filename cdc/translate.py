@@ -132,6 +132,8 @@ class Translator:
 
     @staticmethod
     def _values(shape: _Shape, values: dict[str, Any], none_sources: dict[str, str]) -> tuple[Any, ...]:
+        if not shape.converters and not none_sources:
+            return tuple(values.values())  # nothing to convert, no None to explain: the common case
         out = list(values.values())
         for i, fn in shape.converters:
             out[i] = fn(out[i])
@@ -150,13 +152,11 @@ class Translator:
         spec = self.catalog.spec(table)
         out: list[RowChange] = []
         if kind == "insert":
-            first = rows[0]["values"]
-            shape = self._shape(table, tuple(first))
-            for r in rows:
-                out.append(
-                    RowChange(table, "upsert", shape.columns, self._values(shape, r["values"], r["none_sources"]))
-                )
-        elif kind == "update":
+            # The hot path (every sale): one comprehension, no per-value work in the common case.
+            shape = self._shape(table, tuple(rows[0]["values"]))
+            columns, values = shape.columns, self._values
+            return [RowChange(table, "upsert", columns, values(shape, r["values"], r["none_sources"])) for r in rows]
+        if kind == "update":
             shape = self._shape(table, tuple(rows[0]["after_values"]))
             key_cols = tuple(shape.columns[i] for i in shape.key_idx)
             for r in rows:

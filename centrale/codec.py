@@ -31,6 +31,9 @@ def format_timedelta(td: dt.timedelta) -> str:
 
 
 def _default(obj: Any) -> Any:
+    if type(obj) is Decimal:  # the common case first: every DECIMAL column of every row
+        text = str(obj)  # 4x faster than format(obj, "f"), and the same unless it has an exponent
+        return text if "E" not in text else format(obj, "f")
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return {_BYTES_TAG: base64.b64encode(bytes(obj)).decode("ascii")}
     if isinstance(obj, Decimal):

@@ -29,6 +29,31 @@ def test_append_stores_rows_and_checkpoint_together(box: OutboxStore) -> None:
     assert [r.values[0] for r in box.rows()] == [0, 1, 2, 3, 4]
 
 
+def test_one_append_of_many_transactions_keeps_each_whole_and_numbered_by_its_first_seq(box: OutboxStore) -> None:
+    """Capture groups transactions into one append while catching up: each keeps its own txn id
+    (the seq of its first row), tables alternate within a transaction, empty ones leave no gap."""
+    box.append([txn(2, 50)])
+    mixed = SourceTransaction(
+        (*txn(1, 0, "sales", start=10).changes, *txn(3, 0, "sale_lines", start=20).changes), BinlogPosition("b.1", 1)
+    )
+    empty = SourceTransaction((), BinlogPosition("mariadb-bin.000001", 250))
+    assert box.append([mixed, empty, txn(2, 300, start=30), txn(1, 400, "sale_lines", start=40)]) == 7
+    rows = box.rows(limit=100)
+    assert [(r.seq, r.txn, r.table, r.values[0]) for r in rows] == [
+        (1, 1, "sales", 0),
+        (2, 1, "sales", 1),
+        (3, 3, "sales", 10),
+        (4, 3, "sale_lines", 20),
+        (5, 3, "sale_lines", 21),
+        (6, 3, "sale_lines", 22),
+        (7, 7, "sales", 30),
+        (8, 7, "sales", 31),
+        (9, 9, "sale_lines", 40),
+    ]
+    cp = box.checkpoint()
+    assert cp is not None and cp.position.pos == 400
+
+
 def test_a_checkpoint_can_advance_without_rows(box: OutboxStore) -> None:
     box.append([], checkpoint=txn(0, 900))
     cp = box.checkpoint()
