@@ -36,7 +36,19 @@ class Operation:
 
 
 def plan(rows: tuple[OutboxRow, ...] | list[OutboxRow]) -> list[Operation]:
-    """Group consecutive rows of the same table, kind and columns into operations, in order."""
+    """Group rows into operations: tables in the order they first appear, each table's rows in
+    their own order, consecutive rows of the same kind and columns in one operation.
+
+    A batch is one head-office transaction, and head office's tables have no foreign keys
+    between them, so only each table's own order matters; grouping by table turns a batch of
+    tickets (header, lines, payment, stock, header again...) into a few multi-row statements
+    instead of one statement per row. A table first seen earlier (a ticket's header) still goes
+    before the tables that follow it (its lines)."""
+    first_seen: dict[str, int] = {}
+    for r in rows:
+        first_seen.setdefault(r.table, len(first_seen))
+    if len(first_seen) > 1:
+        rows = sorted(rows, key=lambda r: first_seen[r.table])  # stable: each table keeps its order
     ops: list[Operation] = []
     cur: tuple[str, str, tuple[str, ...]] | None = None
     acc: list[tuple[Any, ...]] = []
