@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import string
 from dataclasses import dataclass, field
 
 import pymysql
@@ -157,6 +158,15 @@ def _grant(cur: pymysql.cursors.Cursor, scoped: Scoping, account: str, host: str
         cur.execute(f"GRANT {privileges} ON {quote_ident(scoped.database)}.{quote_ident(view)} TO {who}")
 
 
+PASSWORD_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_password(length: int = 32) -> str:
+    """About 190 random bits in letters and digits: nothing a shell, a TOML file or a command
+    line treats specially (a leading '-' would read as an option to `config set`)."""
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+
+
 @dataclass(frozen=True)
 class StoreAccount:
     store: int
@@ -217,7 +227,7 @@ def add_store(
             hint="run `centrale --config hq.toml hq init --tables-from URL` with any store's database URL",
         )
     scoped = install_scoping(conn, database, catalog, origin)
-    password = secrets.token_urlsafe(24)
+    password = new_password()
     who = f"{conn.escape(account)}@{conn.escape(host)}"
     with conn.cursor() as cur:
         verb = "ALTER" if exists else "CREATE"

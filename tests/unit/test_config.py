@@ -172,3 +172,11 @@ def test_hq_host_lists_a_clusters_nodes_tried_in_order(tmp_path: Path) -> None:
     moved = params.starting_at("10.0.0.2", 3307)
     assert moved.servers == (("10.0.0.2", 3307), ("2001:db8::3", 2618), ("10.0.0.1", 2618))
     assert params.starting_at("10.0.0.9", 1) is params
+
+
+def test_store_account_passwords_are_long_and_plain() -> None:
+    from centrale.hqaccess import new_password
+
+    passwords = {new_password() for _ in range(200)}
+    assert len(passwords) == 200
+    assert all(len(p) == 32 and p.isalnum() and p.isascii() for p in passwords)
