@@ -11,7 +11,11 @@ same data, and prints a markdown table of ratios with the issue's targets beside
   ``mariadb-dump | mariadb`` copy of the table (at least 10x faster, i.e. <= 0.1x the time), plus
   the first full pull against the same copy;
 - ``bench.idle``: CPU (< 1% of a core) and RSS (< 100 MB) of `centrale run` on an idle store over
-  60 s, against a bare idle Python that imports the same libraries.
+  60 s, against a bare idle Python that imports the same libraries;
+- ``bench.stores``: 50, 100 and 200 simulated stores shipping to one head office (apply rate, lag,
+  head-office CPU, lock waits, deadlocks, rows lost) against multi-source replication;
+- ``bench.catchup``: a long outage's backlog drained into head office against a replica's SQL
+  thread applying the same rows (>= 1.0x).
 
 ``python -m bench`` runs them all (``make bench``); ``python -m bench.NAME`` runs one;
 ``BENCH_QUICK=1`` makes a fast pass on small data. Results also go to
