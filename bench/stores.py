@@ -1213,7 +1213,8 @@ def notes(outcomes: list[tuple[Outcome, Outcome]], settings: dict[str, str], dea
         f"the largest chain runs a second time, same tickets, against a second head-office server identical but for "
         f"thread_handling=pool-of-threads (MariaDB's default is one thread per connection): with {STORE_COUNTS[-1]} "
         "stores draining at once, head office's cost per row is what changes",
-        "each store's shipper keeps its head-office connection open between ticks, so head office holds one "
+        "each store's shipper (1 s ticks, under 5 s) keeps its head-office connection open between ticks, "
+        "so head office holds one "
         "connection per store (the table's 'connections' row): its max_connections (MariaDB's default 151; these "
         "servers 300) must exceed the number of stores, or the stores beyond it never ship",
     ]
