@@ -95,8 +95,10 @@ class MariaDBServer:
     def error_log(self) -> Path:
         return self.base / "error.log"
 
-    def options(self) -> dict[str, str]:
-        opts = {
+    def common_options(self) -> dict[str, str]:
+        """What every throwaway server gets (a Galera node too): its own files and loopback port,
+        utf8mb4, small memory, commits without fsync."""
+        return {
             "datadir": str(self.datadir),
             "socket": str(self.socket_path),
             "port": str(self.port),
@@ -105,24 +107,27 @@ class MariaDBServer:
             "log-error": str(self.error_log),
             "tmpdir": str(self.base / "tmp"),
             "server_id": str(self.server_id),
-            "log_bin": str(self.base / "binlog" / "mariadb-bin"),
-            "binlog_format": "ROW",
-            "binlog_row_image": "FULL",
-            "binlog_row_metadata": "FULL",
-            "binlog_checksum": "CRC32",
-            "max_binlog_size": str(self.max_binlog_size),
             "skip-name-resolve": "",
             "character-set-server": "utf8mb4",
             "collation-server": "utf8mb4_general_ci",
             "innodb_buffer_pool_size": "64M",
             "innodb_log_file_size": "32M",
             "innodb_flush_log_at_trx_commit": "2",
-            "sync_binlog": "0",
             "max_connections": "300",
             "performance_schema": "OFF",
-            "skip-log-bin-trust-function-creators": "",
         }
-        opts.pop("skip-log-bin-trust-function-creators")
+
+    def options(self) -> dict[str, str]:
+        opts = {
+            **self.common_options(),
+            "log_bin": str(self.base / "binlog" / "mariadb-bin"),
+            "binlog_format": "ROW",
+            "binlog_row_image": "FULL",
+            "binlog_row_metadata": "FULL",
+            "binlog_checksum": "CRC32",
+            "max_binlog_size": str(self.max_binlog_size),
+            "sync_binlog": "0",
+        }
         if _is_root():
             opts["user"] = "root"
         opts.update(self.extra_options)
