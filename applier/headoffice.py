@@ -23,7 +23,7 @@ from applier.statements import StatementBuilder
 from centrale import __version__
 from centrale.catalog import Catalog
 from centrale.changes import Batch
-from centrale.db import ConnParams, connect, connection_hint, error_code
+from centrale.db import TRANSIENT_CODES, ConnParams, connect, connection_hint, error_code
 from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
 from centrale.hqaccess import read_account_store
 from centrale.hqtables import Layout, add_missing_columns, create_missing_tables, layout_for
@@ -32,10 +32,6 @@ from centrale.schema import TableDef
 
 log = get_logger("applier")
 
-# Errors after which the same batch may well succeed later, untouched.
-TRANSIENT_CODES = frozenset(
-    {1040, 1045, 1047, 1053, 1205, 1213, 1290, 1317, 1927, 2002, 2003, 2006, 2013, 2014, 2026, 2055, 4031}
-)
 TABLE_MISSING = 1146
 CONFLICT_CODES = frozenset({1205, 1213})
 CONFLICT_TRIES = 4

@@ -222,6 +222,20 @@ def quote_ident_fmt(name: str) -> str:
     return quote_ident(name).replace("%", "%%")
 
 
+# Errors after which the same work may well succeed later, untouched: the link or the server
+# went away, the server is starting or leaving a cluster, a lock conflict rolled it back.
+TRANSIENT_CODES = frozenset(
+    {1040, 1045, 1047, 1053, 1205, 1213, 1290, 1317, 1927, 2002, 2003, 2006, 2013, 2014, 2026, 2055, 4031}
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when ``exc`` says "try again later" rather than "this is wrong"."""
+    if isinstance(exc, pymysql.err.InterfaceError | TimeoutError | ConnectionError):
+        return True
+    return isinstance(exc, pymysql.err.MySQLError) and error_code(exc) in TRANSIENT_CODES
+
+
 def error_code(exc: BaseException) -> int | None:
     """The MariaDB error number of a PyMySQL error, if any."""
     args = getattr(exc, "args", ())

@@ -66,3 +66,8 @@ class BatchRejectedError(ShipError):
 
 class JobError(CentraleError):
     exit_code = 8
+
+
+class JobInterruptedError(JobError):
+    """A link (head office or the local database) went away mid-job: nothing is wrong with the
+    job, which runs again whole at the next tick. Every job action is safe to repeat."""

@@ -20,8 +20,8 @@ import pymysql
 
 from centrale.catalog import MARKER_TABLE
 from centrale.config import Config
-from centrale.db import connect, hq_params, parse_url, quote_ident, quote_ident_fmt
-from centrale.errors import JobError
+from centrale.db import connect, hq_params, is_transient, parse_url, quote_ident, quote_ident_fmt
+from centrale.errors import JobError, JobInterruptedError
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore, PullState
 from centrale.schema import TableDef, read_tables
@@ -90,14 +90,16 @@ def _connect(cfg: Config) -> tuple[pymysql.connections.Connection, pymysql.conne
     try:
         hq = connect(hq_p)
     except pymysql.err.MySQLError as exc:
-        raise JobError(
+        raise JobInterruptedError(
             f"cannot reach head office {hq_p.describe()}: {exc.args[-1]}", hint="see `centrale doctor`"
         ) from None
     try:
         store = connect(local_p, autocommit=False)
     except pymysql.err.MySQLError as exc:
         hq.close()
-        raise JobError(f"cannot connect to the local database {local_p.describe()}: {exc.args[-1]}") from None
+        raise JobInterruptedError(
+            f"cannot connect to the local database {local_p.describe()}: {exc.args[-1]}"
+        ) from None
     for conn in (hq, store):
         with conn.cursor() as cur:
             cur.execute(SESSION_SQL)
@@ -312,7 +314,8 @@ def apply_plans(store: pymysql.connections.Connection, plans: list[_Plan], what:
             cur.execute("COMMIT")
     except pymysql.err.MySQLError as exc:
         store.rollback()
-        raise JobError(f"{what} failed at the store and changed nothing: {exc.args[-1]}") from None
+        error = JobInterruptedError if is_transient(exc) else JobError
+        raise error(f"{what} failed at the store and changed nothing: {exc.args[-1]}") from None
     finally:
         with store.cursor() as cur:
             cur.execute("SET SESSION foreign_key_checks = 1")

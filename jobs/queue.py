@@ -1,6 +1,7 @@
 """The jobs table at head office: add, list, retry, and the stores' atomic claim.
 
-Statuses: pending -> running -> done | failed; a pending job can also end superseded (a newer
+Statuses: pending -> running -> done | failed, or back to pending when a link went away
+mid-job (every action is safe to run again whole); a pending job can also end superseded (a newer
 job with the same action for the same store was added) or expired (past its ``expires_at``).
 A store runs its jobs one at a time in creation order: the claim locks the store's oldest
 unfinished job, so a second runner for the same store finds it running and waits its turn.
@@ -161,8 +162,10 @@ def retry_job(conn: pymysql.connections.Connection, job_id: int, *, requested_by
 
 def claim_next(conn: pymysql.connections.Connection, store: int, runner: str) -> Job | None:
     """The store's oldest pending job, now running under ``runner``; None when there is none or
-    another runner of the same store is busy with the oldest one. A lock conflict (a Galera
-    certification conflict included) rolls the claim back whole: it is tried again."""
+    another runner of the same store is busy with the oldest one. A job still running under
+    ``runner`` itself was interrupted before it could be released (head office went away):
+    it is this runner's to run again. A lock conflict (a Galera certification conflict
+    included) rolls the claim back whole: it is tried again."""
     conflicts = 0
     while True:
         try:
@@ -178,7 +181,7 @@ def claim_next(conn: pymysql.connections.Connection, store: int, runner: str) ->
                     return None
                 job = Job.from_row(row)
                 now = _utcnow(cur)
-                if job.status == "running":
+                if job.status == "running" and job.runner != runner[:100]:
                     if job.started_at is not None and (now - job.started_at).total_seconds() < LEASE_S:
                         conn.commit()
                         return None
@@ -201,6 +204,17 @@ def claim_next(conn: pymysql.connections.Connection, store: int, runner: str) ->
                 conflicts += 1
                 continue
             raise _check_table(exc) from None
+
+
+def release(conn: pymysql.connections.Connection, job_id: int, runner: str, message: str) -> None:
+    """An interrupted job back to pending, to run again whole at the runner's next tick."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "UPDATE centrale_jobs SET status='pending', started_at=NULL, runner='', message=%s "
+            "WHERE id=%s AND status='running' AND runner=%s",
+            (message[:60000], job_id, runner[:100]),
+        )
+    conn.commit()
 
 
 def finish(conn: pymysql.connections.Connection, job_id: int, status: str, rows: int, message: str) -> None:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import pymysql
 
-from centrale.db import ConnParams, connect
-from centrale.errors import CentraleError
+from centrale.db import ConnParams, connect, is_transient
+from centrale.errors import CentraleError, JobInterruptedError
 from centrale.log import get_logger
-from jobs.queue import Job, claim_next, finish
+from jobs.queue import Job, claim_next, finish, release
 
 log = get_logger("jobs")
 
@@ -71,14 +71,17 @@ class JobsRunner:
                 if job is None:
                     break
                 outcome = self._run(job)
-                self._record(conn, outcome)
+                conn = self._record(conn, outcome)
                 outcomes.append(outcome)
+                if outcome.status == "pending":
+                    self.last_error = outcome.message
+                    return outcomes  # a link went away: the next tick runs it again
             self.last_error = None
         except (pymysql.err.MySQLError, CentraleError) as exc:
-            self.last_error = f"jobs: {exc.args[-1] if exc.args else exc}"
+            self.last_error = f"jobs: {_describe(exc)}"
             log.warning("%s", self.last_error)
         finally:
-            conn.close()
+            _close_quietly(conn)
         return outcomes
 
     def _run(self, job: Job) -> Outcome:
@@ -88,19 +91,61 @@ class JobsRunner:
             return Outcome(job, "failed", 0, f"this store cannot run `{job.action}` (Centrale too old?)")
         try:
             rows, summary = action(job)
+        except JobInterruptedError as exc:
+            return self._interrupted(job, exc.message)
+        except (pymysql.err.MySQLError, OSError) as exc:
+            if not is_transient(exc):
+                return self._unexpected(job, exc)
+            return self._interrupted(job, _describe(exc))
         except CentraleError as exc:
             msg = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
             log.error("job %d failed: %s", job.id, msg)
             return Outcome(job, "failed", 0, msg)
-        except Exception as exc:  # recorded at head office; the traceback stays in the log
-            log.error("job %d failed unexpectedly:\n%s", job.id, traceback.format_exc())
-            return Outcome(job, "failed", 0, f"unexpected {type(exc).__name__}: {exc}")
+        except Exception as exc:
+            return self._unexpected(job, exc)
         log.info("job %d done: %s", job.id, summary)
         return Outcome(job, "done", rows, summary)
 
-    def _record(self, conn: pymysql.connections.Connection, outcome: Outcome) -> None:
+    @staticmethod
+    def _interrupted(job: Job, reason: str) -> Outcome:
+        log.warning("job %d interrupted, will run again: %s", job.id, reason)
+        return Outcome(job, "pending", 0, f"interrupted, will run again: {reason}")
+
+    @staticmethod
+    def _unexpected(job: Job, exc: Exception) -> Outcome:
+        """Recorded at head office as failed; the traceback stays in the log."""
+        log.error("job %d failed unexpectedly:\n%s", job.id, traceback.format_exc())
+        return Outcome(job, "failed", 0, f"unexpected {type(exc).__name__}: {exc}")
+
+    def _record(self, conn: pymysql.connections.Connection, outcome: Outcome) -> pymysql.connections.Connection:
+        """Write the outcome at head office, on a fresh connection if the link dropped during a
+        long job (another node of a cluster, perhaps); returns the connection that worked."""
         try:
-            finish(conn, outcome.job.id, outcome.status, outcome.rows, outcome.message)
+            self._write(conn, outcome)
+            return conn
         except pymysql.err.MySQLError:
-            with connect(self.hq, autocommit=False) as again:  # the link dropped during a long job
-                finish(again, outcome.job.id, outcome.status, outcome.rows, outcome.message)
+            _close_quietly(conn)
+            again = connect(self.hq, autocommit=False)
+            try:
+                self._write(again, outcome)
+            except BaseException:
+                _close_quietly(again)
+                raise
+            return again
+
+    def _write(self, conn: pymysql.connections.Connection, outcome: Outcome) -> None:
+        if outcome.status == "pending":
+            release(conn, outcome.job.id, self.runner_id, outcome.message)
+        else:
+            finish(conn, outcome.job.id, outcome.status, outcome.rows, outcome.message)
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line account of ``exc``: PyMySQL puts the server's words last, sometimes empty."""
+    text = str(exc.args[-1]) if getattr(exc, "args", None) else ""
+    return text or type(exc).__name__
+
+
+def _close_quietly(conn: pymysql.connections.Connection) -> None:
+    if conn.open:
+        conn.close()

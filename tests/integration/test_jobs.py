@@ -8,10 +8,12 @@ import threading
 import time
 from pathlib import Path
 
+import pymysql
+
 from centrale.actions import store_actions
 from centrale.config import load
 from centrale.db import hq_params, parse_url
-from jobs.queue import add_jobs, list_jobs
+from jobs.queue import add_jobs, claim_next, list_jobs
 from jobs.runner import JobsRunner
 from sandbox.chain import Chain, Site
 from sandbox.processes import CentraleProcess
@@ -120,6 +122,56 @@ def test_a_failing_job_is_recorded_the_next_still_run_and_it_can_be_retried(chai
     assert jobs_by_id(chain)[retried].status == "done"
     bad = chain.centrale(chain.hq, "jobs", "retry", str(retried), check=False)
     assert bad.returncode == 8 and "only failed or expired jobs are retried" in bad.stderr
+
+
+def test_a_job_cut_off_by_a_lost_link_runs_again_whole_at_the_next_tick(chain: Chain) -> None:
+    calls: list[int] = []
+
+    def flaky(job):
+        calls.append(job.id)
+        if len(calls) == 1:  # what PyMySQL raises when a head-office node dies mid-query
+            raise pymysql.err.OperationalError(2013, "Lost connection to MySQL server during query")
+        return 3, "pulled"
+
+    with hq_conn(chain) as conn:
+        first = add_jobs(conn, "pull-stores", [12])[0]
+        add_jobs(conn, "pull-articles", [12])
+    runner = runner_for(chain.store(12), actions={"pull-stores": flaky, "pull-articles": flaky})
+    outcomes = runner.tick()
+    assert [(o.job.id, o.status) for o in outcomes] == [(first, "pending")]  # and the tick stops there
+    job = jobs_by_id(chain)[first]
+    assert job.status == "pending" and job.runner == "" and job.started_at is None
+    assert "interrupted, will run again: Lost connection" in job.message
+    assert runner.last_error is not None and "Lost connection" in runner.last_error
+    assert [o.status for o in runner.tick()] == ["done", "done"]
+    assert calls == [first, first, first + 1]
+    assert runner.last_error is None and jobs_by_id(chain)[first].rows_moved == 3
+
+
+def test_a_job_left_running_by_this_runner_is_its_own_to_run_again(chain: Chain) -> None:
+    """The release itself can fail (head office down): the job stays running under this runner,
+    which takes it back at once instead of waiting for the lease to run out."""
+    with hq_conn(chain) as conn:
+        job_id = add_jobs(conn, "pull-stores", [12])[0]
+        assert claim_next(conn, 12, "till-1") is not None
+    assert runner_for(chain.store(12), runner_id="till-2").tick() == []  # another runner waits
+    assert [o.status for o in runner_for(chain.store(12), runner_id="till-1").tick()] == ["done"]
+    assert jobs_by_id(chain)[job_id].status == "done"
+
+
+def test_a_pull_while_the_local_database_is_down_is_put_back_not_failed(chain: Chain) -> None:
+    with hq_conn(chain) as conn:
+        job_id = add_jobs(conn, "pull-stores", [12])[0]
+    site = chain.store(12)
+    runner = runner_for(site)
+    site.server.stop()
+    try:
+        assert [o.status for o in runner.tick()] == ["pending"]
+    finally:
+        site.server.start()
+    job = jobs_by_id(chain)[job_id]
+    assert job.status == "pending" and "cannot connect to the local database" in job.message
+    assert [o.status for o in runner.tick()] == ["done"]
 
 
 def test_pending_jobs_expire(chain: Chain) -> None:
