@@ -18,6 +18,7 @@ import pymysql
 from pymysql.constants import CLIENT
 from pymysql.converters import escape_string
 
+from applier.bulk import BULK_MIN_ROWS, UPLOAD_REFUSED, BulkTables, UploadWarnedError, load_statement, upload_body
 from applier.shipper import Operation, plan
 from applier.statements import StatementBuilder
 from centrale import __version__
@@ -29,6 +30,7 @@ from centrale.hqaccess import read_account_store
 from centrale.hqtables import Layout, add_missing_columns, create_missing_tables, layout_for
 from centrale.log import get_logger
 from centrale.schema import TableDef
+from centrale.upload import UploadConnection
 
 log = get_logger("applier")
 
@@ -93,13 +95,16 @@ class HeadOfficeShipper:
         self._checked = False
         self._known_generations: set[str] = set()
         self._fast_path = True
+        self._bulk = BulkTables(origin_column)
 
     # --- connection -------------------------------------------------------------------------
 
     def _connection(self) -> pymysql.connections.Connection:
         if self._conn is None:
             try:
-                conn = connect(self.params, autocommit=False, client_flag=CLIENT.MULTI_STATEMENTS)
+                conn = connect(
+                    self.params, autocommit=False, factory=UploadConnection, client_flag=CLIENT.MULTI_STATEMENTS
+                )
                 with conn.cursor() as cur:
                     cur.execute(SESSION_SQL)
             except (pymysql.err.MySQLError, OSError) as exc:
@@ -257,6 +262,9 @@ class HeadOfficeShipper:
                     continue
                 if code == COLUMN_MISSING and attempt == 1 and self._add_missing_columns():
                     continue
+                if code in UPLOAD_REFUSED and self._bulk.server_allows is not False:
+                    self._bulk.disable(f"head office refused it: {exc.args[-1]}")
+                    continue
                 if code in CONFLICT_CODES and attempt < CONFLICT_TRIES:
                     # A deadlock, a lock wait, a Galera certification conflict: the transaction
                     # was rolled back whole; sending it again at once is the documented cure.
@@ -265,6 +273,9 @@ class HeadOfficeShipper:
                 if code in TRANSIENT_CODES or code is None or isinstance(exc, pymysql.err.InterfaceError):
                     raise self._transient(exc) from None
                 raise self._rejected(batch, exc) from None
+            except UploadWarnedError:
+                self._drop()  # rolled back whole; the table now goes as upserts
+                continue
             except (TimeoutError, OSError) as exc:
                 self._drop()
                 raise self._transient(exc) from None
@@ -297,7 +308,11 @@ class HeadOfficeShipper:
     def _ship_once(self, batch: Batch) -> int:
         """Fast path when this generation is known at head office, else (or if it declines) careful."""
         conn = self._connection()
-        if batch.generation in self._known_generations and self._fast_path and self._ship_fast(conn, batch):
+        # A catch-up batch large enough for uploads goes the careful way: a few round trips more
+        # are nothing beside its rows, and an upload cannot run inside a compound statement.
+        may_upload = len(batch) >= BULK_MIN_ROWS and self._bulk.server_allows is not False
+        fast = batch.generation in self._known_generations and self._fast_path and not may_upload
+        if fast and self._ship_fast(conn, batch):
             return len(batch)
         return self._ship_careful(conn, batch)
 
@@ -369,29 +384,53 @@ class HeadOfficeShipper:
         return len(rows)
 
     def _run_statements(self, conn: pymysql.connections.Connection, ops: list[Operation]) -> None:
-        """Send the operations as multi-statement queries of bounded size; a failing statement
-        names its operation (attached to the exception for the error message)."""
-        chunks: list[list[tuple[Operation | None, str]]] = [[]]
-        current: Operation | None = None
-        size = 0
+        """Send the operations in order: a large one on a plain aggregate table as an upload
+        (``applier.bulk``), the others as multi-statement queries of bounded size. A failing
+        step names its operation (attached to the exception for the error message)."""
         literal = _literal_function(conn)
-        for op in ops:
-            for stmt in self._builder.statements(op, literal):
-                if size + len(stmt) > MAX_QUERY_BYTES and chunks[-1]:
-                    chunks.append([])
-                    size = 0
-                chunks[-1].append((op, stmt))
-                size += len(stmt)
+        chunk: list[tuple[Operation, str]] = []
+        size = 0
         with conn.cursor() as cur:
-            for chunk in chunks:
-                if not chunk:
+            for op in ops:
+                body = upload_body(op) if len(op.rows) >= BULK_MIN_ROWS else None
+                if body is not None and self._bulk.allows(cur, op.table, op.columns):
+                    _send(cur, chunk)
+                    chunk, size = [], 0
+                    self._upload(cur, op, body)
                     continue
-                current = chunk[0][0]
-                try:
-                    cur.execute(";\n".join(stmt for _, stmt in chunk))
-                    for nxt, _ in chunk[1:]:
-                        current = nxt
-                        cur.nextset()
-                except pymysql.err.MySQLError as exc:
-                    exc.centrale_op = current  # type: ignore[attr-defined]
-                    raise
+                for stmt in self._builder.statements(op, literal):
+                    if size + len(stmt) > MAX_QUERY_BYTES and chunk:
+                        _send(cur, chunk)
+                        chunk, size = [], 0
+                    chunk.append((op, stmt))
+                    size += len(stmt)
+            _send(cur, chunk)
+
+    def _upload(self, cur: Any, op: Operation, body: bytes) -> None:
+        statement = load_statement(op.table, op.columns, self.origin, self.store)
+        conn = cur.connection
+        try:
+            warnings = conn.load_data(cur, statement, body)
+        except pymysql.err.MySQLError as exc:
+            exc.centrale_op = op  # type: ignore[attr-defined]
+            raise
+        if warnings:  # strict mode makes bad data an error; anything else is a surprise
+            cur.execute("SHOW WARNINGS")
+            warning = cur.fetchone()
+            self._bulk.forbid(op.table, op.columns, f"head office warned: {warning}")
+            raise UploadWarnedError(op.table)
+
+
+def _send(cur: Any, chunk: list[tuple[Operation, str]]) -> None:
+    """One multi-statement query; a failure carries the operation it came from."""
+    if not chunk:
+        return
+    current = chunk[0][0]
+    try:
+        cur.execute(";\n".join(stmt for _, stmt in chunk))
+        for nxt, _ in chunk[1:]:
+            current = nxt
+            cur.nextset()
+    except pymysql.err.MySQLError as exc:
+        exc.centrale_op = current  # type: ignore[attr-defined]
+        raise

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from applier.shipper import Shipper
 from centrale.changes import Batch
-from centrale.errors import BatchRejectedError, OutboxError, PreflightError, TransientShipError
+from centrale.errors import (
+    BatchRejectedError,
+    CentraleError,
+    OutboxError,
+    PreflightError,
+    ShipError,
+    TransientShipError,
+)
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 
@@ -91,9 +99,15 @@ class ApplierService:
             self._lock.release()
 
     def _drain(self, max_batches: int | None) -> ShipReport:
+        """Read the outbox while head office applies what was read before: a worker thread ships
+        one read's batches (one head-office transaction each, in order) while this thread reads
+        the next, so a long backlog costs the larger of the two instead of their sum. Shipping
+        stays strictly sequential; a failure drops what was read ahead, and the outbox is only
+        ever touched from this thread."""
         report = ShipReport()
-        acked_seq = shipped_seq = unacked_rows = 0
+        acked_seq = shipped_seq = read_seq = unacked_rows = queued = 0
         last_ack = time.monotonic()
+        inflight: Future[_Shipped] | None = None
         try:
             if not self._prepared:
                 # Head-office tables exist from the first tick on, not only after the first row:
@@ -102,38 +116,46 @@ class ApplierService:
                 self._prepared = True
             synced = self.outbox.sync()
             first = self.outbox.first_seq()
-            while not self.stop.is_set() and report.error is None:
-                rows_per_batch = self._rows_per_batch(synced - max(shipped_seq, first - 1))
-                # Memory holds at most one read's batches, whatever the backlog and the batch size.
-                prefetch = max(1, min(PREFETCH_BATCHES, PREFETCH_ROWS // max(1, rows_per_batch)))
-                want = prefetch if max_batches is None else min(prefetch, max_batches - report.batches)
-                if want <= 0:
-                    break
-                batches = self.outbox.claim_batches(
-                    rows_per_batch, after_seq=shipped_seq, up_to_seq=synced, max_batches=want
-                )
-                if not batches:
-                    newest = self.outbox.sync()
-                    if newest == synced:
-                        break
-                    synced = newest
-                    continue
-                for batch in batches:
-                    if self.stop.is_set() or not self._ship(batch, report):
-                        break
-                    shipped_seq = batch.last_seq
-                    unacked_rows += len(batch)
-                    if time.monotonic() - last_ack >= ACK_EVERY_S:
-                        self.outbox.ack(shipped_seq, unacked_rows)
-                        acked_seq, unacked_rows, last_ack = shipped_seq, 0, time.monotonic()
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="centrale-ship") as pool:
+                while not self.stop.is_set():
+                    rows_per_batch = self._rows_per_batch(synced - max(read_seq, first - 1))
+                    # Memory holds at most two reads' batches, whatever the backlog and batch size.
+                    prefetch = max(1, min(PREFETCH_BATCHES, PREFETCH_ROWS // max(1, rows_per_batch)))
+                    want = prefetch if max_batches is None else min(prefetch, max_batches - queued)
+                    batches = (
+                        self.outbox.claim_batches(
+                            rows_per_batch, after_seq=read_seq, up_to_seq=synced, max_batches=want
+                        )
+                        if want > 0
+                        else []
+                    )
+                    if inflight is not None:
+                        done, inflight = inflight.result(), None
+                        shipped_seq, unacked_rows = self._account(done, report, shipped_seq, unacked_rows)
+                        if done.error is not None:
+                            break
+                        if time.monotonic() - last_ack >= ACK_EVERY_S:
+                            self.outbox.ack(shipped_seq, unacked_rows)
+                            acked_seq, unacked_rows, last_ack = shipped_seq, 0, time.monotonic()
+                    if not batches:
+                        if want <= 0:
+                            break
+                        newest = self.outbox.sync()
+                        if newest == synced:
+                            break
+                        synced = newest
+                        continue
+                    read_seq = batches[-1].last_seq
+                    queued += len(batches)
+                    inflight = pool.submit(self._ship_all, batches)
+                if inflight is not None:  # stopped: let the batch on the wire finish, count it
+                    shipped_seq, unacked_rows = self._account(inflight.result(), report, shipped_seq, unacked_rows)
             if shipped_seq > acked_seq:
                 self.outbox.ack(shipped_seq, unacked_rows)
                 if report.error is not None:  # the ack cleared the error; this tick's failure still stands
                     self.outbox.record_error(f"{report.error} [{report.hint}]" if report.held else report.error)
         except (TransientShipError, PreflightError) as exc:
-            report.error, report.hint = exc.message, exc.hint
-            self.outbox.record_error(exc.message)
-            log.warning("shipping paused: %s", exc.message)
+            self._failed(exc, report)
         except OutboxError as exc:
             report.error = exc.message
             log.error("outbox error while shipping: %s%s", exc.message, f": {exc.hint}" if exc.hint else "")
@@ -141,20 +163,46 @@ class ApplierService:
             log.info("shipped %d rows in %d batches", report.rows, report.batches)
         return report
 
-    def _ship(self, batch: Batch, report: ShipReport) -> bool:
-        """Ship one batch; on failure record why in the report and the outbox, and say stop."""
-        try:
-            applied = self.shipper.ship(batch)
-        except (TransientShipError, PreflightError) as exc:
-            report.error, report.hint = exc.message, exc.hint
-            self.outbox.record_error(exc.message)
-            log.warning("shipping paused: %s", exc.message)
-            return False
-        except BatchRejectedError as exc:
-            report.error, report.hint, report.held = exc.message, exc.hint, True
+    def _ship_all(self, batches: list[Batch]) -> _Shipped:
+        """In the worker: ship each batch in order; stop at the first failure or at ``stop``."""
+        done = _Shipped()
+        for batch in batches:
+            if self.stop.is_set():
+                break
+            try:
+                done.shipped.append((batch, self.shipper.ship(batch)))
+            except (ShipError, PreflightError) as exc:
+                done.error = exc
+                break
+        return done
+
+    def _account(self, done: _Shipped, report: ShipReport, shipped_seq: int, unacked_rows: int) -> tuple[int, int]:
+        """Count what the worker shipped; returns the new (shipped_seq, unacked_rows)."""
+        for batch, applied in done.shipped:
+            report.batches += 1
+            report.rows += applied
+            shipped_seq = batch.last_seq
+            unacked_rows += len(batch)
+        if done.error is not None:
+            self._failed(done.error, report)
+        return shipped_seq, unacked_rows
+
+    def _failed(self, exc: CentraleError, report: ShipReport) -> None:
+        """Record why shipping stopped, in the report and the outbox (for `status`)."""
+        report.error, report.hint = exc.message, exc.hint
+        if isinstance(exc, BatchRejectedError):
+            report.held = True
             self.outbox.record_error(f"{exc.message} [{exc.hint}]")
             log.error("shipping held: %s; hint: %s", exc.message, exc.hint)
-            return False
-        report.batches += 1
-        report.rows += applied
-        return True
+        else:
+            self.outbox.record_error(exc.message)
+            log.warning("shipping paused: %s", exc.message)
+
+
+@dataclass
+class _Shipped:
+    """What the worker did with one read's batches: those applied (with rows newly applied)
+    and, if it stopped early, why."""
+
+    shipped: list[tuple[Batch, int]] = field(default_factory=list)
+    error: CentraleError | None = None

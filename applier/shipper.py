@@ -11,7 +11,7 @@ Contract (tested against every implementation in tests/applier/test_shipper_cont
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from centrale.changes import Batch, OutboxRow
 
@@ -25,6 +25,8 @@ class Operation:
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     seqs: tuple[int, ...]
+    # Each row's stored literal text (OutboxRow.literals); None unless every row has one.
+    literals: tuple[str, ...] | None = None
 
     @property
     def first_seq(self) -> int:
@@ -53,18 +55,21 @@ def plan(rows: tuple[OutboxRow, ...] | list[OutboxRow]) -> list[Operation]:
     cur: tuple[str, str, tuple[str, ...]] | None = None
     acc: list[tuple[Any, ...]] = []
     seqs: list[int] = []
+    literals: list[str | None] = []
 
     def close() -> None:
         if cur is not None and acc:
-            ops.append(Operation(cur[0], cur[1], cur[2], tuple(acc), tuple(seqs)))
+            lits = cast(tuple[str, ...], tuple(literals)) if None not in literals else None
+            ops.append(Operation(cur[0], cur[1], cur[2], tuple(acc), tuple(seqs), lits))
 
     for r in rows:
         sig = (r.table, r.op, r.columns)
         if sig != cur:
             close()
-            cur, acc, seqs = sig, [], []
+            cur, acc, seqs, literals = sig, [], [], []
         acc.append(r.values)
         seqs.append(r.seq)
+        literals.append(r.literals)
     close()
     return ops
 

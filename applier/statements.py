@@ -36,7 +36,11 @@ class StatementBuilder:
         if op.kind == "upsert":
             prefix = f"({self.store},"
             keep = t.keep
-            values = ",".join(prefix + ",".join([literal(row[i]) for i in keep]) + ")" for row in op.rows)
+            if op.literals is not None and len(keep) == len(op.columns):
+                # every column goes, and the stored text is literal text: send it as it is
+                values = prefix + f"),{prefix}".join(op.literals) + ")"
+            else:
+                values = ",".join(prefix + ",".join([literal(row[i]) for i in keep]) + ")" for row in op.rows)
             return [t.head.replace(VALUES_SLOT, values, 1)]
         cols = [quote_ident(op.columns[i]) for i in t.keep]
         return [

@@ -4,7 +4,10 @@ same rows applied by MariaDB's native replication (a replica's SQL thread), same
 The data: ``sale_lines`` rows in 20-row source transactions, as a till writes them. Native: the
 rows are written at the store's server (binlog ROW), the replica's IO thread has already copied
 them into its relay log, then ``START SLAVE SQL_THREAD`` is timed until the replica has applied
-them all. Centrale: the same rows as capture stores them in an outbox, drained by
+them all. Head office runs with ``log_slave_updates=ON``, so that the replica writes what it
+applies to its own binlog just as head office does for what Centrale applies: the same
+durability on both sides (without it the native side skips the binlog writes).
+Centrale: the same rows as capture stores them in an outbox, drained by
 ``ApplierService`` with the store configuration's catch-up mode (``ship.catchup_*``), the
 exactly-once bookkeeping included. Both apply into the head-office server, in rounds that
 alternate which side goes first; target: Centrale at least 1.0x native.
@@ -154,7 +157,7 @@ def run() -> Report:
     round_rows = pick(250_000, 50_000)
     n = rounds * round_rows
     all_rows = make_rows(n)
-    with servers_and_chain("catchup") as (root, chain):
+    with servers_and_chain("catchup", hq_options={"log_slave_updates": "ON"}) as (root, chain):
         store, hq = chain.store(STORE), chain.hq
         cfg = load(store.config)
         report = Report(
@@ -185,7 +188,7 @@ def run() -> Report:
         got = hq.server.sql(f"SELECT COUNT(*) FROM {quote_ident(hq.database)}.{TABLE}")[0][0]
         native_got = hq.server.sql(f"SELECT COUNT(*) FROM {NATIVE_DB}.{TABLE}")[0][0]
         settings = durability(hq.server)
-        parallel = hq.server.sql("SELECT @@slave_parallel_threads")[0][0]
+        parallel, slave_updates = hq.server.sql("SELECT @@slave_parallel_threads, @@log_slave_updates")[0]
     if got != n or native_got != n:
         print(f"warning: head office has {got} rows, the replica {native_got} (expected {n})", flush=True)
     report.measures.append(
@@ -200,11 +203,13 @@ def run() -> Report:
         )
     )
     report.notes += [
-        f"one server applies both (head office = the replica): {settings}; slave_parallel_threads={parallel}",
+        f"one server applies both (head office = the replica): {settings}, log_slave_updates={slave_updates}; "
+        f"slave_parallel_threads={parallel}",
         "native: row events of 20-row transactions, already in the relay log; timed from START SLAVE SQL_THREAD "
         "until Exec_Master_Log_Pos reaches the source's end",
-        "Centrale: outbox rows as capture writes them, ApplierService.tick() with catch-up batches, "
-        "compound statements with the exactly-once guard, acks included",
+        "Centrale: outbox rows as capture writes them, ApplierService.tick() with catch-up batches (the outbox "
+        "read while head office applies the previous read; stored values sent as literal text), the "
+        "exactly-once guard and acks included",
         f"rounds alternate which side goes first; {spread(centrale.tally, native.tally)}",
     ]
     return report

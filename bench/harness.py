@@ -192,14 +192,18 @@ def main_for(body: Callable[[], Report]) -> None:
 
 
 @contextmanager
-def servers_and_chain(prefix: str, *, interval_s: float = 1.0) -> Iterator[tuple[Path, Chain]]:
+def servers_and_chain(
+    prefix: str, *, interval_s: float = 1.0, hq_options: dict[str, str] | None = None
+) -> Iterator[tuple[Path, Chain]]:
     """A head office and one store on throwaway servers in a temp dir, with the sample schema and
     configs (``sandbox.chain.build_chain``, ``ship.interval_s`` as given). Servers stop whatever
     happens. Built here rather than with ``start_servers`` only to set the binlog file size."""
     root = Path(tempfile.mkdtemp(prefix=f"centrale-bench-{prefix}-"))
     started: list[MariaDBServer] = []
     try:
-        hq = MariaDBServer("hq", root, server_id=1, max_binlog_size=BINLOG_FILE_BYTES)
+        hq = MariaDBServer(
+            "hq", root, server_id=1, max_binlog_size=BINLOG_FILE_BYTES, extra_options=dict(hq_options or {})
+        )
         started.append(hq)
         hq.start()
         store = MariaDBServer(f"store{STORE}", root, server_id=100 + STORE, max_binlog_size=BINLOG_FILE_BYTES)

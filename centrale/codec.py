@@ -62,6 +62,21 @@ def decode_values(blob: bytes) -> tuple[Any, ...]:
     return tuple(_decode_one(v) if type(v) is dict else v for v in values)
 
 
+def sql_literals(blob: bytes) -> str | None:
+    """The stored values as MariaDB literal text (``12,"a \\"b\\"",null,"9.50"``), or None.
+
+    orjson's JSON is also MariaDB's literal syntax for what capture stores (numbers, null,
+    double-quoted strings whose escapes ``\\" \\\\ \\n \\r \\t \\b`` mean the same in both), so
+    head office can be sent the stored bytes as they are, with no decoding and no escaping:
+    the lean catch-up path. It is not when a value is tagged bytes (``{``), or a string holds
+    a control character JSON writes as ``\\f`` or ``\\u00XX`` (MariaDB reads ``f`` and
+    ``u00XX``): those rows return None and go through ordinary escaping. Head office's session
+    must not set ANSI_QUOTES or NO_BACKSLASH_ESCAPES (the applier's session sets its sql_mode)."""
+    if b"{" in blob or b"\\u" in blob or b"\\f" in blob:
+        return None
+    return blob[1:-1].decode()
+
+
 def encode_names(names: tuple[str, ...]) -> bytes:
     return orjson.dumps(names)
 

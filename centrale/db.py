@@ -6,6 +6,7 @@ error translation are the same everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -117,17 +118,23 @@ def mask_url(url: str) -> str:
 LOOPBACK = ("127.", "::1", "localhost")
 
 
-def connect(params: ConnParams, *, autocommit: bool = True, **extra: Any) -> pymysql.connections.Connection:
-    """Open one PyMySQL connection; the caller owns it. With several servers (``alternates``)
-    the first that answers and is ready for writes wins; the last server's error is raised
-    when none does."""
+def connect(
+    params: ConnParams,
+    *,
+    autocommit: bool = True,
+    factory: Callable[..., pymysql.connections.Connection] = pymysql.connect,
+    **extra: Any,
+) -> pymysql.connections.Connection:
+    """Open one PyMySQL connection (made by ``factory``: a Connection subclass may be given);
+    the caller owns it. With several servers (``alternates``) the first that answers and is
+    ready for writes wins; the last server's error is raised when none does."""
     if not params.alternates:
-        return _connect_one(params, autocommit, extra)
+        return _connect_one(params, autocommit, factory, extra)
     error: BaseException | None = None
     for host, port in params.servers:
         one = replace(params, host=host, port=port, alternates=())
         try:
-            conn = _connect_one(one, autocommit, extra)
+            conn = _connect_one(one, autocommit, factory, extra)
         except pymysql.err.OperationalError as exc:
             if error_code(exc) in (1045, 1044, 1049, 3159):
                 raise  # the account or database is wrong: every node will say the same
@@ -154,23 +161,28 @@ def _ready_for_writes(conn: pymysql.connections.Connection) -> bool:
     return not on or str(on[1]).upper() != "ON" or str(row[1]).upper() == "ON"
 
 
-def _connect_one(params: ConnParams, autocommit: bool, extra: dict[str, Any]) -> pymysql.connections.Connection:
+def _connect_one(
+    params: ConnParams,
+    autocommit: bool,
+    factory: Callable[..., pymysql.connections.Connection],
+    extra: dict[str, Any],
+) -> pymysql.connections.Connection:
     """Loopback needs no TLS (and PyMySQL's opportunistic TLS costs ~20 ms per connection)."""
     kw = params.pymysql_kwargs()
     kw.update(extra)
     if params.host.startswith(LOOPBACK) and not params.tls and not any(k.startswith("ssl") for k in extra):
         try:
-            return pymysql.connect(autocommit=autocommit, ssl_disabled=True, **kw)
+            return factory(autocommit=autocommit, ssl_disabled=True, **kw)
         except pymysql.err.OperationalError as exc:
             # A server with require_secure_transport refuses plaintext even on loopback, as
             # 3159 or as a plain "access denied" (MariaDB): try again, encrypted.
             if error_code(exc) not in (1045, 3159):
                 raise
             try:
-                return pymysql.connect(autocommit=autocommit, ssl={"verify_mode": False}, **kw)
+                return factory(autocommit=autocommit, ssl={"verify_mode": False}, **kw)
             except pymysql.err.MySQLError:
                 raise exc from None  # the first answer says what is wrong (a bad password...)
-    return pymysql.connect(autocommit=autocommit, **kw)
+    return factory(autocommit=autocommit, **kw)
 
 
 def _hostport(host: str, port: int) -> str:

@@ -21,7 +21,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, SourceTransaction
-from centrale.codec import decode_names, decode_values, encode_names, encode_values
+from centrale.codec import decode_names, decode_values, encode_names, encode_values, sql_literals
 from centrale.errors import OutboxError
 from centrale.outbox.disk import probe
 from centrale.outbox.records import Checkpoint, OutboxStats, PullState
@@ -293,14 +293,17 @@ class OutboxStore:
         try:
             pending: list[OutboxRow] = []
             pending_txn = None
-            while chunk := cur.fetchmany(512):
+            shapes = self._shapes  # the hot loop of a catch-up: names bound once
+            while chunk := cur.fetchmany(1024):
                 for seq, txn, shape, op, data, captured_at in chunk:
                     if txn != pending_txn:
                         if pending:
                             yield pending
                         pending, pending_txn = [], txn
-                    table, columns = self._shape_of(shape)
-                    pending.append(OutboxRow(seq, txn, table, op, columns, decode_values(data), captured_at))
+                    table, columns = shapes.get(shape) or self._shape_of(shape)
+                    pending.append(
+                        OutboxRow(seq, txn, table, op, columns, decode_values(data), captured_at, sql_literals(data))
+                    )
             if pending:
                 yield pending
         finally:
