@@ -4,6 +4,7 @@ and the CLI: pulls come from ``jobs``, pushes (re-sends through the outbox) from
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
 
 from cdc.snapshot import push_group
 from centrale.config import Config
@@ -68,3 +69,20 @@ def _job_days(job: Job) -> tuple[dt.date, dt.date]:
     today = dt.date.today()
     since = job.params.get("since")
     return (dt.date.fromisoformat(str(since)) if since else today - dt.timedelta(days=7)), today + dt.timedelta(days=1)
+
+
+class LiveActions(Mapping[str, Action]):
+    """``store_actions`` of the configuration as it is when each job starts: the console may
+    change ``options.receive_prices`` while `run` runs, and the next pull must honour it."""
+
+    def __init__(self, current: Callable[[], Config]) -> None:
+        self._current = current
+
+    def __getitem__(self, name: str) -> Action:
+        return store_actions(self._current())[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(store_actions(self._current()))
+
+    def __len__(self) -> int:
+        return len(store_actions(self._current()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 
 import typer
@@ -11,9 +12,10 @@ from applier.cli import app as outbox_app
 from cdc.cli import app as cdc_app
 from centrale import __version__
 from centrale.codec import dumps
-from centrale.commandline import Invocation, guarded
+from centrale.commandline import CURRENT, Invocation, guarded, translator
 from centrale.config import config_path, masked_view, set_values
 from centrale.errors import ConfigError, PreflightError
+from centrale.i18n import LOCALE_VARIABLES, language_from_locale
 from jobs.cli import app as jobs_cli_app
 from jobs.cli import jobs_app
 
@@ -45,7 +47,9 @@ def main(
     config: str = typer.Option(None, "--config", "-c", help="site TOML file (or $CENTRALE_CONFIG)"),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
 ) -> None:
-    ctx.obj = Invocation(config_flag=config)
+    locale = {name: os.environ.get(name, "") for name in LOCALE_VARIABLES}
+    ctx.obj = Invocation(config_flag=config, lang=language_from_locale(locale))
+    CURRENT.set(ctx.obj)
 
 
 @config_app.command("show")
@@ -99,16 +103,17 @@ def doctor(ctx: typer.Context) -> None:
     inv: Invocation = ctx.obj
 
     def body() -> None:
+        t = translator()
         checks = run_checks(inv.config())
-        marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
         for c in checks:
-            typer.echo(f"{marks[c.status]} {c.name}: {c.message}")
+            name = t(f"check.{c.name}") if t.has(f"check.{c.name}") else c.name
+            typer.echo(f"{t('doctor.' + c.status)} {name}: {c.message}")
             if c.hint and c.status != "ok":
-                typer.echo(f"     fix: {c.hint}")
+                typer.echo(t("doctor.fix", hint=c.hint))
         failed = [c for c in checks if c.failed]
         if failed:
-            raise PreflightError(f"{len(failed)} check(s) failed", hint=failed[0].hint)
-        typer.echo("all checks passed")
+            raise PreflightError(t("doctor.failed", n=len(failed)), hint=failed[0].hint)
+        typer.echo(t("doctor.passed"))
 
     guarded(body)
 
@@ -125,7 +130,7 @@ def run(ctx: typer.Context) -> None:
         cfg = inv.config(verbose=True)
         stop = threading.Event()
         install_stop_handlers(stop)
-        run_site(cfg, stop)
+        run_site(cfg, stop, locale_lang=inv.lang)
 
     guarded(body)
 
@@ -142,8 +147,36 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) ->
         if as_json:
             typer.echo(dumps(st).decode())
             return
-        for line in status_lines(st):
+        for line in status_lines(st, translator()):
             typer.echo(line)
+
+    guarded(body)
+
+
+@app.command()
+def console(
+    ctx: typer.Context,
+    host: str = typer.Option(None, "--host", help="address to listen on (default console.host)"),
+    port: int = typer.Option(None, "--port", help="port to listen on (default console.port)"),
+) -> None:
+    """Serve the web console in the foreground (head office, or a store without `run`)."""
+    from centrale.config import with_console
+    from centrale.console.server import ConsoleServer
+    from centrale.lifecycle import install_stop_handlers
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = with_console(inv.config(verbose=True), host=host, port=port)
+        stop = threading.Event()
+        install_stop_handlers(stop)
+        server = ConsoleServer(cfg, locale_lang=inv.lang)
+        server.start()
+        try:
+            typer.echo(translator()("console.listening", where=server.where))
+            stop.wait()
+        finally:
+            server.stop()
 
     guarded(body)
 

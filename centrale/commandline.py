@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -16,6 +17,7 @@ from centrale import config as config_mod
 from centrale.config import Config
 from centrale.db import parse_url
 from centrale.errors import CentraleError
+from centrale.i18n import Lang, Translator
 from centrale.log import get_logger, setup_logging
 
 T = TypeVar("T")
@@ -24,9 +26,11 @@ UNEXPECTED_EXIT = 70
 
 @dataclass
 class Invocation:
-    """Per-process state of one command line: the --config flag and the loaded config."""
+    """Per-process state of one command line: the --config flag, the language of the locale
+    (read by the entry point, the only place that looks at LANG/LC_*) and the loaded config."""
 
     config_flag: str | None = None
+    lang: Lang = "en"
     _cfg: Config | None = field(default=None, repr=False)
 
     def config(self, *, verbose: bool = False) -> Config:
@@ -40,26 +44,39 @@ class Invocation:
                 stderr=sys.stderr if verbose else None,
             )
             for w in cfg.warnings:
-                print(f"warning: {w}", file=sys.stderr)
+                print(Translator(self.lang)("cli.warning", message=w), file=sys.stderr)
                 get_logger("config").warning(w)
             self._cfg = cfg
         return self._cfg
 
 
+# The command line being run, set by the root callback: ``guarded`` is called by every room's
+# commands with only their body, so the language is found here rather than threaded through
+# each of them (as click finds its current context). Outside a command line: English.
+CURRENT: ContextVar[Invocation | None] = ContextVar("centrale_invocation", default=None)
+
+
+def translator() -> Translator:
+    """The running command's language."""
+    inv = CURRENT.get()
+    return Translator(inv.lang if inv is not None else "en")
+
+
 def guarded(fn: Callable[[], T]) -> T:
     """Run a command body; map CentraleError to its message, hint and exit code."""
+    t = translator()
     try:
         return fn()
     except CentraleError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(t("cli.error", message=exc.message), file=sys.stderr)
         if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
+            print(t("cli.hint", message=exc.hint), file=sys.stderr)
         get_logger("cli").error("%s%s", exc.message, f" (hint: {exc.hint})" if exc.hint else "")
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except Exception as exc:  # the traceback goes to the log file, a clear line to the user
         get_logger("cli").error("unexpected error:\n%s", traceback.format_exc())
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("hint: the full traceback is in today's log file (CentraleSrv_yyyy_mm_dd.txt)", file=sys.stderr)
+        print(t("cli.unexpected", kind=type(exc).__name__, message=exc), file=sys.stderr)
+        print(t("cli.unexpected_hint"), file=sys.stderr)
         raise SystemExit(UNEXPECTED_EXIT) from None

@@ -104,6 +104,24 @@ class JobsSection(_Section):
     ttl_h: Annotated[float, Field(gt=0, le=24 * 365)] = 72.0
 
 
+class ConsoleSection(_Section):
+    """The web console (`centrale run` on a store, `centrale console` anywhere).
+
+    Loopback by default: the console can change the configuration and start actions, so a
+    bind anyone else can reach needs a password (checked in ``load``)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8618
+    password: SecretStr | None = None
+    language: Literal["auto", "fr", "en"] = "auto"
+    stale_after_s: Annotated[float, Field(gt=0, le=30 * 86_400)] = 600.0
+
+    @property
+    def loopback(self) -> bool:
+        return self.host == "localhost" or self.host.startswith(("127.", "::1"))
+
+
 class _FileModel(_Section):
     site: SiteSection
     local: LocalSection
@@ -113,6 +131,7 @@ class _FileModel(_Section):
     log: LogSection = LogSection()
     options: OptionsSection = OptionsSection()
     jobs: JobsSection = JobsSection()
+    console: ConsoleSection = ConsoleSection()
     tables: dict[str, TableSpec] | None = None
 
 
@@ -130,6 +149,7 @@ class Config(BaseModel):
     log: LogSection
     options: OptionsSection
     jobs: JobsSection
+    console: ConsoleSection
     catalog: Catalog
     warnings: tuple[str, ...] = ()
 
@@ -185,6 +205,15 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
                 hint=f"export {hq.password_env}=... before starting, or set hq.password",
             )
         hq = hq.model_copy(update={"password": SecretStr(env[hq.password_env])})
+    console = model.console
+    if console.password is not None and not console.password.get_secret_value():
+        console = console.model_copy(update={"password": None})
+    if not console.loopback and console.password is None:
+        raise ConfigError(
+            f"{path}: `console.host` = {console.host!r} is reachable from other machines and `console.password` "
+            "is not set",
+            hint='set console.password (or CENTRALE_CONSOLE_PASSWORD), or keep console.host = "127.0.0.1"',
+        )
     base = path.parent
     hq = _resolve_tls(path, base, hq)
     outbox = model.outbox.model_copy(update={"path": _resolve(base, model.outbox.path)})
@@ -212,9 +241,35 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
         log=log,
         options=model.options,
         jobs=model.jobs,
+        console=console,
         catalog=catalog,
         warnings=tuple(warnings),
     )
+
+
+def _check_console(path: Path, console: ConsoleSection) -> ConsoleSection:
+    """An empty password is no password; a console others can reach must have one."""
+    if console.password is not None and not console.password.get_secret_value():
+        console = console.model_copy(update={"password": None})
+    if not console.loopback and console.password is None:
+        raise ConfigError(
+            f"{path}: `console.host` = {console.host!r} is reachable from other machines and `console.password` "
+            "is not set",
+            hint='set console.password (or CENTRALE_CONSOLE_PASSWORD), or keep console.host = "127.0.0.1"',
+        )
+    return console
+
+
+def with_console(cfg: Config, *, host: str | None = None, port: int | None = None) -> Config:
+    """`centrale console --host/--port`: flags override the file, validated by the same rules."""
+    raw = {**cfg.console.model_dump(), **({"host": host} if host else {}), **({"port": port} if port else {})}
+    try:
+        console = ConsoleSection.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"--{key} {err.get('input')!r}: {err['msg']}", hint=f"fix the --{key} flag") from None
+    return cfg.model_copy(update={"console": _check_console(cfg.source, console)})
 
 
 def _resolve_tls(path: Path, base: Path, hq: HqSection) -> HqSection:
@@ -255,7 +310,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the syntax at that line") from None
 
 
-_ENV_SECTIONS = ("site", "local", "hq", "ship", "outbox", "log", "options", "jobs")
+_ENV_SECTIONS = ("site", "local", "hq", "ship", "outbox", "log", "options", "jobs", "console")
 
 
 def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
@@ -355,5 +410,6 @@ def masked_view(cfg: Config) -> dict[str, Any]:
         "log": {"dir": str(cfg.log.dir), "level": cfg.log.level},
         "options": cfg.options.model_dump(),
         "jobs": cfg.jobs.model_dump(),
+        "console": {**cfg.console.model_dump(), "password": "***" if cfg.console.password else ""},
         "tables": {name: spec.model_dump(exclude_none=True) for name, spec in cfg.catalog.tables.items()},
     }

@@ -23,6 +23,7 @@ from sqlalchemy import (
     CHAR,
     BigInteger,
     Column,
+    Double,
     Engine,
     Index,
     Integer,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     select,
+    text,
 )
 from sqlalchemy.dialects.mysql import DATETIME
 from sqlalchemy.pool import NullPool
@@ -68,6 +70,13 @@ progress = Table(
     Column("version", String(32), nullable=False, default=""),
     Column("first_at", DATETIME(fsp=6), nullable=True),
     Column("last_at", DATETIME(fsp=6), nullable=True),
+    # What the store reports of itself every jobs.interval_s (centrale/report.py), so head office
+    # sees backlog, lag and errors that never reach it as rows. Added by `hq init` when missing.
+    Column("reported_at", DATETIME(fsp=6), nullable=True),
+    Column("backlog", BigInteger, nullable=True),
+    Column("backlog_age_s", Double, nullable=True),
+    Column("capture_lag_s", Double, nullable=True),
+    Column("last_error", String(1000), nullable=True),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )
@@ -140,6 +149,7 @@ def init_hq(params: ConnParams, hq_store: int, name: str = "", *, force: bool = 
     engine = engine_for(params)
     try:
         metadata.create_all(engine)
+        _add_missing_columns(engine, progress)
         with engine.begin() as conn:
             row = conn.execute(select(hq_info.c.hq_store).where(hq_info.c.id == 1)).first()
             if row is None:
@@ -164,6 +174,26 @@ def init_hq(params: ConnParams, hq_store: int, name: str = "", *, force: bool = 
             return f"head office already initialised with store number {hq_store}"
     finally:
         engine.dispose()
+
+
+def _add_missing_columns(engine: Engine, table: Table) -> None:
+    """Columns a newer Centrale added to a bookkeeping table created by an older one. Only
+    nullable columns are ever added, so the ALTER is instant and old rows stay valid."""
+    with engine.begin() as conn:
+        have = {
+            str(r[0])
+            for r in conn.execute(
+                text(
+                    "SELECT COLUMN_NAME FROM information_schema.COLUMNS "
+                    "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :t"
+                ),
+                {"t": table.name},
+            )
+        }
+        for column in table.columns:
+            if column.name not in have:
+                ddl = column.type.compile(dialect=engine.dialect)
+                conn.execute(text(f"ALTER TABLE `{table.name}` ADD COLUMN `{column.name}` {ddl} NULL"))
 
 
 def read_hq_store(conn: pymysql.connections.Connection) -> int | None:

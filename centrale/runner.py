@@ -7,13 +7,17 @@ import threading
 from applier.service import ApplierService, CatchUp
 from cdc.service import CdcService
 from centrale import __version__
-from centrale.actions import store_actions
+from centrale.actions import LiveActions
 from centrale.config import Config
+from centrale.console.server import ConsoleServer
+from centrale.console.state import LiveConfig
 from centrale.db import hq_params
 from centrale.doctor import run_checks
-from centrale.errors import CentraleError
+from centrale.errors import CentraleError, ConfigError
+from centrale.i18n import Lang
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
+from centrale.report import StatusReporter
 from centrale.scheduler import Ticker
 from centrale.site import SiteLock, build_shipper, lock_path
 from jobs.runner import JobsRunner
@@ -23,12 +27,12 @@ HANG_UP_AFTER_S = 5.0  # ticks at least this far apart do not keep a head-office
 log = get_logger("run")
 
 
-def run_site(cfg: Config, stop: threading.Event) -> None:
+def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") -> None:
     """Run until ``stop`` is set. Refuses to start only for local faults."""
     if cfg.is_hq:
         raise CentraleError(
             "`centrale run` serves a store; head office has nothing to capture",
-            hint="at head office use `centrale hq init`, `centrale status` and `centrale doctor`",
+            hint="at head office use `centrale console`, `centrale hq init`, `centrale status` and `centrale doctor`",
         )
     log.info("Centrale %s starting for store %s (%s)", __version__, cfg.site.store, cfg.site.name)
     for check in run_checks(cfg):
@@ -45,6 +49,8 @@ def run_site(cfg: Config, stop: threading.Event) -> None:
     ship_box = OutboxStore(cfg.outbox.path)
     shipper = build_shipper(cfg)
     ticker = Ticker()
+    live = LiveConfig(cfg)
+    console = _start_console(cfg, live, locale_lang)
     try:
         cdc = CdcService(cfg, capture_box, stop)
         cdc.prepare()
@@ -58,8 +64,9 @@ def run_site(cfg: Config, stop: threading.Event) -> None:
             hang_up_between_ticks=cfg.ship.interval_s >= HANG_UP_AFTER_S,
         )
         ticker.every(cfg.ship.interval_s, applier.tick, "ship")
-        runner = JobsRunner(hq_params(cfg.hq), cfg.site.store, store_actions(cfg), stop)
+        runner = JobsRunner(hq_params(cfg.hq), cfg.site.store, LiveActions(lambda: live.current), stop)
         ticker.every(cfg.jobs.interval_s, runner.tick, "jobs")
+        ticker.every(cfg.jobs.interval_s, StatusReporter(cfg).tick, "report")
         ticker.start()
         log.info(
             "capturing %d tables; shipping every %gs in batches of %d rows; jobs every %gs",
@@ -72,8 +79,24 @@ def run_site(cfg: Config, stop: threading.Event) -> None:
     finally:
         stop.set()
         ticker.shutdown()
+        if console is not None:
+            console.stop()
         shipper.close()
         capture_box.close()
         ship_box.close()
         lock.release()
         log.info("Centrale stopped")
+
+
+def _start_console(cfg: Config, live: LiveConfig, locale_lang: Lang) -> ConsoleServer | None:
+    """The console is a convenience: when it cannot start (its port is taken), capture and
+    shipping run anyway and the log says why in one line."""
+    if not cfg.console.enabled:
+        return None
+    try:
+        console = ConsoleServer(cfg, locale_lang=locale_lang, live=live).start()
+    except ConfigError as exc:
+        log.warning("console not started: %s (hint: %s)", exc.message, exc.hint)
+        return None
+    log.info("console on http://%s/", console.where)
+    return console

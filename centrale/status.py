@@ -13,6 +13,7 @@ from cdc.preflight import retention_headroom
 from centrale import __version__
 from centrale.config import Config
 from centrale.errors import CentraleError
+from centrale.i18n import Translator
 from centrale.outbox import OutboxStore
 from centrale.outbox.disk import probe
 from centrale.site import SiteLock, connect_local, lock_path
@@ -74,69 +75,111 @@ def site_status(cfg: Config) -> dict[str, Any]:
 
 
 def _stores_seen(cfg: Config) -> list[dict[str, Any]]:
-    """What head office has received from each store (from its bookkeeping table)."""
-    with connect_local(cfg) as conn, conn.cursor() as cur:
+    """What head office knows of each store: rows received (its bookkeeping table, summed over
+    the store's outbox generations) and what the store last reported of itself (the newest
+    generation's row: backlog, lag, last error; see centrale/report.py)."""
+    with connect_local(cfg) as conn:
+        return stores_seen(conn)
+
+
+def stores_seen(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:
+    with conn.cursor() as cur:
         try:
             cur.execute(
-                "SELECT store, MAX(store_name), MAX(last_at), SUM(rows_applied), SUM(batches), "
-                "SUBSTRING_INDEX(GROUP_CONCAT(version ORDER BY last_at DESC), ',', 1) "
-                "FROM centrale_progress GROUP BY store ORDER BY store"
+                "SELECT store, store_name, version, rows_applied, batches, last_at, reported_at, backlog, "
+                "backlog_age_s, capture_lag_s, last_error FROM centrale_progress ORDER BY store"
             )
+        except pymysql.err.OperationalError as exc:
+            if exc.args and exc.args[0] == 1054:  # a head office initialised by an older Centrale
+                raise CentraleError(
+                    "head office's bookkeeping tables are older than this Centrale", hint="run `centrale hq init`"
+                ) from None
+            raise
         except pymysql.err.ProgrammingError:
             raise CentraleError(
                 "this database is not initialised as head office", hint="run `centrale hq init`"
             ) from None
         rows = cur.fetchall()
-    return [
-        {
-            "store": int(r[0]),
-            "name": r[1],
-            "last_batch_at": r[2].isoformat(sep=" ") + " UTC" if r[2] else None,
-            "rows_applied": int(r[3] or 0),
-            "batches": int(r[4] or 0),
-            "version": r[5],
-        }
-        for r in rows
-    ]
+    stores: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        number = int(r[0])
+        contact = max((t for t in (r[5], r[6]) if t is not None), default=None)
+        seen = stores.get(number)
+        total_rows = int(r[3] or 0) + (seen["rows_applied"] if seen else 0)
+        total_batches = int(r[4] or 0) + (seen["batches"] if seen else 0)
+        if seen is None or (contact is not None and (seen["_contact"] is None or contact > seen["_contact"])):
+            seen = {
+                "store": number,
+                "name": r[1],
+                "version": r[2],
+                "_contact": contact,
+                "last_batch_at": _utc_text(r[5]),
+                "last_contact_at": _utc_text(contact),
+                "last_contact_ts": contact.replace(tzinfo=dt.UTC).timestamp() if contact else None,
+                "backlog": None if r[7] is None else int(r[7]),
+                "backlog_age_s": r[8],
+                "capture_lag_s": r[9],
+                "last_error": r[10],
+            }
+        seen["rows_applied"], seen["batches"] = total_rows, total_batches
+        stores[number] = seen
+    out = []
+    for seen in stores.values():
+        seen.pop("_contact")
+        out.append(seen)
+    return out
 
 
-def _when(ts: Any) -> str:
-    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "never"
+def _utc_text(value: dt.datetime | None) -> str | None:
+    return value.isoformat(sep=" ", timespec="seconds") + " UTC" if value else None
 
 
-def status_lines(st: dict[str, Any]) -> list[str]:
-    """`centrale status` as a person reads it."""
+def _when(ts: Any, never: str = "never") -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else never
+
+
+def status_lines(st: dict[str, Any], t: Translator | None = None) -> list[str]:
+    """`centrale status` as a person reads it, in the CLI's language."""
+    t = t or Translator("en")
+    never = t("status.never")
     lines = [
-        f"Centrale {st['version']}",
-        f"store      {st['store']} {st['name']}".rstrip(),
-        f"head office {'yes' if st['is_hq'] else 'no (head office is store ' + str(st['hq_store']) + ')'}",
+        t("status.version", version=st["version"]),
+        t("status.store", store=st["store"], name=st["name"]).rstrip(),
+        t("status.is_hq") if st["is_hq"] else t("status.not_hq", hq_store=st["hq_store"]),
     ]
     if st["is_hq"]:
-        lines.append(f"stores     {len(st['stores'])} shipping to this head office")
+        lines.append(t("status.stores", n=len(st["stores"])))
         for s in st["stores"]:
             lines.append(
-                f"  {s['store']:>5} {s['name'] or '':<16} last batch {s['last_batch_at'] or 'never'}, "
-                f"{s['rows_applied']} rows in {s['batches']} batches (version {s['version']})"
+                t(
+                    "status.store_line",
+                    store=s["store"],
+                    name=s["name"] or "",
+                    last=s["last_batch_at"] or never,
+                    rows=s["rows_applied"],
+                    batches=s["batches"],
+                    version=s["version"],
+                )
             )
         return lines
     lines += [
-        f"process    {'running (pid ' + str(st['pid']) + ')' if st['running'] else 'not running'}",
-        f"backlog    {st['backlog']} rows (oldest {st['backlog_age_s']}s)",
-        f"shipped    up to seq {st['last_shipped_seq']} at {_when(st['last_shipped_at'])} "
-        f"({st['rows_shipped']} rows in all)",
-        f"capture    checkpoint {st['checkpoint']}, binlog end {st.get('binlog_end', '?')}, "
-        f"lag {st.get('capture_lag_s')}s",
+        t("status.running", pid=st["pid"]) if st["running"] else t("status.not_running"),
+        t("status.backlog", rows=st["backlog"], age=st["backlog_age_s"]),
+        t(
+            "status.shipped",
+            seq=st["last_shipped_seq"],
+            when=_when(st["last_shipped_at"], never),
+            rows=st["rows_shipped"],
+        ),
+        t("status.capture", checkpoint=st["checkpoint"], end=st.get("binlog_end", "?"), lag=st.get("capture_lag_s")),
     ]
     if st.get("retention_headroom_s") is not None:
-        lines.append(
-            f"retention  {st['retention_headroom_s'] / 3600:.1f} h before the checkpoint's binlog may expire "
-            f"(kept {st['binlog_keep_s'] / 86400:g} days)"
-        )
+        lines.append(t("status.retention", hours=st["retention_headroom_s"] / 3600, days=st["binlog_keep_s"] / 86400))
     if st.get("skipped_rows"):
-        lines.append(f"skipped    {st['skipped_rows']} rows dropped by an operator")
+        lines.append(t("status.skipped", n=st["skipped_rows"]))
     if st.get("outbox_error"):
-        lines.append(f"outbox     {st['outbox_error']}")
-    lines.append(f"last error {st['last_error'] or 'none'}")
+        lines.append(t("status.outbox", error=st["outbox_error"]))
+    lines.append(t("status.last_error", error=st["last_error"] or t("status.none")))
     if st.get("local_error"):
-        lines.append(f"local db   {st['local_error']}")
+        lines.append(t("status.local_db", error=st["local_error"]))
     return lines

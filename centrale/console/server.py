@@ -1,0 +1,91 @@
+"""Serving the console: uvicorn in a thread, on a socket bound here first so that a port in
+use is one line naming ``console.port``, not a traceback from inside the server."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import threading
+import time
+
+import uvicorn
+
+from centrale.config import Config
+from centrale.console.app import build_app
+from centrale.console.state import ConsoleState, LiveConfig
+from centrale.errors import ConfigError
+from centrale.i18n import Lang
+
+START_TIMEOUT_S = 10.0
+
+
+class ConsoleServer:
+    """``start()`` binds and serves in a thread; ``stop()`` lets requests finish and closes."""
+
+    def __init__(self, cfg: Config, *, locale_lang: Lang = "en", live: LiveConfig | None = None) -> None:
+        self.host = "127.0.0.1" if cfg.console.host == "localhost" else cfg.console.host
+        self.port = cfg.console.port
+        self.state = ConsoleState(live or LiveConfig(cfg), locale_lang)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+
+    @property
+    def where(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    def start(self) -> ConsoleServer:
+        self._sock = _bind(self.host, self.port)
+        config = uvicorn.Config(
+            build_app(self.state),
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            log_level="warning",
+            loop="asyncio",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, name="console", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not self._server.started:
+            self.stop()
+            raise ConfigError(
+                f"the console did not start on {self.where}", hint="see the log; or console.enabled = false"
+            )
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._sock is not None:
+            self._sock.close()
+        self.state.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"console.port {port} is already in use on {host}",
+                hint="choose another with `centrale config set console.port N` (or --port N), "
+                "or set console.enabled = false",
+            ) from None
+        raise ConfigError(
+            f"the console cannot listen on {host}:{port} (console.host, console.port): {exc.strerror}",
+            hint="fix console.host / console.port",
+        ) from None
+    sock.set_inheritable(True)
+    return sock

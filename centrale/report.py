@@ -1,0 +1,68 @@
+"""A store tells head office how it is doing: backlog, its age, capture lag, last error.
+
+Head office only ever sees rows that arrived; a store whose backlog grows behind a rejected row,
+or whose capture stopped, looks merely quiet. So `centrale run` writes its own state into its
+``centrale_progress`` row every ``jobs.interval_s`` (the head-office console's stores table and
+``/metrics`` read it). Only the columns added for this are touched, never ``last_seq``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pymysql
+
+from centrale.config import Config
+from centrale.db import ConnParams, connect, error_code, hq_params
+from centrale.errors import CentraleError
+from centrale.log import get_logger
+from centrale.status import site_status
+
+log = get_logger("report")
+
+
+class StatusReporter:
+    """The `run` tick that reports; quiet when head office is away (shipping already says so)."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.params: ConnParams = hq_params(cfg.hq)
+        self._warned_columns = False
+
+    def tick(self) -> bool:
+        """Report once; True when head office recorded it."""
+        try:
+            st = site_status(self.cfg)
+        except CentraleError as exc:
+            log.debug("status for the report unavailable: %s", exc.message)
+            return False
+        try:
+            return report(self.params, self.cfg.site.store, st)
+        except pymysql.err.MySQLError as exc:
+            if error_code(exc) == 1054 and not self._warned_columns:
+                self._warned_columns = True
+                log.warning(
+                    "head office cannot record this store's state yet (hint: run `centrale hq init` at head office)"
+                )
+            return False
+
+
+def report(params: ConnParams, store: int, st: dict[str, Any]) -> bool:
+    """Write one status (from ``site_status``) into the store's progress row for its outbox
+    generation. A store that never shipped has no row yet: nothing to write, head office shows
+    it as never seen."""
+    error = st.get("last_error") or st.get("outbox_error") or st.get("local_error")
+    with connect(params) as conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE centrale_progress SET reported_at = UTC_TIMESTAMP(6), backlog = %s, backlog_age_s = %s, "
+            "capture_lag_s = %s, last_error = %s WHERE store = %s AND generation = %s",
+            (
+                st["backlog"],
+                st["backlog_age_s"],
+                st.get("capture_lag_s"),
+                str(error)[:1000] if error else None,
+                store,
+                st["generation"],
+            ),
+        )
+        return bool(cur.rowcount)

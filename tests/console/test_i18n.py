@@ -1,0 +1,119 @@
+"""French and English: the catalog is complete, pages and the CLI follow the locale, the
+`?lang=` switch and `console.language`."""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from centrale.i18n import MESSAGES, Translator, language_from_locale
+from jobs.queue import ACTIONS, STATUSES
+from sandbox.chain import Chain
+from tests.console.conftest import add_console_keys, console_client
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "centrale" / "console" / "templates"
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
+    for key, texts in MESSAGES.items():
+        assert set(texts) == {"en", "fr"}, key
+        assert texts["en"].strip() and texts["fr"].strip(), key
+        assert placeholders(texts["en"]) == placeholders(texts["fr"]), key
+
+
+def test_every_key_the_pages_name_is_in_the_catalog() -> None:
+    used = set()
+    for path in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_.-]+)["']""", path.read_text()))
+    for path in TEMPLATES.parent.glob("*.py"):  # reasons and results the views hand to templates
+        used |= set(re.findall(r"""["']((?:light|hq|flash)\.[a-z_]+)["']""", path.read_text()))
+    assert len(used) > 50, "the patterns found too little: they are wrong"
+    families = {key for key in used if key.endswith(".")}  # t("job." ~ job.status) and the like
+    assert families == {"action.", "job.", "task.", "color.", "part."}
+    expected = {
+        "action.": ACTIONS,
+        "job.": STATUSES,
+        "task.": ("queued", "running", "done", "failed"),
+        "color.": ("green", "amber", "red"),
+        "part.": ("capture", "shipping", "jobs"),
+    }
+    used |= {prefix + member for prefix, members in expected.items() for member in members}
+    assert used - families - {"hq.html"} - set(MESSAGES) == set()  # hq.html: the template's name
+
+
+def test_an_unknown_key_is_an_error_not_a_silent_fallback() -> None:
+    with pytest.raises(KeyError):
+        Translator("fr")("no.such.key")
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang"),
+    [
+        ({"LANG": "fr_FR.UTF-8"}, "fr"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LC_ALL": "fr_CA.UTF-8", "LANG": "en_GB.UTF-8"}, "fr"),
+        ({"LC_ALL": "", "LC_MESSAGES": "en_US", "LANG": "fr_FR"}, "en"),
+        ({"LANG": "C"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_the_locale_decides_in_posix_order(locale: dict[str, str], lang: str) -> None:
+    assert language_from_locale(locale) == lang
+
+
+def cli(config: Path, *args: str, lang: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
+    env.update(LANG=lang, PYTHONWARNINGS="ignore")
+    return subprocess.run(
+        [sys.executable, "-m", "centrale.cli", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_cli_status_doctor_and_errors_come_out_in_french_under_a_french_locale(chain: Chain) -> None:
+    store = chain.store(12).config
+    fr = cli(store, "status", lang="fr_FR.UTF-8")
+    assert fr.returncode == 0, fr.stderr
+    assert "magasin    12 Lyon" in fr.stdout and "siège      non (le siège est le magasin 1)" in fr.stdout
+    assert "processus  arrêté" in fr.stdout and "en attente 0 lignes" in fr.stdout
+    en = cli(store, "status", lang="en_US.UTF-8")
+    assert "store      12 Lyon" in en.stdout and "process    not running" in en.stdout
+    doctor = cli(chain.hq.config, "doctor", lang="fr_FR.UTF-8")
+    assert doctor.returncode == 0, doctor.stderr
+    assert "ok   base locale:" in doctor.stdout and "toutes les vérifications sont passées" in doctor.stdout
+    missing = cli(chain.root / "nowhere.toml", "status", lang="fr_FR.UTF-8")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("erreur : configuration file") and "\nconseil : check the path" in missing.stderr
+    assert cli(chain.root / "nowhere.toml", "status", lang="C").stderr.startswith("error: ")
+
+
+def test_pages_follow_the_locale_then_the_switch_and_its_cookie(chain: Chain) -> None:
+    with console_client(chain.store(12).config, lang="fr") as client:
+        page = client.get("/").text
+        assert '<html lang="fr">' in page and "Récupérer les articles du siège" in page
+        english = client.get("/?lang=en").text
+        assert '<html lang="en">' in english and "Get articles from head office" in english
+        assert '<html lang="en">' in client.get("/").text  # the cookie remembers the choice
+        assert '<html lang="en">' in client.get("/?lang=xx").text  # nonsense is ignored
+    with console_client(chain.hq.config, lang="en") as client:
+        assert "Demander un travail aux magasins" in client.get("/?lang=fr").text
+
+
+def test_console_language_in_the_configuration_beats_the_locale(chain: Chain) -> None:
+    add_console_keys(chain.hq.config, 'language = "fr"')
+    with console_client(chain.hq.config, lang="en") as client:
+        page = client.get("/").text
+        assert '<html lang="fr">' in page and "Magasins" in page
