@@ -75,7 +75,7 @@ def replay(
         try:
             with OutboxStore(cfg.outbox.path) as outbox:
                 # --batch-rows says exactly how big; otherwise catch-up batches while the backlog is large
-                catchup = None if batch_rows else CatchUp(cfg.ship.catchup_after_rows, cfg.ship.catchup_batch_rows)
+                catchup = None if batch_rows else CatchUp.from_settings(cfg.ship)
                 service = ApplierService(outbox, shipper, batch_rows or cfg.ship.batch_rows, stop, catchup)
                 report = service.tick()
                 left = outbox.stats().backlog

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 
 from applier.shipper import Shipper
 from centrale.changes import Batch
+from centrale.config import ShipSection
 from centrale.errors import (
     BatchRejectedError,
     CentraleError,
@@ -24,6 +26,7 @@ log = get_logger("applier")
 
 PREFETCH_BATCHES = 64  # batches read from the outbox at once...
 PREFETCH_ROWS = 2000  # ...unless they hold more rows than this (large catch-up batches)
+CATCHUP_AFTER_TICKS = 4  # rows older than this many ticks: shipping is behind (catch-up batches)
 ACK_EVERY_S = 1.0  # forget shipped rows locally at most this often (head office dedupes re-sends)
 
 
@@ -38,13 +41,21 @@ class ShipReport:
 
 @dataclass(frozen=True)
 class CatchUp:
-    """Larger batches while the backlog is large (a store back from an outage): the 20-row
-    rule keeps head office's transactions short in normal operation, but 1,000,000 rows in
-    20-row transactions cost 50,000 commits and round trips. Batches still hold whole source
-    transactions, so atomicity and order are the same."""
+    """Larger batches while shipping is behind (a store back from an outage): the 20-row rule
+    keeps head office's transactions short in normal operation, but 1,000,000 rows in 20-row
+    transactions cost 50,000 commits and round trips, and hundreds of stores coming back at
+    once in 20-row transactions swamp head office. Behind means more than ``after_rows``
+    waiting, or rows waiting for longer than ``after_s`` (several ticks: head office was
+    away). Batches still hold whole source transactions, so atomicity and order are the same."""
 
     after_rows: int
     batch_rows: int
+    after_s: float = math.inf
+
+    @classmethod
+    def from_settings(cls, ship: ShipSection) -> CatchUp:
+        """As `centrale run` ships: behind after ``CATCHUP_AFTER_TICKS`` ticks' worth of waiting."""
+        return cls(ship.catchup_after_rows, ship.catchup_batch_rows, CATCHUP_AFTER_TICKS * ship.interval_s)
 
 
 class ApplierService:
@@ -75,14 +86,18 @@ class ApplierService:
         self._prepared = False
         self._catching_up = False
 
-    def _rows_per_batch(self, waiting: int) -> int:
-        """``waiting`` is an upper bound of the rows left (seq numbers can have gaps)."""
-        big = self.catchup is not None and waiting > self.catchup.after_rows
+    def _rows_per_batch(self, waiting: int, waited_s: float) -> int:
+        """``waiting`` is an upper bound of the rows left (seq numbers can have gaps), and
+        ``waited_s`` how long the next row has waited at least."""
+        c = self.catchup
+        big = c is not None and (waiting > c.after_rows or waited_s > c.after_s)
         if big != self._catching_up:
             self._catching_up = big
             if big:
-                assert self.catchup is not None
-                log.info("catching up: up to %d rows waiting, batches of %d rows", waiting, self.catchup.batch_rows)
+                assert c is not None
+                log.info(
+                    "catching up: up to %d rows waiting for %.0f s, batches of %d rows", waiting, waited_s, c.batch_rows
+                )
             else:
                 log.info("caught up: batches of %d rows again", self.batch_rows)
         return self.catchup.batch_rows if big and self.catchup else self.batch_rows
@@ -115,10 +130,11 @@ class ApplierService:
                 self.shipper.prepare()
                 self._prepared = True
             synced = self.outbox.sync()
-            first = self.outbox.first_seq()
+            first, next_captured_at = self.outbox.oldest()
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="centrale-ship") as pool:
                 while not self.stop.is_set():
-                    rows_per_batch = self._rows_per_batch(synced - max(read_seq, first - 1))
+                    waited_s = time.time() - next_captured_at if next_captured_at is not None else 0.0
+                    rows_per_batch = self._rows_per_batch(synced - max(read_seq, first - 1), waited_s)
                     # Memory holds at most two reads' batches, whatever the backlog and batch size.
                     prefetch = max(1, min(PREFETCH_BATCHES, PREFETCH_ROWS // max(1, rows_per_batch)))
                     want = prefetch if max_batches is None else min(prefetch, max_batches - queued)
@@ -146,6 +162,7 @@ class ApplierService:
                         synced = newest
                         continue
                     read_seq = batches[-1].last_seq
+                    next_captured_at = batches[-1].rows[-1].captured_at  # the next rows are no older
                     queued += len(batches)
                     inflight = pool.submit(self._ship_all, batches)
                 if inflight is not None:  # stopped: let the batch on the wire finish, count it

@@ -25,8 +25,8 @@ class Operation:
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     seqs: tuple[int, ...]
-    # Each row's stored literal text (OutboxRow.literals); None unless every row has one.
-    literals: tuple[str, ...] | None = None
+    # Each row's stored values (OutboxRow.stored); None unless every row has them.
+    stored: tuple[bytes, ...] | None = None
 
     @property
     def first_seq(self) -> int:
@@ -55,21 +55,21 @@ def plan(rows: tuple[OutboxRow, ...] | list[OutboxRow]) -> list[Operation]:
     cur: tuple[str, str, tuple[str, ...]] | None = None
     acc: list[tuple[Any, ...]] = []
     seqs: list[int] = []
-    literals: list[str | None] = []
+    stored: list[bytes | None] = []
 
     def close() -> None:
         if cur is not None and acc:
-            lits = cast(tuple[str, ...], tuple(literals)) if None not in literals else None
-            ops.append(Operation(cur[0], cur[1], cur[2], tuple(acc), tuple(seqs), lits))
+            blobs = cast(tuple[bytes, ...], tuple(stored)) if None not in stored else None
+            ops.append(Operation(cur[0], cur[1], cur[2], tuple(acc), tuple(seqs), blobs))
 
     for r in rows:
         sig = (r.table, r.op, r.columns)
         if sig != cur:
             close()
-            cur, acc, seqs, literals = sig, [], [], []
+            cur, acc, seqs, stored = sig, [], [], []
         acc.append(r.values)
         seqs.append(r.seq)
-        literals.append(r.literals)
+        stored.append(r.stored)
     close()
     return ops
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from applier.shipper import Operation
+from centrale.codec import literal_lines
 from centrale.db import quote_ident
 from centrale.hqtables import Layout
 
@@ -36,9 +37,9 @@ class StatementBuilder:
         if op.kind == "upsert":
             prefix = f"({self.store},"
             keep = t.keep
-            if op.literals is not None and len(keep) == len(op.columns):
-                # every column goes, and the stored text is literal text: send it as it is
-                values = prefix + f"),{prefix}".join(op.literals) + ")"
+            lines = literal_lines(op.stored) if op.stored is not None and len(keep) == len(op.columns) else None
+            if lines is not None:  # every column goes, and the stored text is literal text: send it as it is
+                values = prefix + lines[1:-1].decode().replace("]\n[", f"),{prefix}") + ")"
             else:
                 values = ",".join(prefix + ",".join([literal(row[i]) for i in keep]) + ")" for row in op.rows)
             return [t.head.replace(VALUES_SLOT, values, 1)]

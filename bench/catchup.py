@@ -142,7 +142,7 @@ class CentraleSide:
                 self.shipper,
                 ship.batch_rows,
                 threading.Event(),
-                CatchUp(ship.catchup_after_rows, ship.catchup_batch_rows),
+                CatchUp.from_settings(ship),
             )
             with Stopwatch() as sw:
                 report = service.tick()

@@ -328,7 +328,7 @@ class SimStore:
         self.outbox = OutboxStore(cfg.outbox.path)
         self.shipper = sim_shipper(cfg)
         self.stop = threading.Event()
-        catchup = CatchUp(cfg.ship.catchup_after_rows, cfg.ship.catchup_batch_rows)  # as `centrale run`
+        catchup = CatchUp.from_settings(cfg.ship)  # as `centrale run`
         self.service = ApplierService(self.outbox, self.shipper, cfg.ship.batch_rows, self.stop, catchup)
         self.idle = threading.Event()
         self.pos = 4

@@ -60,9 +60,9 @@ class OutboxRow:
     columns: tuple[str, ...]
     values: tuple[Any, ...]
     captured_at: float = 0.0
-    # The values as stored, when they are also MariaDB literal text (codec.sql_literals): the
-    # applier sends them as they are instead of escaping each value again.
-    literals: str | None = None
+    # The values as the outbox stores them (codec's JSON): when that is also MariaDB literal
+    # text (codec.literal_lines), the applier sends it as it is instead of escaping each value.
+    stored: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,7 @@ def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") ->
     try:
         cdc = CdcService(cfg, capture_box, stop)
         cdc.prepare()
-        catchup = CatchUp(cfg.ship.catchup_after_rows, cfg.ship.catchup_batch_rows)
+        catchup = CatchUp.from_settings(cfg.ship)
         applier = ApplierService(
             ship_box,
             shipper,

@@ -21,7 +21,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, SourceTransaction
-from centrale.codec import decode_names, decode_values, encode_names, encode_values, sql_literals
+from centrale.codec import decode_names, decode_values, encode_names, encode_values
 from centrale.errors import OutboxError
 from centrale.outbox.disk import probe
 from centrale.outbox.records import Checkpoint, OutboxStats, PullState
@@ -242,15 +242,16 @@ class OutboxStore:
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 
-    def first_seq(self) -> int:
-        """The oldest waiting row's seq (the next seq to come when none waits): with ``sync``'s
-        result, an upper bound of the backlog without counting it."""
+    def oldest(self) -> tuple[int, float | None]:
+        """The oldest waiting row's seq and capture time; when none waits, the next seq to come
+        and None. With ``sync``'s result the seq gives an upper bound of the backlog without
+        counting it; the time says how far behind shipping is."""
         try:
-            row = self._db.execute("SELECT MIN(seq) FROM changes").fetchone()
-            if row and row[0] is not None:
-                return int(row[0])
+            row = self._db.execute("SELECT seq, captured_at FROM changes ORDER BY seq LIMIT 1").fetchone()
+            if row is not None:
+                return int(row[0]), float(row[1])
             last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
-            return int(last[0]) + 1 if last else 1
+            return (int(last[0]) + 1 if last else 1), None
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 
@@ -301,9 +302,7 @@ class OutboxStore:
                             yield pending
                         pending, pending_txn = [], txn
                     table, columns = shapes.get(shape) or self._shape_of(shape)
-                    pending.append(
-                        OutboxRow(seq, txn, table, op, columns, decode_values(data), captured_at, sql_literals(data))
-                    )
+                    pending.append(OutboxRow(seq, txn, table, op, columns, decode_values(data), captured_at, data))
             if pending:
                 yield pending
         finally:

@@ -19,7 +19,7 @@ import pytest
 from applier.bulk import BULK_MIN_ROWS
 from applier.headoffice import HeadOfficeShipper
 from centrale.changes import Batch, OutboxRow
-from centrale.codec import encode_values, sql_literals
+from centrale.codec import encode_values
 from centrale.db import parse_url
 from centrale.upload import FILE_SLOT, UploadConnection
 from sandbox.chain import Chain
@@ -29,8 +29,8 @@ _gens = itertools.count(1)
 
 
 def stored(row: OutboxRow) -> OutboxRow:
-    """The row as the outbox reads it back: with its stored literal text."""
-    return replace(row, literals=sql_literals(encode_values(row.values)))
+    """The row as the outbox reads it back: with its stored values."""
+    return replace(row, stored=encode_values(row.values))
 
 
 def up(seq: int, id_: int, label: str | None, qty: str | None = "1.000") -> OutboxRow:

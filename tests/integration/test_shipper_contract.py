@@ -16,7 +16,7 @@ from applier.headoffice import HeadOfficeShipper
 from applier.memory import MemoryShipper
 from centrale.catalog import Catalog, TableSpec
 from centrale.changes import Batch, OutboxRow
-from centrale.codec import encode_values, sql_literals
+from centrale.codec import encode_values
 from centrale.db import parse_url
 from centrale.errors import BatchRejectedError
 from centrale.schema import ColumnDef, TableDef
@@ -63,14 +63,14 @@ class Subject:
 
 
 class AsReadFromOutbox:
-    """The same shipper, given rows as the outbox reads them: with their stored literal text
-    (``OutboxRow.literals``), which head office is sent as it is when it can be."""
+    """The same shipper, given rows as the outbox reads them: with their stored values
+    (``OutboxRow.stored``), which head office is sent as they are when they can be."""
 
     def __init__(self, inner: HeadOfficeShipper) -> None:
         self.inner = inner
 
     def ship(self, batch: Batch) -> int:
-        rows = tuple(replace(r, literals=sql_literals(encode_values(r.values))) for r in batch.rows)
+        rows = tuple(replace(r, stored=encode_values(r.values)) for r in batch.rows)
         return self.inner.ship(Batch(batch.generation, rows))
 
     def __getattr__(self, name: str) -> Any:

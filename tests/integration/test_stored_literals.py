@@ -1,5 +1,5 @@
 """The lean catch-up path sends head office the outbox's stored JSON as it is: as SQL literal
-text (``codec.sql_literals``), or as a ``LOAD DATA`` upload (``applier.bulk``), with no decoding
+text (``codec.literal_lines``), or as a ``LOAD DATA`` upload (``applier.bulk``), with no decoding
 and no escaping. Whatever capture can store, a row sent either way must land exactly as the same
 row sent with ordinary escaping; what cannot be sent that way (bytes, control characters JSON
 writes as ``\\f`` or ``\\u00XX``, the word null inside a string for uploads) must be refused,
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from applier.bulk import load_statement, upload_body
 from applier.headoffice import SESSION_SQL, _literal_function
 from applier.shipper import Operation
-from centrale.codec import decode_values, encode_values, sql_literals
+from centrale.codec import decode_values, encode_values, literal_lines
 from centrale.upload import UploadConnection
 from tests.conftest import Servers
 
@@ -78,16 +78,17 @@ def _landed(conn: pymysql.connections.Connection, row_id: int, values_sql: str) 
 @given(row=ROWS)
 def test_stored_text_lands_exactly_as_the_escaped_literals(conn: pymysql.connections.Connection, row: Any) -> None:
     blob = encode_values(row)
-    text = sql_literals(blob)
-    if text is None:
+    lines = literal_lines([blob])
+    if lines is None:
         # refused only for bytes, JSON's own escapes, or a brace (which tagged bytes need)
         assert any(isinstance(v, bytes) for v in row) or b"\\f" in blob or b"\\u" in blob or b"{" in blob
         return
     literal = _literal_function(conn)
     escaped = ",".join(literal(v) for v in decode_values(blob))
     expected = _landed(conn, 2, escaped)
+    text = lines[1:-1].decode()
     assert _landed(conn, 1, text) == expected
-    op = Operation("t", "upsert", tuple(NAMES.split(", ")), (row,), (1,), (text,))
+    op = Operation("t", "upsert", tuple(NAMES.split(", ")), (row,), (1,), (blob,))
     body = upload_body(op)
     if body is None:  # a string holds the word null: this operation goes as upserts
         assert "null" in text and any(isinstance(v, str) and "null" in v for v in row)
@@ -110,11 +111,11 @@ def _uploaded(conn: UploadConnection, row_id: int, body: bytes) -> tuple[Any, ..
 )
 def test_awkward_strings_go_as_they_are(conn: pymysql.connections.Connection, text: str) -> None:
     blob = encode_values((text, 1, 2, 0.5, Decimal("1.5"), None, None, None, None))
-    stored = sql_literals(blob)
-    assert stored is not None
-    assert _landed(conn, 3, stored)[0] == text
+    lines = literal_lines([blob])
+    assert lines is not None
+    assert _landed(conn, 3, lines[1:-1].decode())[0] == text
 
 
 @pytest.mark.parametrize("values", [(b"\x00bytes",), ("form\ffeed",), ("bell\x07",), ("\x1b[0m escape",)], ids=repr)
 def test_values_json_cannot_say_as_literals_take_the_escaped_path(values: tuple[Any, ...]) -> None:
-    assert sql_literals(encode_values(values)) is None
+    assert literal_lines([encode_values(values)]) is None

@@ -4,6 +4,7 @@ ticks far apart hang up between ticks."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -43,6 +44,24 @@ def test_a_large_backlog_ships_in_catch_up_batches_then_normal_ones(tmp_path: Pa
     assert sizes[-1] <= 20  # and 20-row batches (here 14: two transactions) for the tail
     tail = [s for s in sizes if s <= 20]
     assert sum(tail) <= 500 + 196
+
+
+def test_rows_waiting_for_several_ticks_ship_in_catch_up_batches_whatever_their_number(tmp_path: Path) -> None:
+    """Head office was away for ten minutes: 300 rows is no large backlog, but shipping is behind."""
+    path = tmp_path / "outbox.db"
+    with OutboxStore(path) as box:
+        fill(box, 50, 6)
+        with sqlite3.connect(path) as db:  # as if captured ten minutes ago
+            db.execute("UPDATE changes SET captured_at = captured_at - 600")
+        fill(box, 500, 6, start=1_000)  # and fresh sales on top
+        shipper = MemoryShipper(12, keys=lambda t: ("id",))
+        catchup = CatchUp(after_rows=10_000, batch_rows=200, after_s=120)
+        assert ApplierService(box, shipper, 20, threading.Event(), catchup).tick().rows == 3_300
+    sizes = [len(b) for b in shipper.batches]
+    # The read that starts with the late rows is in catch-up batches (one read: PREFETCH_ROWS)...
+    assert sizes[:10] == [198] * 10
+    # ...the next starts with fresh rows: 20-row batches again (three 6-row transactions)
+    assert max(sizes[10:]) == 18 and len(sizes) > 10
 
 
 def test_a_small_backlog_and_an_explicit_batch_size_ignore_catch_up(tmp_path: Path) -> None:
