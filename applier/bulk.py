@@ -16,10 +16,12 @@ must allow LOCAL uploads, and a Galera cluster must not split them into several 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from applier.shipper import Operation
+from centrale.changes import OutboxRow
 from centrale.codec import literal_lines
 from centrale.db import quote_ident
 from centrale.log import get_logger
@@ -44,6 +46,19 @@ def load_statement(table: str, columns: Iterable[str], origin: str, store: int) 
         "FIELDS TERMINATED BY ',' ENCLOSED BY '\"' ESCAPED BY '\\\\' LINES STARTING BY '[' TERMINATED BY ']\\n' "
         f"({cols}) SET {quote_ident(origin)} = {int(store)}"
     )
+
+
+def may_upload_some(rows: Sequence[OutboxRow]) -> bool:
+    """Whether some table's upserts in these rows are numerous enough for an upload."""
+    if len(rows) < BULK_MIN_ROWS:
+        return False
+    counts = Counter(r.table for r in rows if r.op == "upsert")
+    return bool(counts) and max(counts.values()) >= BULK_MIN_ROWS
+
+
+def upload_for(op: Operation) -> bytes | None:
+    """The operation's upload when it is large enough to be worth one, else None."""
+    return upload_body(op) if len(op.rows) >= BULK_MIN_ROWS else None
 
 
 def upload_body(op: Operation) -> bytes | None:

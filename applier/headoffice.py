@@ -12,13 +12,21 @@ import contextlib
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pymysql
 from pymysql.constants import CLIENT
 from pymysql.converters import escape_string
 
-from applier.bulk import BULK_MIN_ROWS, UPLOAD_REFUSED, BulkTables, UploadWarnedError, load_statement, upload_body
+from applier.bulk import (
+    UPLOAD_REFUSED,
+    BulkTables,
+    UploadWarnedError,
+    load_statement,
+    may_upload_some,
+    upload_for,
+)
 from applier.shipper import Operation, plan
 from applier.statements import StatementBuilder
 from centrale import __version__
@@ -33,6 +41,18 @@ from centrale.schema import TableDef
 from centrale.upload import UploadConnection
 
 log = get_logger("applier")
+
+PREBUILT_MAX = 256  # large batches built ahead (two outbox reads' worth at most)
+
+
+@dataclass(frozen=True)
+class Prebuilt:
+    """A batch's plan and uploads, built ahead (``HeadOfficeShipper.prebuild``)."""
+
+    batch: Batch
+    ops: list[Operation]
+    uploads: list[bytes | None]
+
 
 TABLE_MISSING = 1146
 CONFLICT_CODES = frozenset({1205, 1213})
@@ -96,6 +116,7 @@ class HeadOfficeShipper:
         self._known_generations: set[str] = set()
         self._fast_path = True
         self._bulk = BulkTables(origin_column)
+        self._prebuilt: dict[int, Prebuilt] = {}
 
     # --- connection -------------------------------------------------------------------------
 
@@ -138,6 +159,7 @@ class HeadOfficeShipper:
         return TransientShipError(f"head office {self.params.describe()} unreachable: {detail}", hint=hint)
 
     def _drop(self) -> None:
+        self._prebuilt.clear()
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 self._conn.rollback()
@@ -310,7 +332,7 @@ class HeadOfficeShipper:
         conn = self._connection()
         # A catch-up batch large enough for uploads goes the careful way: a few round trips more
         # are nothing beside its rows, and an upload cannot run inside a compound statement.
-        may_upload = len(batch) >= BULK_MIN_ROWS and self._bulk.server_allows is not False
+        may_upload = self._bulk.server_allows is not False and may_upload_some(batch.rows)
         fast = batch.generation in self._known_generations and self._fast_path and not may_upload
         if fast and self._ship_fast(conn, batch):
             return len(batch)
@@ -357,42 +379,63 @@ class HeadOfficeShipper:
         return False
 
     def _ship_careful(self, conn: pymysql.connections.Connection, batch: Batch) -> int:
-        """Lock this store's progress row, skip what head office already has, apply the rest."""
+        """Lock this store's progress row, skip what head office already has, apply the rest.
+        The bookkeeping takes two round trips (each is a link's latency, and a catch-up goes
+        this way), around the rows' own."""
         with conn.cursor() as cur:
             cur.execute(
                 "INSERT IGNORE INTO centrale_progress (store, generation, last_seq, rows_applied, batches, "
-                "store_name, version, first_at) VALUES (%s, %s, 0, 0, 0, %s, %s, UTC_TIMESTAMP(6))",
-                (self.store, batch.generation, self.store_name[:100], __version__),
-            )
-            cur.execute(
+                "store_name, version, first_at) VALUES (%s, %s, 0, 0, 0, %s, %s, UTC_TIMESTAMP(6));\n"
                 "SELECT last_seq FROM centrale_progress WHERE store=%s AND generation=%s FOR UPDATE",
-                (self.store, batch.generation),
+                (self.store, batch.generation, self.store_name[:100], __version__, self.store, batch.generation),
             )
+            cur.nextset()
             found = cur.fetchone()
             last = int(found[0]) if found else 0
             rows = [r for r in batch.rows if r.seq > last]
-            if rows:
+            built = self._prebuilt.pop(id(batch), None)
+            if built is not None and built.batch is batch and len(rows) == len(batch.rows):
+                self._run_statements(conn, built.ops, built.uploads)
+            elif rows:
                 self._run_statements(conn, plan(rows))
             cur.execute(
                 "UPDATE centrale_progress SET last_seq=GREATEST(last_seq, %s), rows_applied=rows_applied+%s, "
                 "batches=batches+1, store_name=%s, version=%s, last_at=UTC_TIMESTAMP(6) "
-                "WHERE store=%s AND generation=%s",
+                "WHERE store=%s AND generation=%s;\nCOMMIT",
                 (batch.last_seq, len(rows), self.store_name[:100], __version__, self.store, batch.generation),
             )
-        conn.commit()
+            cur.nextset()
         self._known_generations.add(batch.generation)
         return len(rows)
 
-    def _run_statements(self, conn: pymysql.connections.Connection, ops: list[Operation]) -> None:
+    def prebuild(self, batch: Batch) -> None:
+        """The CPU part of a large batch, done ahead by the thread that reads the outbox while
+        head office applies the previous batch: its plan and its uploads. ``ship`` uses them
+        when head office has none of the batch's rows yet (the usual case), else builds anew."""
+        if self._bulk.server_allows is False or not may_upload_some(batch.rows):
+            return
+        if len(self._prebuilt) >= PREBUILT_MAX:  # batches read ahead, then dropped by a failure
+            self._prebuilt.clear()
+        ops = plan(batch.rows)
+        uploads = [upload_for(op) for op in ops]
+        self._prebuilt[id(batch)] = Prebuilt(batch, ops, uploads)
+
+    def _run_statements(
+        self,
+        conn: pymysql.connections.Connection,
+        ops: list[Operation],
+        uploads: list[bytes | None] | None = None,
+    ) -> None:
         """Send the operations in order: a large one on a plain aggregate table as an upload
-        (``applier.bulk``), the others as multi-statement queries of bounded size. A failing
-        step names its operation (attached to the exception for the error message)."""
+        (``applier.bulk``; ``uploads`` when built ahead), the others as multi-statement queries
+        of bounded size. A failing step names its operation (attached to the exception for the
+        error message)."""
         literal = _literal_function(conn)
         chunk: list[tuple[Operation, str]] = []
         size = 0
         with conn.cursor() as cur:
-            for op in ops:
-                body = upload_body(op) if len(op.rows) >= BULK_MIN_ROWS else None
+            for i, op in enumerate(ops):
+                body = uploads[i] if uploads is not None else upload_for(op)
                 if body is not None and self._bulk.allows(cur, op.table, op.columns):
                     _send(cur, chunk)
                     chunk, size = [], 0

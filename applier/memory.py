@@ -30,6 +30,9 @@ class MemoryShipper:
     def last_applied(self, generation: str) -> int:
         return self.progress.get(generation, 0)
 
+    def prebuild(self, batch: Batch) -> None:
+        """Nothing to build ahead in memory."""
+
     def ship(self, batch: Batch) -> int:
         if self.down:
             raise TransientShipError("memory head office is down")

@@ -131,6 +131,7 @@ class ApplierService:
                 self._prepared = True
             synced = self.outbox.sync()
             first, next_captured_at = self.outbox.oldest()
+            prebuild = getattr(self.shipper, "prebuild", None)  # optional (applier.shipper)
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="centrale-ship") as pool:
                 while not self.stop.is_set():
                     waited_s = time.time() - next_captured_at if next_captured_at is not None else 0.0
@@ -150,9 +151,6 @@ class ApplierService:
                         shipped_seq, unacked_rows = self._account(done, report, shipped_seq, unacked_rows)
                         if done.error is not None:
                             break
-                        if time.monotonic() - last_ack >= ACK_EVERY_S:
-                            self.outbox.ack(shipped_seq, unacked_rows)
-                            acked_seq, unacked_rows, last_ack = shipped_seq, 0, time.monotonic()
                     if not batches:
                         if want <= 0:
                             break
@@ -161,10 +159,16 @@ class ApplierService:
                             break
                         synced = newest
                         continue
+                    if prebuild is not None:
+                        for batch in batches:  # while the worker ships the previous read
+                            prebuild(batch)
                     read_seq = batches[-1].last_seq
                     next_captured_at = batches[-1].rows[-1].captured_at  # the next rows are no older
                     queued += len(batches)
                     inflight = pool.submit(self._ship_all, batches)
+                    if unacked_rows and time.monotonic() - last_ack >= ACK_EVERY_S:  # while it ships
+                        self.outbox.ack(shipped_seq, unacked_rows)
+                        acked_seq, unacked_rows, last_ack = shipped_seq, 0, time.monotonic()
                 if inflight is not None:  # stopped: let the batch on the wire finish, count it
                     shipped_seq, unacked_rows = self._account(inflight.result(), report, shipped_seq, unacked_rows)
             if shipped_seq > acked_seq:

@@ -6,6 +6,9 @@ Contract (tested against every implementation in tests/applier/test_shipper_cont
   skipped, so shipping a batch twice equals shipping it once;
 - it raises TransientShipError when the destination could not be reached (nothing applied)
   and BatchRejectedError when the destination refused the data (nothing applied).
+
+A shipper may also have ``prebuild(batch)``: CPU work for a batch done ahead, in the thread
+that reads the outbox, while the previous batch is being shipped.
 """
 
 from __future__ import annotations

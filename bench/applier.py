@@ -46,8 +46,8 @@ TARGET = 0.8
 BARE_DB = "bench_bare"
 
 
-def make_rows(n: int) -> list[tuple[Any, ...]]:
-    """Sale lines as the binlog gives them (Decimal amounts, text labels)."""
+def make_rows(n: int, first_id: int = 1) -> list[tuple[Any, ...]]:
+    """Sale lines as the binlog gives them (Decimal amounts, text labels), ids from ``first_id``."""
     return [
         (
             i,
@@ -60,7 +60,7 @@ def make_rows(n: int) -> list[tuple[Any, ...]]:
             Decimal("2.80"),
             Decimal("10.00"),
         )
-        for i in range(1, n + 1)
+        for i in range(first_id, first_id + n)
     ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Op = Literal["upsert", "delete"]
 
@@ -49,9 +49,11 @@ class SourceTransaction:
     timestamp: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    """A row change as stored in the outbox, numbered by ``seq`` within a capture ``txn``."""
+class OutboxRow(NamedTuple):
+    """A row change as stored in the outbox, numbered by ``seq`` within a capture ``txn``.
+
+    A named tuple rather than a frozen dataclass: a catch-up reads a million of them, and a
+    tuple is built in a third of the time."""
 
     seq: int
     txn: int

@@ -63,6 +63,16 @@ def decode_values(blob: bytes) -> tuple[Any, ...]:
     return tuple(_decode_one(v) if type(v) is dict else v for v in values)
 
 
+def decode_many(blobs: Sequence[bytes]) -> list[tuple[Any, ...]]:
+    """``decode_values`` for many rows at once: one parse of the joined text (the outbox reads
+    a thousand rows at a time), and the walk for tagged bytes only when there are some."""
+    joined = b"[" + b",".join(blobs) + b"]"
+    rows = orjson.loads(joined)
+    if b"{" not in joined:
+        return [tuple(r) for r in rows]
+    return [tuple(_decode_one(v) if type(v) is dict else v for v in r) for r in rows]
+
+
 def literal_lines(stored: Sequence[bytes]) -> bytes | None:
     """Rows' stored values, one ``[...]`` per line, when that text is also MariaDB's literal
     text for them; None when it is not.

@@ -21,7 +21,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, SourceTransaction
-from centrale.codec import decode_names, decode_values, encode_names, encode_values
+from centrale.codec import decode_many, decode_names, decode_values, encode_names, encode_values
 from centrale.errors import OutboxError
 from centrale.outbox.disk import probe
 from centrale.outbox.records import Checkpoint, OutboxStats, PullState
@@ -296,13 +296,14 @@ class OutboxStore:
             pending_txn = None
             shapes = self._shapes  # the hot loop of a catch-up: names bound once
             while chunk := cur.fetchmany(1024):
-                for seq, txn, shape, op, data, captured_at in chunk:
+                decoded = decode_many([r[4] for r in chunk])
+                for (seq, txn, shape, op, data, captured_at), values in zip(chunk, decoded, strict=True):
                     if txn != pending_txn:
                         if pending:
                             yield pending
                         pending, pending_txn = [], txn
                     table, columns = shapes.get(shape) or self._shape_of(shape)
-                    pending.append(OutboxRow(seq, txn, table, op, columns, decode_values(data), captured_at, data))
+                    pending.append(OutboxRow(seq, txn, table, op, columns, values, captured_at, data))
             if pending:
                 yield pending
         finally:

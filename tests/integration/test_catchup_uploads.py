@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pymysql
@@ -30,7 +29,7 @@ _gens = itertools.count(1)
 
 def stored(row: OutboxRow) -> OutboxRow:
     """The row as the outbox reads it back: with its stored values."""
-    return replace(row, stored=encode_values(row.values))
+    return row._replace(stored=encode_values(row.values))
 
 
 def up(seq: int, id_: int, label: str | None, qty: str | None = "1.000") -> OutboxRow:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -70,7 +69,7 @@ class AsReadFromOutbox:
         self.inner = inner
 
     def ship(self, batch: Batch) -> int:
-        rows = tuple(replace(r, stored=encode_values(r.values)) for r in batch.rows)
+        rows = tuple(r._replace(stored=encode_values(r.values)) for r in batch.rows)
         return self.inner.ship(Batch(batch.generation, rows))
 
     def __getattr__(self, name: str) -> Any:
