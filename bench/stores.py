@@ -16,7 +16,9 @@ Each store count runs these phases, on both sides in turn:
    head-office apply rate, lag (a ticket's capture -> its batch committed at head office), head
    office's CPU, InnoDB row-lock waits and deadlocks;
 2. backlog: head office "unreachable" (shipping paused; for the native side, the replica's SQL
-   threads stopped) while each store sells ``BURST_TICKETS`` more tickets;
+   threads stopped) while each store sells ``BURST_TICKETS`` more tickets (appended at once,
+   and dated as capture would have dated them, sold ``TICKET_EVERY_S`` apart across the outage:
+   shipping sees it is behind and catches up, as after a real outage);
 3. drain: head office is back and every store ships its backlog at once (the thundering herd
    after an outage): head office's apply capacity in rows/s, its CPU and lock figures;
 4. check: per store and table, row counts and sums at head office equal what the store sold;
@@ -45,6 +47,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
@@ -324,6 +327,7 @@ class SimStore:
         cfg = load(config)
         self.number = number
         self.till = Till(number, seed)
+        self.path = cfg.outbox.path
         self.capture = OutboxStore(cfg.outbox.path)
         self.outbox = OutboxStore(cfg.outbox.path)
         self.shipper = sim_shipper(cfg)
@@ -371,6 +375,19 @@ class SimStore:
         finally:
             self.idle.set()
 
+    def last_seq(self) -> int:
+        return self.capture.stats().last_seq
+
+    def date_back(self, after_seq: int, seconds: float) -> None:
+        """The burst's rows are appended at once; date them as capture would have, sold across
+        the outage (the oldest ``seconds`` ago), so that shipping sees how far behind it is."""
+        with sqlite3.connect(self.path) as db:
+            db.execute(
+                "UPDATE changes SET captured_at = captured_at - ? * (1.0 - (seq - ?) * 1.0 / "
+                "(SELECT MAX(seq) - ? + 1 FROM changes)) WHERE seq > ?",
+                (seconds, after_seq, after_seq, after_seq),
+            )
+
     def close(self) -> int:
         left = self.outbox.stats().backlog
         self.shipper.close()
@@ -415,9 +432,12 @@ def centrale_worker(spec: WorkerSpec, pipe: Connection) -> None:
         for s in stores.values():
             s.idle.wait()
         before = sum(s.till.rows for s in stores.values())
+        seqs = {n: s.last_seq() for n, s in stores.items()}
         for _ in range(BURST_TICKETS):  # head office away: the backlog grows
             for s in stores.values():
                 s.append(s.till.ticket())
+        for n, s in stores.items():
+            s.date_back(seqs[n], BURST_TICKETS * TICKET_EVERY_S)
         result.burst_rows = sum(s.till.rows for s in stores.values()) - before
         pipe.send(("burst", result.burst_rows, before + result.burst_rows))
         _recv(pipe, "resume")
