@@ -9,8 +9,9 @@ import typer
 
 from applier.service import ApplierService, CatchUp
 from centrale.codec import dumps
-from centrale.commandline import Invocation, guarded
+from centrale.commandline import Invocation, guarded, translator
 from centrale.errors import ShipError
+from centrale.i18n import Msg
 from centrale.lifecycle import install_stop_handlers
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
@@ -54,7 +55,7 @@ def list_rows(
             key = ", ".join(f"{c}={v!r}" for c, v in list(zip(r.columns, r.values, strict=True))[:3])
             typer.echo(f"{r.seq:>10}  txn {r.txn:<10} {at}  {r.op:<6} {r.table}  {key}")
         if not rows:
-            typer.echo("outbox empty")
+            typer.echo(translator()("out.outbox.empty"))
 
     guarded(body)
 
@@ -81,9 +82,11 @@ def replay(
                 left = outbox.stats().backlog
         finally:
             shipper.close()
-        typer.echo(f"shipped {report.rows} rows in {report.batches} batches; {left} rows waiting")
-        if report.error:
-            raise ShipError(report.error, hint=report.hint or "see `centrale status`; shipping resumes when fixed")
+        t = translator()
+        typer.echo(t("out.replay.shipped", rows=report.rows, batches=report.batches, left=left))
+        if report.failure is not None:
+            hint = report.failure.hint_text if report.hint else None  # an outbox error: no shipping hint
+            raise ShipError(report.failure.text, hint=hint or Msg("err.ship.failed.hint"))
 
     guarded(body)
 
@@ -104,6 +107,6 @@ def skip(
         get_logger("outbox").warning(
             "operator skipped outbox row seq %d (txn %d, %s %s): %s", row.seq, row.txn, row.op, row.table, reason
         )
-        typer.echo(f"skipped seq {row.seq} ({row.op} {row.table}); it will not be shipped")
+        typer.echo(translator()("out.outbox.skipped", seq=row.seq, op=row.op, table=row.table))
 
     guarded(body)

@@ -36,6 +36,7 @@ from centrale.db import TRANSIENT_CODES, ConnParams, connect, connection_hint, e
 from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
 from centrale.hqaccess import read_account_store
 from centrale.hqtables import Layout, add_missing_columns, create_missing_tables, layout_for
+from centrale.i18n import Msg
 from centrale.log import get_logger
 from centrale.schema import TableDef
 from centrale.upload import UploadConnection
@@ -145,18 +146,17 @@ class HeadOfficeShipper:
         detail = exc.args[-1] if getattr(exc, "args", None) else str(exc)
         if error_code(exc) == 1045:
             return TransientShipError(
-                f"head office {self.params.describe()} refused the login: {detail}",
-                hint="check hq.user and hq.password (or the variable named by hq.password_env)",
+                Msg("err.ship.login", where=self.params.describe(), error=detail), hint=Msg("err.ship.login.hint")
             )
         if error_code(exc) in CONFLICT_CODES:
             return TransientShipError(
-                f"head office {self.params.describe()} asked for the batch again (a lock conflict): {detail}",
-                hint="nothing to do: it is sent again at the next tick, and applied once",
+                Msg("err.ship.conflict", where=self.params.describe(), error=detail),
+                hint=Msg("err.ship.conflict.hint"),
             )
         hint = connection_hint(exc)
-        if hint.startswith("check hq.host"):
-            hint = "shipping resumes by itself when it is back; `centrale outbox replay` drains at once"
-        return TransientShipError(f"head office {self.params.describe()} unreachable: {detail}", hint=hint)
+        if hint.key == "err.db.hint.unreachable":
+            hint = Msg("err.ship.unreachable.hint")
+        return TransientShipError(Msg("err.ship.unreachable", where=self.params.describe(), error=detail), hint=hint)
 
     def _drop(self) -> None:
         self._prebuilt.clear()
@@ -179,14 +179,13 @@ class HeadOfficeShipper:
                     row = None
                 if row is None:
                     raise PreflightError(
-                        f"{self.params.describe()} is not initialised as a head office",
-                        hint="run `centrale --config hq.toml hq init` at head office",
+                        Msg("err.hq.remote_not_initialised", where=self.params.describe()),
+                        hint=Msg("err.hq.remote_not_initialised.hint"),
                     )
                 if int(row[0]) != self.hq_store:
                     raise PreflightError(
-                        f"head office {self.params.describe()} has store number {row[0]}, "
-                        f"but this store expects {self.hq_store} (site.hq_store)",
-                        hint="point [hq] at your chain's head office, or fix site.hq_store",
+                        Msg("err.ship.wrong_hq", where=self.params.describe(), number=row[0], expected=self.hq_store),
+                        hint=Msg("err.hq.wrong_hq.hint"),
                     )
                 self._check_account(cur)
                 self._create_missing_tables(cur)
@@ -196,7 +195,7 @@ class HeadOfficeShipper:
             self._drop()
             if error_code(exc) in TRANSIENT_CODES or isinstance(exc, pymysql.err.OperationalError):
                 raise self._transient(exc) from None
-            raise PreflightError(f"head office check failed: {exc.args[-1]}") from None
+            raise PreflightError(Msg("err.ship.check_failed", error=exc.args[-1])) from None
 
     def _check_account(self, cur: Any) -> None:
         """A per-store account (``hq add-store``) must be this store's: head office would refuse
@@ -204,8 +203,8 @@ class HeadOfficeShipper:
         owner = read_account_store(cur.connection)
         if owner is not None and owner != self.store:
             raise PreflightError(
-                f"head-office account {self.params.user!r} belongs to store {owner}, but this is store {self.store}",
-                hint=f"fix site.store, or use store {self.store}'s account (`centrale hq add-store {self.store}`)",
+                Msg("err.hq.account_of_other", user=self.params.user, owner=owner, store=self.store),
+                hint=Msg("err.hq.account_of_other.hint", store=self.store),
             )
 
     def _create_missing_tables(self, cur: Any) -> None:
@@ -217,10 +216,7 @@ class HeadOfficeShipper:
         except pymysql.err.MySQLError as exc:
             if error_code(exc) in NOT_ALLOWED:
                 raise PreflightError(
-                    f"head office lacks some of this store's tables and account {self.params.user!r} "
-                    "may not create them",
-                    hint="at head office run `centrale --config hq.toml hq init --tables-from URL` "
-                    "with any store's database URL",
+                    Msg("err.ship.cannot_create", user=self.params.user), hint=Msg("err.ship.cannot_create.hint")
                 ) from None
             raise
         for table in created:
@@ -305,27 +301,22 @@ class HeadOfficeShipper:
 
     def _rejected(self, batch: Batch, exc: pymysql.err.MySQLError) -> BatchRejectedError:
         op = getattr(exc, "centrale_op", None)
-        where = f"batch seq {batch.first_seq}-{batch.last_seq}"
+        where = Msg("err.ship.where_batch", first=batch.first_seq, last=batch.last_seq)
         if isinstance(op, Operation):
-            where = f"rows seq {op.first_seq}-{op.last_seq} of table {op.table}"
+            where = Msg("err.ship.where_rows", first=op.first_seq, last=op.last_seq, table=op.table)
             at_row = re.search(r"at row (\d+)", str(exc.args[-1]))
             if at_row and 1 <= int(at_row.group(1)) <= len(op.seqs):
-                where = f"row seq {op.seqs[int(at_row.group(1)) - 1]} of table {op.table}"
+                where = Msg("err.ship.where_row", seq=op.seqs[int(at_row.group(1)) - 1], table=op.table)
         code = error_code(exc)
-        hint = "fix the table at head office (or the data at the store), then shipping resumes by itself"
+        fix = Msg("err.ship.rejected.fix")
         if code == COLUMN_MISSING:
-            hint = (
-                "a column exists at the store but not at head office, and this account may not add it: at head "
-                "office run `centrale --config hq.toml hq init --tables-from URL` with this store's database URL "
-                "(adds the column, refreshes store accounts' views)"
-            )
+            fix = Msg("err.ship.rejected.column_fix")
         elif code in (1142, 1143, 1369, 1644):
-            hint = (
-                "head office refused this account the write: check that site.store is the store of hq.user "
-                "(`centrale doctor`), and that `centrale hq init` ran at head office after its last table change"
-            )
-        hint += "; to drop a poison row instead: `centrale outbox skip SEQ`"
-        return BatchRejectedError(f"head office rejected {where}: ({code}) {exc.args[-1]}", hint=hint)
+            fix = Msg("err.ship.rejected.denied_fix")
+        return BatchRejectedError(
+            Msg("err.ship.rejected", where=where, code=code, error=exc.args[-1]),
+            hint=Msg("err.ship.rejected.hint", fix=fix),
+        )
 
     def _ship_once(self, batch: Batch) -> int:
         """Fast path when this generation is known at head office, else (or if it declines) careful."""

@@ -12,6 +12,7 @@ from typing import Any
 from applier.shipper import plan
 from centrale.changes import Batch
 from centrale.errors import TransientShipError
+from centrale.i18n import Msg
 
 
 class MemoryShipper:
@@ -25,7 +26,7 @@ class MemoryShipper:
 
     def prepare(self) -> None:
         if self.down:
-            raise TransientShipError("memory head office is down")
+            raise TransientShipError(Msg("err.ship.memory_down"))
 
     def last_applied(self, generation: str) -> int:
         return self.progress.get(generation, 0)
@@ -35,7 +36,7 @@ class MemoryShipper:
 
     def ship(self, batch: Batch) -> int:
         if self.down:
-            raise TransientShipError("memory head office is down")
+            raise TransientShipError(Msg("err.ship.memory_down"))
         last = self.progress.get(batch.generation, 0)
         rows = [r for r in batch.rows if r.seq > last]
         staged = {t: dict(rows_) for t, rows_ in self.tables.items()}

@@ -37,6 +37,7 @@ class ShipReport:
     error: str | None = None
     hint: str | None = None
     held: bool = False
+    failure: CentraleError | None = None  # the error itself, for the CLI to say in the user's language
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ class ApplierService:
         except (TransientShipError, PreflightError) as exc:
             self._failed(exc, report)
         except OutboxError as exc:
-            report.error = exc.message
+            report.error, report.failure = exc.message, exc
             log.error("outbox error while shipping: %s%s", exc.message, f": {exc.hint}" if exc.hint else "")
         if report.batches:
             log.info("shipped %d rows in %d batches", report.rows, report.batches)
@@ -210,7 +211,7 @@ class ApplierService:
 
     def _failed(self, exc: CentraleError, report: ShipReport) -> None:
         """Record why shipping stopped, in the report and the outbox (for `status`)."""
-        report.error, report.hint = exc.message, exc.hint
+        report.error, report.hint, report.failure = exc.message, exc.hint, exc
         if isinstance(exc, BatchRejectedError):
             report.held = True
             self.outbox.record_error(f"{exc.message} [{exc.hint}]")

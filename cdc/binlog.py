@@ -6,6 +6,7 @@ import pymysql
 
 from centrale.changes import BinlogPosition
 from centrale.errors import PositionLostError, SourceError
+from centrale.i18n import Msg
 
 
 def end_position(conn: pymysql.connections.Connection) -> BinlogPosition:
@@ -14,11 +15,7 @@ def end_position(conn: pymysql.connections.Connection) -> BinlogPosition:
         cur.execute("SHOW MASTER STATUS")
         row = cur.fetchone()
     if not row:
-        raise SourceError(
-            "the local server does not write a binary log",
-            hint="set log_bin, binlog_format=ROW, binlog_row_image=FULL and binlog_row_metadata=FULL "
-            "in its my.cnf and restart it",
-        )
+        raise SourceError(Msg("err.source.no_binlog"), hint=Msg("err.source.no_binlog.hint"))
     return BinlogPosition(str(row[0]), int(row[1]))
 
 
@@ -34,8 +31,5 @@ def check_position_available(conn: pymysql.connections.Connection, pos: BinlogPo
     if pos.file not in files:
         oldest = files[0] if files else "none"
         raise PositionLostError(
-            f"the capture checkpoint {pos} is in a binlog file the server no longer has "
-            f"(oldest kept: {oldest}); changes made in between cannot be read from the binlog",
-            hint="run `centrale snapshot` to reload every captured table and resume from now "
-            "(see docs/operations.md, 'Position lost')",
+            Msg("err.source.position_lost", position=pos, oldest=oldest), hint=Msg("err.source.position_lost.hint")
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cdc.snapshot import PUSH_GROUPS, push_group, take_snapshot
-from centrale.commandline import Invocation, guarded
+from centrale.commandline import Invocation, guarded, translator
 from centrale.outbox import OutboxStore
 
 app = typer.Typer()
@@ -23,8 +23,9 @@ def snapshot(
         cfg = inv.config()
         with OutboxStore(cfg.outbox.path) as outbox:
             results = take_snapshot(cfg, outbox, list(names or []))
+        t = translator()
         for r in results:
-            typer.echo(f"{r.table}: {r.rows} rows at binlog position {r.position}")
+            typer.echo(t("out.snapshot.table", table=r.table, rows=r.rows, position=r.position))
 
     guarded(body)
 
@@ -42,7 +43,9 @@ def push(
     def body() -> None:
         results = push_group(inv.config(), group, day or since, day=bool(day))
         rows = sum(r.rows for r in results)
-        typer.echo(f"push {group}: {rows} rows queued ({', '.join(f'{r.table} {r.rows}' for r in results)})")
-        typer.echo("they reach head office at the next shipping tick (`centrale outbox replay` ships now)")
+        t = translator()
+        detail = ", ".join(f"{r.table} {r.rows}" for r in results)
+        typer.echo(t("out.push.queued", group=group, rows=rows, detail=detail))
+        typer.echo(t("out.push.next_tick"))
 
     guarded(body)

@@ -8,6 +8,7 @@ import pymysql
 
 from centrale.catalog import Catalog
 from centrale.checks import Check, fail, ok, warn
+from centrale.i18n import Msg
 from centrale.outbox import Checkpoint
 from centrale.schema import read_tables
 
@@ -17,10 +18,7 @@ REQUIRED = {
     "binlog_row_image": "FULL",
     "binlog_row_metadata": "FULL",
 }
-_CNF_HINT = (
-    "in the store's my.cnf [mariadbd] section set log_bin, binlog_format=ROW, "
-    "binlog_row_image=FULL, binlog_row_metadata=FULL, then restart MariaDB"
-)
+_CNF_HINT = Msg("chk.binlog.cnf.hint")
 
 
 def _variables(cur: pymysql.cursors.Cursor) -> dict[str, str]:
@@ -38,20 +36,18 @@ def binlog_checks(conn: pymysql.connections.Connection, reader_server_id: int) -
         for name, want in REQUIRED.items():
             got = v.get(name, "absent")
             if got.upper() != want:
-                out.append(fail(f"binlog {name}", f"{name} is {got}, capture needs {want}", _CNF_HINT))
+                out.append(fail(f"binlog {name}", Msg("chk.binlog.setting", name=name, got=got, want=want), _CNF_HINT))
         if not any(c.failed for c in out):
-            out.append(ok("binlog", "binary log on, ROW format, FULL row image and FULL row metadata"))
+            out.append(ok("binlog", Msg("chk.binlog.ok")))
         server_id = int(v.get("server_id", "0") or 0)
         if server_id == 0:
-            out.append(
-                fail("server id", "the store server's server_id is 0", "set server_id=1 (any non-zero) in my.cnf")
-            )
+            out.append(fail("server id", Msg("chk.server_id.zero"), Msg("chk.server_id.zero.hint")))
         elif server_id == reader_server_id:
             out.append(
                 fail(
                     "server id",
-                    f"the reader's server id {reader_server_id} equals the server's own server_id",
-                    "set local.reader_server_id to another number",
+                    Msg("chk.server_id.same", reader=reader_server_id),
+                    Msg("chk.server_id.same.hint"),
                 )
             )
         else:
@@ -60,12 +56,12 @@ def binlog_checks(conn: pymysql.connections.Connection, reader_server_id: int) -
                 out.append(
                     warn(
                         "server id",
-                        f"a replica with server id {reader_server_id} is connected (another Centrale?)",
-                        "two readers with one id disconnect each other: set local.reader_server_id",
+                        Msg("chk.server_id.taken", reader=reader_server_id),
+                        Msg("chk.server_id.taken.hint"),
                     )
                 )
             else:
-                out.append(ok("server id", f"server_id {server_id}, reader id {reader_server_id}"))
+                out.append(ok("server id", Msg("chk.server_id.ok", server=server_id, reader=reader_server_id)))
         out.append(_grant_check(cur))
     return out
 
@@ -82,19 +78,19 @@ def _grant_check(cur: pymysql.cursors.Cursor) -> Check:
     cur.execute("SHOW GRANTS")
     grants = " ".join(str(r[0]).upper() for r in cur.fetchall())
     if re.search(r"GRANT ALL PRIVILEGES ON \*\.\*", grants):
-        return ok("privileges", "all privileges")
+        return ok("privileges", Msg("chk.privileges.all"))
     missing = [p for p in ("REPLICATION SLAVE", "BINLOG MONITOR") if p not in grants and "SUPER" not in grants]
     if "REPLICATION SLAVE" in missing:
         return fail(
             "privileges",
-            f"the local user lacks {', '.join(missing)}",
-            "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO the user of local.url",
+            Msg("chk.privileges.lacks", privileges=", ".join(missing)),
+            Msg("chk.privileges.replication.hint"),
         )
     if missing:
         return fail(
-            "privileges", "the local user lacks BINLOG MONITOR", "GRANT BINLOG MONITOR ON *.* TO the user of local.url"
+            "privileges", Msg("chk.privileges.lacks", privileges="BINLOG MONITOR"), Msg("chk.privileges.monitor.hint")
         )
-    return ok("privileges", "replication privileges present")
+    return ok("privileges", Msg("chk.privileges.ok"))
 
 
 def catalog_checks(conn: pymysql.connections.Connection, database: str, catalog: Catalog) -> list[Check]:
@@ -107,25 +103,25 @@ def catalog_checks(conn: pymysql.connections.Connection, database: str, catalog:
             problems.append(
                 fail(
                     f"table {t}",
-                    f"catalog table `{t}` does not exist in database {database}",
-                    f"create it or remove [tables.{t}] from the configuration",
+                    Msg("chk.table.missing", table=t, database=database),
+                    Msg("chk.table.missing.hint", table=t),
                 )
             )
             continue
         key = catalog.spec(t).key or defs[t].primary_key
         if not key:
-            problems.append(
-                fail(f"table {t}", f"table `{t}` has no primary key", f'add one, or set tables.{t}.key = ["col", ...]')
-            )
+            problems.append(fail(f"table {t}", Msg("chk.table.no_key", table=t), Msg("chk.table.no_key.hint", table=t)))
             continue
         unknown = [k for k in key if defs[t].column(k) is None]
         if unknown:
             problems.append(
                 fail(
-                    f"table {t}", f"tables.{t}.key names unknown column(s) {', '.join(unknown)}", f"fix tables.{t}.key"
+                    f"table {t}",
+                    Msg("chk.table.unknown_key", table=t, columns=", ".join(unknown)),
+                    Msg("chk.table.unknown_key.hint", table=t),
                 )
             )
-    return problems or [ok("catalog", f"{len(names)} captured tables present with keys")]
+    return problems or [ok("catalog", Msg("chk.catalog.ok", n=len(names)))]
 
 
 def retention_headroom(
@@ -149,15 +145,13 @@ def retention_headroom(
 def retention_check(conn: pymysql.connections.Connection, checkpoint: Checkpoint | None, now: float) -> Check:
     keep, left = retention_headroom(conn, checkpoint, now)
     if keep is None or left is None:
-        return ok("binlog retention", "binlogs never expire on this server (watch its disk)")
+        return ok("binlog retention", Msg("chk.retention.never"))
     days = keep / 86_400
     if left <= keep * 0.25 or left < 86_400:
-        when = "may already be purged" if left <= 0 else f"may be purged in {left / 3600:.1f} h"
+        when = Msg("chk.retention.purged") if left <= 0 else Msg("chk.retention.purged_in", hours=left / 3600)
         return warn(
             "binlog retention",
-            f"the binlog holding the capture checkpoint {when} (the server keeps {days:g} days)",
-            "start `centrale run` so capture catches up, or raise binlog_expire_logs_seconds on the store",
+            Msg("chk.retention.short", when=when, days=days),
+            Msg("chk.retention.short.hint"),
         )
-    return ok(
-        "binlog retention", f"{left / 86_400:.1f} of {days:g} days of headroom before the checkpoint's binlog expires"
-    )
+    return ok("binlog retention", Msg("chk.retention.ok", left=left / 86_400, days=days))

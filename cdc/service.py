@@ -21,6 +21,7 @@ from centrale.changes import RowChange, SourceTransaction
 from centrale.config import Config
 from centrale.db import ConnParams, connect, error_code, parse_url
 from centrale.errors import OutboxError, PositionLostError, SourceError
+from centrale.i18n import Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 from centrale.schema import read_tables
@@ -66,8 +67,8 @@ class CdcService:
             return connect(self.params)
         except pymysql.err.MySQLError as exc:
             raise SourceError(
-                f"cannot connect to the local database {self.params.describe()}: {exc.args[-1]}",
-                hint="check [local] url and that MariaDB runs on this machine",
+                Msg("err.local.unreachable", where=self.params.describe(), error=exc.args[-1]),
+                hint=Msg("err.local.unreachable.hint"),
             ) from None
 
     def prepare(self) -> None:
@@ -166,12 +167,14 @@ class CdcService:
             code = error_code(exc)
             if code == 1236:
                 raise PositionLostError(
-                    f"the server cannot stream from checkpoint {cp.position}: {exc.args[-1]}",
-                    hint="run `centrale snapshot` to reload every captured table and resume from now",
+                    Msg("err.source.cannot_stream", position=cp.position, error=exc.args[-1]),
+                    hint=Msg("err.snapshot.reload.hint"),
                 ) from None
-            raise SourceError(f"binlog stream from {self.params.describe()} failed: {exc.args[-1]}") from None
+            raise SourceError(
+                Msg("err.source.stream_failed", where=self.params.describe(), error=exc.args[-1])
+            ) from None
         except (OSError, EOFError) as exc:
-            raise SourceError(f"binlog stream from {self.params.describe()} broke: {exc}") from None
+            raise SourceError(Msg("err.source.stream_broke", where=self.params.describe(), error=exc)) from None
         finally:
             reader.close()
 

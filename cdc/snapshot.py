@@ -21,6 +21,7 @@ from centrale.changes import BinlogPosition
 from centrale.config import Config
 from centrale.db import connect, parse_url, quote_ident
 from centrale.errors import PositionLostError, SourceError
+from centrale.i18n import Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 from centrale.schema import read_tables
@@ -43,10 +44,7 @@ def _snapshot_position(cur: pymysql.cursors.Cursor) -> BinlogPosition:
     try:
         return BinlogPosition(str(status["binlog_snapshot_file"]), int(status["binlog_snapshot_position"]))
     except (KeyError, ValueError):
-        raise SourceError(
-            "the local server gives no binlog snapshot position",
-            hint="enable the binary log (log_bin) on the store's MariaDB",
-        ) from None
+        raise SourceError(Msg("err.snapshot.no_position"), hint=Msg("err.snapshot.no_position.hint")) from None
 
 
 def _select_expr(name: str, data_type: str) -> str:
@@ -76,31 +74,28 @@ def take_snapshot(
         tables = catalog.select(names) if names else catalog.captured
     except KeyError as exc:
         raise SourceError(
-            f"`{exc.args[0]}` is neither a captured table nor a group of the catalog",
-            hint=f"choose among: {', '.join(catalog.captured)}",
+            Msg("err.snapshot.unknown", name=exc.args[0]),
+            hint=Msg("err.snapshot.unknown.hint", among=", ".join(catalog.captured)),
         ) from None
     full = set(tables) == set(catalog.captured)
     params = parse_url(cfg.local.url.get_secret_value())
     try:
         conn = connect(params, autocommit=False, cursorclass=pymysql.cursors.SSCursor)
     except pymysql.err.MySQLError as exc:
-        raise SourceError(f"cannot connect to the local database {params.describe()}: {exc.args[-1]}") from None
+        raise SourceError(Msg("err.local.unreachable", where=params.describe(), error=exc.args[-1])) from None
     results: list[SnapshotResult] = []
     with conn:
         defs = read_tables(conn, params.database, tables)
         missing = [t for t in tables if t not in defs]
         if missing:
             raise SourceError(
-                f"table(s) {', '.join(missing)} do not exist in {params.database}",
-                hint="create them or remove them from the catalog",
+                Msg("err.snapshot.missing", tables=", ".join(missing), database=params.database),
+                hint=Msg("err.snapshot.missing.hint"),
             )
         cp = outbox.checkpoint()
         lost = cp is not None and cp.position.file not in binlog_files(conn)
         if lost and not full and not resend:
-            raise PositionLostError(
-                "the capture position is lost: a partial snapshot cannot close the gap",
-                hint="run `centrale snapshot` without arguments to reload every captured table",
-            )
+            raise PositionLostError(Msg("err.snapshot.partial"), hint=Msg("err.snapshot.partial.hint"))
         first = True
         for table in tables:
             columns = [c for c in defs[table].columns if not c.generated]
@@ -153,15 +148,13 @@ def push_group(cfg: Config, group: str, since: str | None = None, *, day: bool =
     """`push GROUP [--since DATE | --day DATE]`: queue the group's current rows again (upserts:
     idempotent); ``day`` keeps only that date's rows in tables with a ``since_column``."""
     if group not in PUSH_GROUPS:
-        raise SourceError(f"`{group}` cannot be pushed", hint=f"choose one of: {', '.join(PUSH_GROUPS)}")
+        raise SourceError(Msg("err.push.unknown", group=group), hint=Msg("err.choose", among=", ".join(PUSH_GROUPS)))
     when = None
     if since:
         try:
             when = dt.date.fromisoformat(since)
         except ValueError:
-            raise SourceError(
-                f"--since {since!r} is not a date", hint="use YYYY-MM-DD, e.g. --since 2026-11-01"
-            ) from None
+            raise SourceError(Msg("err.date.since", value=since), hint=Msg("err.push.since.hint")) from None
     until = when + dt.timedelta(days=1) if (day and when) else None
     with OutboxStore(cfg.outbox.path) as outbox:
         return take_snapshot(cfg, outbox, [group], resend=True, since=when, until=until)

@@ -8,32 +8,39 @@ from collections.abc import Callable, Iterator, Mapping
 
 from cdc.snapshot import push_group
 from centrale.config import Config
+from centrale.i18n import Msg
 from jobs.pull import pull_group
 from jobs.queue import Job
 from jobs.reconcile import reconcile
 from jobs.runner import Action
 
 
-def pull(cfg: Config, group: str) -> tuple[int, str]:
+def pull(cfg: Config, group: str) -> tuple[int, Msg]:
     result = pull_group(cfg, group)
     return result.rows_moved, result.summary()
 
 
-def push(cfg: Config, group: str, since: str | None = None) -> tuple[int, str]:
+def push(cfg: Config, group: str, since: str | None = None) -> tuple[int, Msg]:
     results = push_group(cfg, group, since)
     rows = sum(r.rows for r in results)
     detail = ", ".join(f"{r.table} {r.rows}" for r in results)
-    return rows, f"push {group}: {rows} rows queued for head office ({detail})"
+    return rows, Msg("out.push.summary", group=group, rows=rows, detail=detail)
 
 
-def sync_customers(cfg: Config) -> tuple[int, str]:
+def sync_customers(cfg: Config) -> tuple[int, Msg]:
     """Send this store's customers, then receive the chain's (newer change wins both ways)."""
     sent, _ = push(cfg, "customers")
     received, summary = pull(cfg, "customers")
-    return sent + received, f"sync customers: {sent} sent, {summary}"
+    return sent + received, Msg("out.sync.summary", sent=sent, summary=summary)
 
 
 def reconcile_days(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> tuple[int, str]:
+    """``reconcile_lines`` as one text (a job's summary, in English)."""
+    rows, lines = reconcile_lines(cfg, since, until, resend=resend)
+    return rows, "\n".join(str(line) for line in lines)
+
+
+def reconcile_lines(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> tuple[int, list[Msg]]:
     """Compare per day; re-send each day head office is short of, group by group."""
     diffs = reconcile(cfg, since, until)
     short = sorted({(d.group, d.day) for d in diffs if d.short_at_hq})
@@ -42,10 +49,11 @@ def reconcile_days(cfg: Config, since: dt.date, until: dt.date, *, resend: bool 
         for group, day in short:
             rows += sum(r.rows for r in push_group(cfg, group, day.isoformat(), day=True))
     lines = [d.describe() for d in diffs]
-    head = f"reconcile {since}..{until - dt.timedelta(days=1)}: {len(diffs)} day(s) differ"
+    last = until - dt.timedelta(days=1)
+    head = Msg("out.reconcile.head", since=since, until=last, n=len(diffs))
     if short and resend:
-        head += f"; re-sent {len(short)} day(s), {rows} rows queued"
-    return rows, "\n".join([head, *lines])
+        head = Msg("out.reconcile.head_resent", since=since, until=last, n=len(diffs), days=len(short), rows=rows)
+    return rows, [head, *lines]
 
 
 def store_actions(cfg: Config) -> dict[str, Action]:

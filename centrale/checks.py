@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from centrale.errors import CentraleError, PreflightError
+from centrale.i18n import Text
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -14,8 +15,8 @@ Status = Literal["ok", "warn", "fail"]
 class Check:
     name: str
     status: Status
-    message: str
-    hint: str | None = None
+    message: Text  # a catalog ``Msg``: doctor prints it in the user's language
+    hint: Text | None = None
     remote: bool = False  # about head office: a failure there does not stop `run`
     error: type[CentraleError] = PreflightError  # what `run` raises for it (its exit code)
 
@@ -24,14 +25,14 @@ class Check:
         return self.status == "fail"
 
 
-def ok(name: str, message: str, *, remote: bool = False) -> Check:
+def ok(name: str, message: Text, *, remote: bool = False) -> Check:
     return Check(name, "ok", message, remote=remote)
 
 
 def fail(
     name: str,
-    message: str,
-    hint: str | None = None,
+    message: Text,
+    hint: Text | None = None,
     *,
     remote: bool = False,
     error: type[CentraleError] = PreflightError,
@@ -39,5 +40,5 @@ def fail(
     return Check(name, "fail", message, hint, remote=remote, error=error)
 
 
-def warn(name: str, message: str, hint: str | None = None, *, remote: bool = False) -> Check:
+def warn(name: str, message: Text, hint: Text | None = None, *, remote: bool = False) -> Check:
     return Check(name, "warn", message, hint, remote=remote)

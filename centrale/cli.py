@@ -15,7 +15,7 @@ from centrale.codec import dumps
 from centrale.commandline import CURRENT, Invocation, guarded, translator
 from centrale.config import config_path, masked_view, set_values
 from centrale.errors import ConfigError, PreflightError
-from centrale.i18n import LOCALE_VARIABLES, language_from_locale
+from centrale.i18n import LOCALE_VARIABLES, Msg, language_from_locale
 from jobs.cli import app as jobs_cli_app
 from jobs.cli import jobs_app
 
@@ -84,13 +84,14 @@ def config_set(
 
     def body() -> None:
         if len(key_values) % 2:
-            raise ConfigError("config set takes KEY VALUE pairs", hint="e.g. `centrale config set hq.port 2618`")
+            raise ConfigError(Msg("err.cli.config_set_pairs"), hint=Msg("err.cli.config_set_pairs.hint"))
         pairs = list(zip(key_values[::2], key_values[1::2], strict=True))
         path = config_path(inv.config_flag)
         set_values(path, pairs)
+        t = translator()
         for key, value in pairs:
             shown = "***" if "password" in key or key == "local.url" else value
-            typer.echo(f"{key} = {shown} (saved in {path})")
+            typer.echo(t("out.config_set.saved", key=key, value=shown, path=path))
 
     guarded(body)
 
@@ -107,12 +108,12 @@ def doctor(ctx: typer.Context) -> None:
         checks = run_checks(inv.config())
         for c in checks:
             name = t(f"check.{c.name}") if t.has(f"check.{c.name}") else c.name
-            typer.echo(f"{t('doctor.' + c.status)} {name}: {c.message}")
+            typer.echo(f"{t('doctor.' + c.status)} {name}: {t.text(c.message)}")
             if c.hint and c.status != "ok":
-                typer.echo(t("doctor.fix", hint=c.hint))
+                typer.echo(t("doctor.fix", hint=t.text(c.hint)))
         failed = [c for c in checks if c.failed]
         if failed:
-            raise PreflightError(t("doctor.failed", n=len(failed)), hint=failed[0].hint)
+            raise PreflightError(Msg("doctor.failed", n=len(failed)), hint=failed[0].hint)
         typer.echo(t("doctor.passed"))
 
     guarded(body)
@@ -191,8 +192,8 @@ def sync(ctx: typer.Context, what: str = typer.Argument(..., help="customers")) 
 
     def body() -> None:
         if what != "customers":
-            raise JobError(f"`sync {what}` does not exist", hint="only `centrale sync customers`")
-        typer.echo(sync_customers(inv.config())[1])
+            raise JobError(Msg("err.cli.no_sync", what=what), hint=Msg("err.cli.no_sync.hint"))
+        typer.echo(translator().text(sync_customers(inv.config())[1]))
 
     guarded(body)
 
@@ -205,7 +206,7 @@ def reconcile(
     resend: bool = typer.Option(True, help="re-send the days head office is short of"),
 ) -> None:
     """Compare, per business day, tickets, totals and stock movements with head office."""
-    from centrale.actions import reconcile_days
+    from centrale.actions import reconcile_lines
     from centrale.errors import JobError
 
     inv: Invocation = ctx.obj
@@ -214,9 +215,11 @@ def reconcile(
         try:
             start = dt.date.fromisoformat(day or since) if (day or since) else dt.date.today() - dt.timedelta(days=7)
         except ValueError:
-            raise JobError(f"{day or since!r} is not a date", hint="use YYYY-MM-DD") from None
+            raise JobError(Msg("err.date.bad", value=day or since), hint=Msg("err.date.bad.hint")) from None
         end = start + dt.timedelta(days=1) if day else dt.date.today() + dt.timedelta(days=1)
-        typer.echo(reconcile_days(inv.config(), start, end, resend=resend)[1])
+        t = translator()
+        for line in reconcile_lines(inv.config(), start, end, resend=resend)[1]:
+            typer.echo(t.text(line))
 
     guarded(body)
 
@@ -235,8 +238,9 @@ def hq_init(
     inv: Invocation = ctx.obj
 
     def body() -> None:
+        t = translator()
         for line in init_head_office(inv.config(), force=force, tables_from=tables_from or None):
-            typer.echo(line)
+            typer.echo(t.text(line))
 
     guarded(body)
 
@@ -259,8 +263,10 @@ def hq_add_store(
         acc = add_store_account(
             inv.config(), store, account=user or None, host=host, rotate=rotate, require_tls=require_tls
         )
-        typer.echo(f"{'created' if acc.created else 'new password for'} {acc.account}@{acc.host} (store {acc.store})")
-        typer.echo("store's configuration (the password is shown only now):")
+        t = translator()
+        done = "out.add_store.created" if acc.created else "out.add_store.rotated"
+        typer.echo(t(done, account=acc.account, host=acc.host, store=acc.store))
+        typer.echo(t("out.add_store.config"))
         typer.echo("[hq]")
         typer.echo(f'database = "{acc.database}"')
         typer.echo(f'user = "{acc.account}"')

@@ -68,9 +68,10 @@ def guarded(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except CentraleError as exc:
-        print(t("cli.error", message=exc.message), file=sys.stderr)
-        if exc.hint:
-            print(t("cli.hint", message=exc.hint), file=sys.stderr)
+        message, hint = exc.render(t.lang)
+        print(t("cli.error", message=message), file=sys.stderr)
+        if hint:
+            print(t("cli.hint", message=hint), file=sys.stderr)
         get_logger("cli").error("%s%s", exc.message, f" (hint: {exc.hint})" if exc.hint else "")
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:

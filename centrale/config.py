@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from centrale.catalog import Catalog, TableSpec, load_default_tables
 from centrale.db import mask_url, parse_hosts
 from centrale.errors import ConfigError
+from centrale.i18n import Msg, Text
 
 CONFIG_ENV = "CENTRALE_CONFIG"
 ENV_PREFIX = "CENTRALE_"
@@ -151,7 +152,7 @@ class Config(BaseModel):
     jobs: JobsSection
     console: ConsoleSection
     catalog: Catalog
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Text, ...] = ()
 
     @property
     def is_hq(self) -> bool:
@@ -172,10 +173,7 @@ def config_path(flag: str | None) -> Path:
     """Where the config file is: the --config flag, else $CENTRALE_CONFIG."""
     raw = flag or os.environ.get(CONFIG_ENV)
     if not raw:
-        raise ConfigError(
-            "no configuration file given",
-            hint=f"pass --config PATH or set {CONFIG_ENV}=PATH",
-        )
+        raise ConfigError(Msg("err.config.no_file"), hint=Msg("err.config.no_file.hint", env=CONFIG_ENV))
     return Path(raw)
 
 
@@ -184,15 +182,13 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     raw = _read_toml(path)
     _apply_env(raw, env)
-    warnings: list[str] = []
+    warnings: list[Text] = []
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
         mode = 0
     if mode & 0o077:
-        warnings.append(
-            f"{path} is readable by other users (mode {mode:o}); it may hold passwords: run `chmod 600 {path}`"
-        )
+        warnings.append(Msg("err.config.readable", path=path, mode=f"{mode:o}"))
     try:
         model = _FileModel.model_validate(raw)
     except ValidationError as exc:
@@ -201,8 +197,8 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     if hq.password_env:
         if hq.password_env not in env:
             raise ConfigError(
-                f"{path}: hq.password_env names ${hq.password_env}, which is not set",
-                hint=f"export {hq.password_env}=... before starting, or set hq.password",
+                Msg("err.config.password_env", path=path, var=hq.password_env),
+                hint=Msg("err.config.password_env.hint", var=hq.password_env),
             )
         hq = hq.model_copy(update={"password": SecretStr(env[hq.password_env])})
     console = model.console
@@ -210,9 +206,8 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
         console = console.model_copy(update={"password": None})
     if not console.loopback and console.password is None:
         raise ConfigError(
-            f"{path}: `console.host` = {console.host!r} is reachable from other machines and `console.password` "
-            "is not set",
-            hint='set console.password (or CENTRALE_CONSOLE_PASSWORD), or keep console.host = "127.0.0.1"',
+            Msg("err.config.console_open", path=path, host=console.host),
+            hint=Msg("err.config.console_open.hint"),
         )
     base = path.parent
     hq = _resolve_tls(path, base, hq)
@@ -222,14 +217,14 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     try:
         catalog = Catalog.from_tables(tables)
     except ValueError as exc:
-        raise ConfigError(f"{path}: {exc}", hint="fix the [tables.*] entries") from None
+        raise ConfigError(Msg("err.config.tables", path=path, error=exc), hint=Msg("err.config.tables.hint")) from None
     if model.site.role == "store":
         missing = [k for k in ("host", "database", "user") if getattr(hq, k) is None]
         if missing:
             keys = ", ".join(f"hq.{k}" for k in missing)
             raise ConfigError(
-                f"{path}: a store needs the head-office coordinates; missing {keys}",
-                hint=f"run `centrale config set hq.{missing[0]} VALUE` for each",
+                Msg("err.config.hq_missing", path=path, keys=keys),
+                hint=Msg("err.config.hq_missing.hint", key=f"hq.{missing[0]}"),
             )
     return Config(
         source=path,
@@ -253,9 +248,8 @@ def _check_console(path: Path, console: ConsoleSection) -> ConsoleSection:
         console = console.model_copy(update={"password": None})
     if not console.loopback and console.password is None:
         raise ConfigError(
-            f"{path}: `console.host` = {console.host!r} is reachable from other machines and `console.password` "
-            "is not set",
-            hint='set console.password (or CENTRALE_CONSOLE_PASSWORD), or keep console.host = "127.0.0.1"',
+            Msg("err.config.console_open", path=path, host=console.host),
+            hint=Msg("err.config.console_open.hint"),
         )
     return console
 
@@ -268,7 +262,10 @@ def with_console(cfg: Config, *, host: str | None = None, port: int | None = Non
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"--{key} {err.get('input')!r}: {err['msg']}", hint=f"fix the --{key} flag") from None
+        raise ConfigError(
+            Msg("err.config.flag", key=key, value=err.get("input"), error=err["msg"]),
+            hint=Msg("err.config.flag.hint", key=key),
+        ) from None
     return cfg.model_copy(update={"console": _check_console(cfg.source, console)})
 
 
@@ -282,11 +279,12 @@ def _resolve_tls(path: Path, base: Path, hq: HqSection) -> HqSection:
         full = _resolve(base, value)
         if not full.is_file():
             raise ConfigError(
-                f"{path}: `hq.{key}` = {str(value)!r}: no such file", hint=f"copy the file there or fix hq.{key}"
+                Msg("err.config.tls_file", path=path, key=f"hq.{key}", value=str(value)),
+                hint=Msg("err.config.tls_file.hint", key=f"hq.{key}"),
             )
         update[key] = full
     if (hq.ssl_cert is None) != (hq.ssl_key is None):
-        raise ConfigError(f"{path}: `hq.ssl_cert` and `hq.ssl_key` go together", hint="set both, or neither")
+        raise ConfigError(Msg("err.config.tls_pair", path=path), hint=Msg("err.config.tls_pair.hint"))
     return hq.model_copy(update=update) if update else hq
 
 
@@ -298,16 +296,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            f"configuration file {path} does not exist",
-            hint="check the path given with --config / CENTRALE_CONFIG (examples/store.toml is a starting point)",
-        ) from None
+        raise ConfigError(Msg("err.config.not_found", path=path), hint=Msg("err.config.not_found.hint")) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", hint="check its permissions") from None
+        raise ConfigError(
+            Msg("err.config.unreadable", path=path, error=exc.strerror), hint=Msg("err.config.unreadable.hint")
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the syntax at that line") from None
+        raise ConfigError(Msg("err.config.toml", path=path, error=exc), hint=Msg("err.config.toml.hint")) from None
 
 
 _ENV_SECTIONS = ("site", "local", "hq", "ship", "outbox", "log", "options", "jobs", "console")
@@ -332,20 +329,19 @@ def _config_error(path: Path, exc: ValidationError) -> ConfigError:
     if kind == "extra_forbidden":
         section = ".".join(str(p) for p in err["loc"][:-1])
         return ConfigError(
-            f"{path}: unknown key `{loc}`",
-            hint=f"remove it or fix its spelling; see the configuration reference for [{section}]"
+            Msg("err.config.unknown_key", path=path, key=loc),
+            hint=Msg("err.config.unknown_key.hint_section", section=section)
             if section
-            else "remove it or fix its spelling; see the configuration reference",
+            else Msg("err.config.unknown_key.hint"),
         )
     if kind == "missing":
         return ConfigError(
-            f"{path}: required key `{loc}` is missing",
-            hint=f"add it, e.g. `centrale config set {loc} VALUE`",
+            Msg("err.config.missing_key", path=path, key=loc), hint=Msg("err.config.missing_key.hint", key=loc)
         )
     shown = "***" if any(s in loc for s in ("password", "url")) else repr(err.get("input"))
     return ConfigError(
-        f"{path}: `{loc}` = {shown}: {err['msg']}",
-        hint=f"fix it in the file or with `centrale config set {loc} VALUE`",
+        Msg("err.config.bad_value", path=path, key=loc, value=shown, error=err["msg"]),
+        hint=Msg("err.config.bad_value.hint", key=loc),
     )
 
 
@@ -362,14 +358,11 @@ def set_values(path: Path, pairs: list[tuple[str, str]], env: Mapping[str, str] 
     try:
         doc = tomlkit.parse(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"configuration file {path} does not exist", hint="check --config") from None
+        raise ConfigError(Msg("err.config.not_found", path=path), hint=Msg("err.config.set_not_found.hint")) from None
     for dotted_key, value in pairs:
         parts = dotted_key.split(".")
         if len(parts) < 2 or not all(parts):
-            raise ConfigError(
-                f"`{dotted_key}` is not a dotted key",
-                hint="use SECTION.KEY, e.g. `centrale config set hq.host 203.0.113.10`",
-            )
+            raise ConfigError(Msg("err.config.not_dotted", key=dotted_key), hint=Msg("err.config.not_dotted.hint"))
         node: Any = doc
         for part in parts[:-1]:
             if part not in node:
@@ -384,9 +377,21 @@ def set_values(path: Path, pairs: list[tuple[str, str]], env: Mapping[str, str] 
         new = load(tmp, env)
     except ConfigError as exc:
         tmp.unlink(missing_ok=True)
-        raise ConfigError(str(exc.message).replace(str(tmp), str(path)) + " (file left unchanged)", exc.hint) from None
+        raise ConfigError(
+            Msg("err.config.left_unchanged", message=_retarget(exc.text, tmp, path)), exc.hint_text
+        ) from None
     os.replace(tmp, path)
     return new.model_copy(update={"source": path})
+
+
+def _retarget(text: Text, tmp: Path, path: Path) -> Text:
+    """An error about the temporary copy, said of the file itself."""
+    if isinstance(text, str):
+        return text.replace(str(tmp), str(path))
+    values = {
+        k: path if v == tmp else v.replace(str(tmp), str(path)) if isinstance(v, str) else v for k, v in text.values
+    }
+    return Msg(text.key, **values)
 
 
 def _parse_value(value: str) -> Any:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from centrale.errors import ConfigError
+from centrale.i18n import Msg
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,11 @@ def parse_url(url: str, *, what: str = "local.url") -> ConnParams:
     try:
         u = make_url(url)
     except ArgumentError:
-        raise ConfigError(
-            f"`{what}` is not a valid database URL", hint="use mysql://user:pass@host:3306/database"
-        ) from None
+        raise ConfigError(Msg("err.db.bad_url", key=what), hint=Msg("err.db.url.hint")) from None
     if u.get_backend_name() not in ("mysql", "mariadb"):
-        raise ConfigError(f"`{what}` must be a mysql:// URL", hint="use mysql://user:pass@host:3306/database")
+        raise ConfigError(Msg("err.db.not_mysql", key=what), hint=Msg("err.db.url.hint"))
     if not u.database:
-        raise ConfigError(f"`{what}` names no database", hint="end the URL with /DATABASE")
+        raise ConfigError(Msg("err.db.no_database", key=what), hint=Msg("err.db.no_database.hint"))
     return ConnParams(
         host=u.host or "127.0.0.1",
         port=u.port or 3306,
@@ -259,10 +258,7 @@ def error_code(exc: BaseException) -> int | None:
 def hq_params(hq: Any) -> ConnParams:
     """Connection parameters for head office from a validated ``[hq]`` section."""
     if not hq.host or not hq.database or not hq.user:
-        raise ConfigError(
-            "head office is not defined (hq.host, hq.database, hq.user)",
-            hint="run `centrale config set hq.host HOST` (and hq.port, hq.database, hq.user)",
-        )
+        raise ConfigError(Msg("err.db.no_hq"), hint=Msg("err.db.no_hq.hint"))
     first, *others = parse_hosts(hq.host, hq.port)
     return ConnParams(
         host=first[0],
@@ -282,18 +278,16 @@ def hq_params(hq: Any) -> ConnParams:
     )
 
 
-def connection_hint(exc: BaseException) -> str:
+def connection_hint(exc: BaseException) -> Msg:
     """The likely fix for a failed connection to head office, from its error."""
     text = str(exc.args[-1] if getattr(exc, "args", None) else exc)
     code = error_code(exc)
     if code == 1045:
-        return "check hq.user and hq.password (a head office that requires TLS also says this: set hq.ssl_ca)"
+        return Msg("err.db.hint.access_denied")
     if code == 3159 or "insecure transport" in text:
-        return "head office requires TLS: set hq.ssl_ca (its CA certificate) or hq.require_tls = true"
+        return Msg("err.db.hint.tls_required")
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-        return "head office's certificate is not signed by hq.ssl_ca, or does not name hq.host (hq.verify_hostname)"
+        return Msg("err.db.hint.certificate")
     if "SSL is required" in text:
-        return (
-            "head office does not offer TLS: enable it there (ssl_cert/ssl_key in its my.cnf), or unset hq.require_tls"
-        )
-    return "check hq.host/hq.port, the link, and the port forward to head office's MariaDB"
+        return Msg("err.db.hint.no_tls")
+    return Msg("err.db.hint.unreachable")

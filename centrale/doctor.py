@@ -14,6 +14,7 @@ from centrale.db import LOOPBACK, connect, connection_hint, hq_params
 from centrale.errors import CentraleError, OutboxError, PositionLostError
 from centrale.hqaccess import read_account_store
 from centrale.hqschema import read_hq_store
+from centrale.i18n import Msg
 from centrale.outbox import OutboxStore
 from centrale.outbox.disk import probe
 from centrale.site import connect_local, local_params
@@ -21,13 +22,13 @@ from centrale.site import connect_local, local_params
 
 def run_checks(cfg: Config) -> list[Check]:
     checks: list[Check] = [warn("config", w, None) for w in cfg.warnings]
-    checks.append(ok("config", f"{cfg.source} valid ({len(cfg.catalog.tables)} catalog tables)"))
+    checks.append(ok("config", Msg("chk.config.ok", path=cfg.source, n=len(cfg.catalog.tables))))
     try:
         conn = connect_local(cfg)
     except CentraleError as exc:
-        return [*checks, fail("local database", exc.message, exc.hint)]
+        return [*checks, fail("local database", exc.text, exc.hint_text)]
     with conn:
-        checks.append(ok("local database", f"reachable ({local_params(cfg).describe()})"))
+        checks.append(ok("local database", Msg("chk.local.ok", where=local_params(cfg).describe())))
         if cfg.is_hq:
             checks.append(_hq_self_check(cfg, conn))
             return checks
@@ -41,37 +42,40 @@ def run_checks(cfg: Config) -> list[Check]:
 def _hq_self_check(cfg: Config, conn: pymysql.connections.Connection) -> Check:
     number = read_hq_store(conn)
     if number is None:
-        return fail("head office", "this database is not initialised as head office", "run `centrale hq init`")
+        return fail("head office", Msg("err.hq.not_initialised"), Msg("err.hq.run_init.hint"))
     if number != cfg.site.store:
         return fail(
             "head office",
-            f"this head office records store number {number}, the config says {cfg.site.store}",
-            "fix site.store / site.hq_store, or run `centrale hq init --force`",
+            Msg("chk.hq_self.other_number", number=number, store=cfg.site.store),
+            Msg("chk.hq_self.other_number.hint"),
         )
-    return ok("head office", f"initialised, store number {number}")
+    return ok("head office", Msg("chk.hq_self.ok", number=number))
 
 
 def _outbox_check(cfg: Config, conn: pymysql.connections.Connection) -> list[Check]:
     problem = probe(cfg.outbox.path)
     if problem is not None:
-        return [fail("outbox", problem.message, problem.hint)]
+        return [fail("outbox", problem.text, problem.hint_text)]
     try:
         with OutboxStore(cfg.outbox.path) as outbox:
             cp = outbox.checkpoint()
             backlog = outbox.stats().backlog
     except OutboxError as exc:
-        return [fail("outbox", exc.message, exc.hint)]
+        return [fail("outbox", exc.text, exc.hint_text)]
     if cp is not None and cp.position.file not in binlog_files(conn):
         return [
             fail(
                 "checkpoint",
-                f"the checkpoint {cp.position} is in a purged binlog file",
-                "run `centrale snapshot` to reload every captured table and resume from now",
+                Msg("chk.checkpoint.purged", position=cp.position),
+                Msg("err.snapshot.reload.hint"),
                 error=PositionLostError,
             )
         ]
-    where = f"checkpoint {cp.position}" if cp else "no checkpoint yet (first run starts at the binlog end)"
-    return [ok("outbox", f"{cfg.outbox.path}: {backlog} rows waiting, {where}"), retention_check(conn, cp, time.time())]
+    where = Msg("chk.outbox.checkpoint", position=cp.position) if cp else Msg("chk.outbox.no_checkpoint")
+    return [
+        ok("outbox", Msg("chk.outbox.ok", path=cfg.outbox.path, rows=backlog, where=where)),
+        retention_check(conn, cp, time.time()),
+    ]
 
 
 def _head_office_checks(cfg: Config) -> list[Check]:
@@ -80,7 +84,11 @@ def _head_office_checks(cfg: Config) -> list[Check]:
         conn = connect(params)
     except pymysql.err.MySQLError as exc:
         hint = connection_hint(exc)
-        return [fail("head office", f"cannot reach {params.describe()}: {exc.args[-1]}", hint, remote=True)]
+        return [
+            fail(
+                "head office", Msg("chk.hq.unreachable", where=params.describe(), error=exc.args[-1]), hint, remote=True
+            )
+        ]
     with conn:
         tls = _session_cipher(conn)
         number = read_hq_store(conn)
@@ -89,8 +97,8 @@ def _head_office_checks(cfg: Config) -> list[Check]:
         return [
             fail(
                 "head office",
-                f"{params.describe()} is not initialised as a head office",
-                "run `centrale --config hq.toml hq init` at head office",
+                Msg("err.hq.remote_not_initialised", where=params.describe()),
+                Msg("err.hq.remote_not_initialised.hint"),
                 remote=True,
             )
         ]
@@ -98,8 +106,8 @@ def _head_office_checks(cfg: Config) -> list[Check]:
         return [
             fail(
                 "head office",
-                f"head office has store number {number}, this store expects {cfg.site.hq_store}",
-                "point [hq] at your chain's head office, or fix site.hq_store",
+                Msg("chk.hq.other_number", number=number, expected=cfg.site.hq_store),
+                Msg("err.hq.wrong_hq.hint"),
                 remote=True,
             )
         ]
@@ -107,37 +115,30 @@ def _head_office_checks(cfg: Config) -> list[Check]:
         return [
             fail(
                 "head office account",
-                f"head-office account {params.user!r} belongs to store {owner}, but this is store {cfg.site.store}",
-                f"fix site.store, or use store {cfg.site.store}'s account (`centrale hq add-store {cfg.site.store}`)",
+                Msg("err.hq.account_of_other", user=params.user, owner=owner, store=cfg.site.store),
+                Msg("err.hq.account_of_other.hint", store=cfg.site.store),
                 remote=True,
             )
         ]
     link = (
-        f"TLS {tls}" + (", certificate verified" if params.ssl_ca else ", certificate NOT verified")
+        Msg("chk.hq.tls_verified" if params.ssl_ca else "chk.hq.tls_unverified", cipher=tls)
         if tls
-        else "plaintext"
+        else Msg("chk.hq.plaintext")
     )
-    checks = [ok("head office", f"{params.describe()} reachable, store number {number}, {link}", remote=True)]
+    checks = [ok("head office", Msg("chk.hq.ok", where=params.describe(), number=number, link=link), remote=True)]
     if owner is None:
         checks.append(
             warn(
                 "head office account",
-                f"{params.user!r} is not a per-store account: it can read and change every store's data",
-                f"at head office run `centrale hq add-store {cfg.site.store}` and use that account (README, Security)",
+                Msg("chk.account.shared", user=params.user),
+                Msg("chk.account.shared.hint", store=cfg.site.store),
                 remote=True,
             )
         )
     else:
-        checks.append(ok("head office account", f"{params.user!r}: store {owner}'s own rows only", remote=True))
+        checks.append(ok("head office account", Msg("chk.account.ok", user=params.user, owner=owner), remote=True))
     if not tls and not params.host.startswith(LOOPBACK):
-        checks.append(
-            warn(
-                "head office link",
-                "the connection to head office is not encrypted",
-                "set hq.ssl_ca to head office's CA certificate (see README, Security)",
-                remote=True,
-            )
-        )
+        checks.append(warn("head office link", Msg("chk.link.plaintext"), Msg("chk.link.plaintext.hint"), remote=True))
     return checks
 
 

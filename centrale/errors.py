@@ -13,9 +13,16 @@
 
 Inner code raises; service loops decide between retry, hold and stop; only the CLI prints
 (``error: ...`` / ``hint: ...``) and picks the exit code.
+
+Message and hint are ``Msg`` values of the catalog (``centrale.i18n``): ``message`` and ``hint``
+are their English text (for logs and the outbox's records), ``text`` and ``hint_text`` the
+values the CLI renders in the user's language. tests/test_messages.py keeps every raise
+translatable.
 """
 
 from __future__ import annotations
+
+from centrale.i18n import Lang, Text, render
 
 
 class CentraleError(Exception):
@@ -23,10 +30,16 @@ class CentraleError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(self, message: Text, hint: Text | None = None) -> None:
+        super().__init__(str(message))
+        self.text = message
+        self.hint_text = hint
+        self.message = str(message)
+        self.hint = str(hint) if hint is not None else None
+
+    def render(self, lang: Lang) -> tuple[str, str | None]:
+        """Message and hint in ``lang``."""
+        return render(self.text, lang), render(self.hint_text, lang) if self.hint_text is not None else None
 
     def __str__(self) -> str:
         return self.message

@@ -32,6 +32,7 @@ import pymysql
 from centrale.catalog import Catalog
 from centrale.db import error_code, quote_ident
 from centrale.errors import PreflightError
+from centrale.i18n import Msg
 from centrale.schema import read_tables
 
 ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
@@ -53,8 +54,7 @@ def scoped_database(database: str) -> str:
     name = f"{database}_stores"
     if len(name) > 64:
         raise PreflightError(
-            f"head-office database name {database!r} is too long for its store views database {name!r}",
-            hint="use a head-office database name of at most 57 characters",
+            Msg("err.hq.name_too_long", database=database, name=name), hint=Msg("err.hq.name_too_long.hint")
         )
     return name
 
@@ -102,7 +102,7 @@ def install_scoping(conn: pymysql.connections.Connection, database: str, catalog
         for table, (privileges, column) in BOOKKEEPING.items():
             tdef = defs.get(table)
             if tdef is None:
-                raise PreflightError(f"head office lacks {table}", hint="run `centrale hq init` first")
+                raise PreflightError(Msg("err.hq.lacks", table=table), hint=Msg("err.hq.run_init_first.hint"))
             cols = ", ".join(quote_ident(c) for c in tdef.column_names)
             where = f" WHERE {quote_ident(column)} = {own} WITH CASCADED CHECK OPTION" if column else ""
             _create_view(cur, database, scoped.database, table, cols, where)
@@ -194,37 +194,34 @@ def add_store(
     is returned once and stored nowhere but in MariaDB's hash."""
     account = account or f"centrale_store_{store}"
     if store <= 0:
-        raise PreflightError(f"store number {store} is not valid", hint="store numbers are positive integers")
+        raise PreflightError(Msg("err.hq.bad_store", store=store), hint=Msg("err.hq.bad_store.hint"))
     if hq_store is not None and store == hq_store:
-        raise PreflightError(
-            f"store {store} is head office's own number", hint="head office uses its administrator account"
-        )
+        raise PreflightError(Msg("err.hq.own_number", store=store), hint=Msg("err.hq.own_number.hint"))
     if not ACCOUNT_NAME.match(account):
-        raise PreflightError(f"account name {account!r} is not valid", hint="use letters, digits, '_', '.', '-'")
+        raise PreflightError(Msg("err.hq.bad_account", account=account), hint=Msg("err.hq.bad_account.hint"))
     if not HOST_PATTERN.match(host):
-        raise PreflightError(f"host pattern {host!r} is not valid", hint="e.g. '%' or the store's address")
+        raise PreflightError(Msg("err.hq.bad_host", host=host), hint=Msg("err.hq.bad_host.hint"))
     with conn.cursor() as cur:
         cur.execute(f"SELECT `store` FROM {quote_ident(database)}.`centrale_accounts` WHERE `account`=%s", (account,))
         row = cur.fetchone()
         if row is not None and int(row[0]) != store:
             raise PreflightError(
-                f"account {account!r} already belongs to store {row[0]}",
-                hint=f"choose another name with --user, e.g. centrale_store_{store}",
+                Msg("err.hq.account_taken", account=account, owner=row[0]),
+                hint=Msg("err.hq.account_taken.hint", store=store),
             )
         cur.execute("SELECT COUNT(*) FROM mysql.user WHERE User=%s AND Host=%s", (account, host))
         found = cur.fetchone()
         exists = bool(found and found[0])
         if exists and not rotate:
             raise PreflightError(
-                f"account {account}@{host} already exists",
-                hint=f"`centrale hq add-store {store} --rotate` gives it a new password",
+                Msg("err.hq.account_exists", account=account, host=host),
+                hint=Msg("err.hq.account_exists.hint", store=store),
             )
     present = read_tables(conn, database, catalog.captured)
     missing = [t for t in catalog.captured if t not in present]
     if missing:
         raise PreflightError(
-            f"head office has no table {', '.join(missing)} yet, so store accounts cannot be granted them",
-            hint="run `centrale --config hq.toml hq init --tables-from URL` with any store's database URL",
+            Msg("err.hq.no_tables", tables=", ".join(missing)), hint=Msg("err.hq.tables_from_url.hint")
         )
     scoped = install_scoping(conn, database, catalog, origin)
     password = new_password()

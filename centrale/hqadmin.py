@@ -11,6 +11,7 @@ from centrale.errors import ConfigError, PreflightError
 from centrale.hqaccess import StoreAccount, add_store, install_scoping
 from centrale.hqschema import init_hq
 from centrale.hqtables import add_missing_columns, create_missing_tables
+from centrale.i18n import Msg
 from centrale.schema import read_tables
 from centrale.site import connect_local, local_params
 from centrale.tombstones import install_triggers
@@ -19,12 +20,11 @@ from centrale.tombstones import install_triggers
 def _head_office_only(cfg: Config, command: str) -> None:
     if not cfg.is_hq:
         raise ConfigError(
-            f'{cfg.source} is a store\'s configuration (site.role = "store")',
-            hint=f"run `centrale --config hq.toml {command}` with head office's own configuration",
+            Msg("err.hq.store_config", path=cfg.source), hint=Msg("err.hq.store_config.hint", command=command)
         )
 
 
-def init_head_office(cfg: Config, *, force: bool = False, tables_from: str | None = None) -> list[str]:
+def init_head_office(cfg: Config, *, force: bool = False, tables_from: str | None = None) -> list[Msg]:
     """Bookkeeping tables and head office's number; with ``tables_from`` (any store's database
     URL) the captured tables and columns head office lacks; the delete-log triggers; and, once per-store
     accounts exist, their views and grants refreshed. Idempotent. Returns what it did."""
@@ -36,7 +36,9 @@ def init_head_office(cfg: Config, *, force: bool = False, tables_from: str | Non
             done.append(_tables_from(cfg, conn, params.database, tables_from))
         logged = install_triggers(conn, params.database, cfg.catalog)
         done.append(
-            f"delete log triggers on: {', '.join(logged) or 'no reference table yet (re-run after creating them)'}"
+            Msg("out.hq_init.triggers", tables=", ".join(logged))
+            if logged
+            else Msg("out.hq_init.triggers", tables=Msg("out.hq_init.no_reference"))
         )
         with conn.cursor() as cur:
             cur.execute("SELECT COUNT(*) FROM centrale_accounts")
@@ -44,11 +46,11 @@ def init_head_office(cfg: Config, *, force: bool = False, tables_from: str | Non
             accounts = int(found[0]) if found else 0
         if accounts:
             scoped = install_scoping(conn, params.database, cfg.catalog, cfg.hq.origin_column)
-            done.append(f"store views in {scoped.database} refreshed for {accounts} store account(s)")
+            done.append(Msg("out.hq_init.views", database=scoped.database, n=accounts))
     return done
 
 
-def _tables_from(cfg: Config, hq: pymysql.connections.Connection, database: str, url: str) -> str:
+def _tables_from(cfg: Config, hq: pymysql.connections.Connection, database: str, url: str) -> Msg:
     source = parse_url(url, what="--tables-from")
     try:
         with connect(source) as store:
@@ -58,12 +60,15 @@ def _tables_from(cfg: Config, hq: pymysql.connections.Connection, database: str,
             added = add_missing_columns(hq, database, wanted, defs)
     except pymysql.err.MySQLError as exc:
         raise PreflightError(
-            f"cannot read table definitions from {source.describe()}: {exc.args[-1]}",
-            hint="--tables-from takes a store database URL, e.g. mysql://user:password@store-host/pos",
+            Msg("err.hq.tables_from", where=source.describe(), error=exc.args[-1]),
+            hint=Msg("err.hq.tables_from.hint"),
         ) from None
-    return (
-        f"from {source.describe()}: tables created: {', '.join(created) or 'none'}; "
-        f"columns added: {', '.join(added) or 'none'}"
+    none = Msg("out.none")
+    return Msg(
+        "out.hq_init.tables_from",
+        where=source.describe(),
+        tables=", ".join(created) or none,
+        columns=", ".join(added) or none,
     )
 
 
@@ -95,6 +100,5 @@ def add_store_account(
             )
         except pymysql.err.MySQLError as exc:
             raise PreflightError(
-                f"creating store {store}'s account failed: {exc.args[-1]}",
-                hint="run `centrale hq init` first, as an administrator with CREATE USER and GRANT OPTION",
+                Msg("err.hq.add_store", store=store, error=exc.args[-1]), hint=Msg("err.hq.add_store.hint")
             ) from None

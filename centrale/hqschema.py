@@ -41,6 +41,7 @@ from sqlalchemy.pool import NullPool
 
 from centrale.db import ConnParams, connect
 from centrale.errors import PreflightError
+from centrale.i18n import Msg
 
 SCHEMA_VERSION = 1
 
@@ -144,7 +145,7 @@ def engine_for(params: ConnParams) -> Engine:
     return create_engine("mysql+pymysql://", creator=lambda: connect(params, autocommit=False), poolclass=NullPool)
 
 
-def init_hq(params: ConnParams, hq_store: int, name: str = "", *, force: bool = False) -> str:
+def init_hq(params: ConnParams, hq_store: int, name: str = "", *, force: bool = False) -> Msg:
     """Create the bookkeeping tables and record head office's store number. Idempotent."""
     engine = engine_for(params)
     try:
@@ -162,16 +163,16 @@ def init_hq(params: ConnParams, hq_store: int, name: str = "", *, force: bool = 
                         created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                     )
                 )
-                return f"head office initialised in {params.database} with store number {hq_store}"
+                return Msg("out.hq_init.done", database=params.database, store=hq_store)
             if int(row[0]) != hq_store:
                 if not force:
                     raise PreflightError(
-                        f"{params.database} is already the head office of store number {row[0]}, not {hq_store}",
-                        hint="check site.hq_store, or re-run `centrale hq init --force` to change it",
+                        Msg("err.hq.other_number", database=params.database, number=row[0], store=hq_store),
+                        hint=Msg("err.hq.other_number.hint"),
                     )
                 conn.execute(hq_info.update().where(hq_info.c.id == 1).values(hq_store=hq_store, name=name))
-                return f"head office store number changed from {row[0]} to {hq_store}"
-            return f"head office already initialised with store number {hq_store}"
+                return Msg("out.hq_init.changed", old=row[0], store=hq_store)
+            return Msg("out.hq_init.already", store=hq_store)
     finally:
         engine.dispose()
 

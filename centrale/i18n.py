@@ -5,12 +5,24 @@ locale (``LC_ALL`` > ``LC_MESSAGES`` > ``LANG``), which only the CLI's entry poi
 down as a ``Lang``; the console may override it per page (``?lang=``, a cookie, or
 ``console.language``). A key missing in one language is a bug the tests catch, so ``Translator``
 does not fall back silently: an unknown key raises ``KeyError``.
+
+What the library says to a user (an error's message and hint, a check's result) is a ``Msg``: a
+key of this catalog and its values, whose ``str()`` is the English text (logs stay English); the
+CLI renders it in the invocation's language. The catalog is split by area (this module: the
+CLI's frame and the console; ``i18n_errors``: the core's errors and hints; ``i18n_rooms``: those
+of capture, shipping and jobs; ``i18n_checks``: checks and the commands' output), merged here
+into the one ``MESSAGES`` (tests/console/test_i18n.py checks that no key is in two parts).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
+
+from centrale.i18n_checks import CHECK_MESSAGES
+from centrale.i18n_errors import ERROR_MESSAGES
+from centrale.i18n_rooms import ROOM_MESSAGES
 
 Lang = Literal["en", "fr"]
 LANGUAGES: tuple[Lang, ...] = ("en", "fr")
@@ -32,21 +44,56 @@ def as_lang(value: str | None) -> Lang | None:
 
 
 class Translator:
-    """``t("key", n=3)``: the message in one language, ``str.format``-ed."""
+    """``t("key", n=3)``: the message in one language, ``str.format``-ed (``Msg`` values in the
+    same language)."""
 
     def __init__(self, lang: Lang) -> None:
         self.lang: Lang = lang
 
     def __call__(self, key: str, /, **values: object) -> str:
-        text = MESSAGES[key][self.lang]
-        return text.format(**values) if values else text
+        return Msg(key, **values).render(self.lang)
 
     def has(self, key: str) -> bool:
         return key in MESSAGES
 
+    def text(self, text: Text) -> str:
+        """A ``Msg`` in this language; a plain string (a server's own words) as it is."""
+        return render(text, self.lang)
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Msg:
+    """A message for a user, not yet in a language: ``Msg("err.config.not_found", path=p)``.
+
+    ``str()`` is the English text, so code that logs or stores it is unchanged; values that are
+    themselves ``Msg`` are rendered in the same language."""
+
+    key: str
+    values: tuple[tuple[str, object], ...]
+
+    def __init__(self, key: str, /, **values: object) -> None:
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "values", tuple(values.items()))
+
+    def render(self, lang: Lang) -> str:
+        text = MESSAGES[self.key][lang]
+        if not self.values:
+            return text
+        return text.format(**{k: render(v, lang) if isinstance(v, Msg) else v for k, v in self.values})
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+Text = str | Msg  # a plain str is a foreign text (a server's error) shown as it is
+
+
+def render(text: Text, lang: Lang) -> str:
+    return text.render(lang) if isinstance(text, Msg) else text
+
 
 # key -> {"en": ..., "fr": ...}; placeholders must be the same in both (tests/console/test_i18n.py).
-MESSAGES: dict[str, dict[str, str]] = {
+FRAME_MESSAGES: dict[str, dict[str, str]] = {
     # --- CLI: error lines, doctor, status ---------------------------------------------------
     "cli.error": {"en": "error: {message}", "fr": "erreur : {message}"},
     "cli.hint": {"en": "hint: {message}", "fr": "conseil : {message}"},
@@ -298,3 +345,5 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hq.filter": {"en": "Filter", "fr": "Filtrer"},
     "hq.no_jobs": {"en": "No job.", "fr": "Aucun travail."},
 }
+
+MESSAGES: dict[str, dict[str, str]] = {**FRAME_MESSAGES, **ERROR_MESSAGES, **ROOM_MESSAGES, **CHECK_MESSAGES}

@@ -14,7 +14,7 @@ from centrale.console.state import LiveConfig
 from centrale.db import hq_params
 from centrale.doctor import run_checks
 from centrale.errors import CentraleError, ConfigError
-from centrale.i18n import Lang
+from centrale.i18n import Lang, Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 from centrale.report import StatusReporter
@@ -30,18 +30,16 @@ log = get_logger("run")
 def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") -> None:
     """Run until ``stop`` is set. Refuses to start only for local faults."""
     if cfg.is_hq:
-        raise CentraleError(
-            "`centrale run` serves a store; head office has nothing to capture",
-            hint="at head office use `centrale console`, `centrale hq init`, `centrale status` and `centrale doctor`",
-        )
+        raise CentraleError(Msg("err.run.at_hq"), hint=Msg("err.run.at_hq.hint"))
     log.info("Centrale %s starting for store %s (%s)", __version__, cfg.site.store, cfg.site.name)
     for check in run_checks(cfg):
         if check.status == "ok":
             continue
         if check.failed and not check.remote:
             # "outbox: outbox /x is full", no: the message often names its subject already
-            named = check.message.startswith(check.name)
-            raise check.error(check.message if named else f"{check.name}: {check.message}", hint=check.hint)
+            named = str(check.message).startswith(check.name)
+            message = check.message if named else Msg("err.run.check", name=check.name, message=check.message)
+            raise check.error(message, hint=check.hint)
         log.warning("%s: %s%s", check.name, check.message, f" (hint: {check.hint})" if check.hint else "")
     lock = SiteLock(lock_path(cfg))
     lock.acquire()

@@ -14,6 +14,7 @@ from applier.headoffice import HeadOfficeShipper
 from centrale.config import Config
 from centrale.db import ConnParams, connect, hq_params, parse_url
 from centrale.errors import CentraleError, SourceError
+from centrale.i18n import Msg
 from centrale.schema import TableDef, read_tables
 
 
@@ -27,8 +28,8 @@ def connect_local(cfg: Config) -> pymysql.connections.Connection:
         return connect(params)
     except pymysql.err.MySQLError as exc:
         raise SourceError(
-            f"cannot connect to the local database {params.describe()}: {exc.args[-1]}",
-            hint="check [local] url and that MariaDB runs on this machine",
+            Msg("err.local.unreachable", where=params.describe(), error=exc.args[-1]),
+            hint=Msg("err.local.unreachable.hint"),
         ) from None
 
 
@@ -76,10 +77,7 @@ class SiteLock:
             fh.seek(0)
             pid = fh.read().strip() or "?"
             fh.close()
-            raise CentraleError(
-                f"another `centrale run` (pid {pid}) already serves this site",
-                hint="stop it first, or point --config at another site",
-            ) from None
+            raise CentraleError(Msg("err.site.locked", pid=pid), hint=Msg("err.site.locked.hint")) from None
         fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))

@@ -13,7 +13,7 @@ from cdc.preflight import retention_headroom
 from centrale import __version__
 from centrale.config import Config
 from centrale.errors import CentraleError
-from centrale.i18n import Translator
+from centrale.i18n import Msg, Translator
 from centrale.outbox import OutboxStore
 from centrale.outbox.disk import probe
 from centrale.site import SiteLock, connect_local, lock_path
@@ -91,14 +91,10 @@ def stores_seen(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:
             )
         except pymysql.err.OperationalError as exc:
             if exc.args and exc.args[0] == 1054:  # a head office initialised by an older Centrale
-                raise CentraleError(
-                    "head office's bookkeeping tables are older than this Centrale", hint="run `centrale hq init`"
-                ) from None
+                raise CentraleError(Msg("err.hq.old_tables"), hint=Msg("err.hq.run_init.hint")) from None
             raise
         except pymysql.err.ProgrammingError:
-            raise CentraleError(
-                "this database is not initialised as head office", hint="run `centrale hq init`"
-            ) from None
+            raise CentraleError(Msg("err.hq.not_initialised"), hint=Msg("err.hq.run_init.hint")) from None
         rows = cur.fetchall()
     stores: dict[int, dict[str, Any]] = {}
     for r in rows:

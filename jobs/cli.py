@@ -9,10 +9,11 @@ import pymysql
 import typer
 
 from centrale.codec import dumps
-from centrale.commandline import Invocation, guarded
+from centrale.commandline import Invocation, guarded, translator
 from centrale.config import Config
 from centrale.db import connect, hq_params, parse_url
 from centrale.errors import JobError
+from centrale.i18n import Msg
 from jobs.pull import pull_group
 from jobs.queue import ACTIONS, STATUSES, add_jobs, known_stores, list_jobs, retry_job
 
@@ -32,9 +33,9 @@ def pull(
 
     def body() -> None:
         if group not in PULL_GROUPS:
-            raise JobError(f"`{group}` cannot be pulled", hint=f"choose one of: {', '.join(PULL_GROUPS)}")
+            raise JobError(Msg("err.pull.unknown", group=group), hint=Msg("err.choose", among=", ".join(PULL_GROUPS)))
         result = pull_group(inv.config(), group, full=full)
-        typer.echo(result.summary())
+        typer.echo(translator().text(result.summary()))
 
     guarded(body)
 
@@ -49,7 +50,8 @@ def _jobs_connection(cfg: Config) -> pymysql.connections.Connection:
         return connect(params, autocommit=False)
     except pymysql.err.MySQLError as exc:
         raise JobError(
-            f"cannot reach head office {params.describe()}: {exc.args[-1]}", hint="see `centrale doctor`"
+            Msg("err.jobs.hq_unreachable", where=params.describe(), error=exc.args[-1]),
+            hint=Msg("err.doctor.see.hint"),
         ) from None
 
 
@@ -71,13 +73,13 @@ def jobs_add(
             try:
                 dt.date.fromisoformat(since)
             except ValueError:
-                raise JobError(f"--since {since!r} is not a date", hint="use YYYY-MM-DD") from None
+                raise JobError(Msg("err.date.since", value=since), hint=Msg("err.date.bad.hint")) from None
         with _jobs_connection(cfg) as conn:
             stores = list(store or [])
             if all_stores:
                 stores = known_stores(conn, cfg.site.hq_store)
                 if not stores:
-                    raise JobError("head office knows no store yet", hint="use --store N, or fill the `stores` table")
+                    raise JobError(Msg("err.jobs.no_known_store"), hint=Msg("err.jobs.no_known_store.hint"))
             ids = add_jobs(
                 conn,
                 action,
@@ -86,8 +88,9 @@ def jobs_add(
                 requested_by=requested_by,
                 ttl_h=cfg.jobs.ttl_h,
             )
+        t = translator()
         for s, i in zip(stores, ids, strict=True):
-            typer.echo(f"job {i}: {action} for store {s} (pending)")
+            typer.echo(t("out.jobs.added", id=i, action=action, store=s))
 
     guarded(body)
 
@@ -109,14 +112,23 @@ def jobs_list(
         if as_json:
             typer.echo(dumps([j.as_dict() for j in found]).decode())
             return
+        t = translator()
         for j in found:
             when = j.finished_at or j.started_at or j.created_at
             typer.echo(
-                f"{j.id:>6}  store {j.store:<5} {j.action:<15} {j.status:<10} {when:%Y-%m-%d %H:%M:%S}  "
-                f"{j.rows_moved:>7} rows  {j.message[:80]}"
+                t(
+                    "out.jobs.line",
+                    id=j.id,
+                    store=j.store,
+                    action=j.action,
+                    status=t(f"job.{j.status}"),
+                    when=f"{when:%Y-%m-%d %H:%M:%S}",
+                    rows=j.rows_moved,
+                    message=j.message[:80],
+                )
             )
         if not found:
-            typer.echo("no job")
+            typer.echo(t("out.jobs.none"))
 
     guarded(body)
 
@@ -132,6 +144,6 @@ def jobs_retry(ctx: typer.Context, job_id: int = typer.Argument(..., help="a fai
             new_id = retry_job(
                 conn, job_id, requested_by=f"retry of {job_id} by {getpass.getuser()}", ttl_h=cfg.jobs.ttl_h
             )
-        typer.echo(f"job {new_id}: retry of job {job_id} (pending)")
+        typer.echo(translator()("out.jobs.retried", id=new_id, old=job_id))
 
     guarded(body)

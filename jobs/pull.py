@@ -22,6 +22,7 @@ from centrale.catalog import MARKER_TABLE
 from centrale.config import Config
 from centrale.db import connect, hq_params, is_transient, parse_url, quote_ident, quote_ident_fmt
 from centrale.errors import JobError, JobInterruptedError
+from centrale.i18n import Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore, PullState
 from centrale.schema import TableDef, read_tables
@@ -65,9 +66,9 @@ class PullResult:
     def rows_moved(self) -> int:
         return sum(t.inserted + t.updated + t.deleted for t in self.tables)
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         parts = [f"{t.table} +{t.inserted} ~{t.updated} -{t.deleted}" for t in self.tables]
-        return f"pull {self.group}: {self.rows_moved} rows changed ({'; '.join(parts)})"
+        return Msg("out.pull.summary", group=self.group, rows=self.rows_moved, detail="; ".join(parts))
 
 
 @dataclass
@@ -91,15 +92,13 @@ def _connect(cfg: Config) -> tuple[pymysql.connections.Connection, pymysql.conne
         hq = connect(hq_p)
     except pymysql.err.MySQLError as exc:
         raise JobInterruptedError(
-            f"cannot reach head office {hq_p.describe()}: {exc.args[-1]}", hint="see `centrale doctor`"
+            Msg("err.jobs.hq_unreachable", where=hq_p.describe(), error=exc.args[-1]), hint=Msg("err.doctor.see.hint")
         ) from None
     try:
         store = connect(local_p, autocommit=False)
     except pymysql.err.MySQLError as exc:
         hq.close()
-        raise JobInterruptedError(
-            f"cannot connect to the local database {local_p.describe()}: {exc.args[-1]}"
-        ) from None
+        raise JobInterruptedError(Msg("err.local.unreachable", where=local_p.describe(), error=exc.args[-1])) from None
     for conn in (hq, store):
         with conn.cursor() as cur:
             cur.execute(SESSION_SQL)
@@ -136,13 +135,13 @@ def _columns(
     spec = cfg.catalog.spec(table)
     key = spec.key or mine.primary_key
     if not key:
-        raise JobError(f"table `{table}` has no primary key at the store", hint=f"set tables.{table}.key")
+        raise JobError(Msg("err.pull.no_key", table=table), hint=Msg("err.pull.no_key.hint", table=table))
     local = set(mine.primary_key) - set(key) if spec.kind == "shared" else set()
     at_hq = set(theirs.column_names)
     columns = tuple(c.name for c in mine.columns if c.name in at_hq and c.name not in local and not c.generated)
     missing_key = [k for k in key if k not in columns]
     if missing_key:
-        raise JobError(f"key column(s) {missing_key} of `{table}` missing at head office or the store")
+        raise JobError(Msg("err.pull.key_missing", columns=missing_key, table=table))
     protected: set[str] = set()
     if not cfg.options.receive_prices:
         protected |= set(spec.price_columns)
@@ -205,18 +204,16 @@ def plan_pull(
 ) -> list[_Plan]:
     tables = cfg.catalog.pulled(group)
     if not tables:
-        raise JobError(f"no reference or shared table in group `{group}`", hint="check the catalog's [tables.*] groups")
+        raise JobError(Msg("err.pull.empty_group", group=group), hint=Msg("err.pull.empty_group.hint"))
     store_db = parse_url(cfg.local.url.get_secret_value()).database
     assert cfg.hq.database is not None
     hq_db = cfg.hq.database
     theirs, mine = both(lambda: read_tables(hq, hq_db, tables), lambda: read_tables(store, store_db, tables))
     for t in tables:
         if t not in mine:
-            raise JobError(
-                f"table `{t}` does not exist at the store", hint="create it (same definition as head office's)"
-            )
+            raise JobError(Msg("err.pull.no_table_store", table=t), hint=Msg("err.pull.no_table_store.hint"))
         if t not in theirs:
-            raise JobError(f"table `{t}` does not exist at head office", hint="create it there, or fix the catalog")
+            raise JobError(Msg("err.pull.no_table_hq", table=t), hint=Msg("err.pull.no_table_hq.hint"))
     plans = []
     for t in _parents_first(store, store_db, tables) if len(tables) > 1 else tables:
         spec = cfg.catalog.spec(t)

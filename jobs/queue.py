@@ -18,6 +18,7 @@ import pymysql
 from centrale.codec import dumps_compact, loads
 from centrale.db import error_code
 from centrale.errors import JobError
+from centrale.i18n import Msg
 
 ACTIONS = (
     "pull-articles",
@@ -69,8 +70,8 @@ class Job:
 
 def _check_table(exc: pymysql.err.MySQLError) -> JobError:
     if exc.args and exc.args[0] == 1146:
-        return JobError("head office has no jobs table", hint="run `centrale --config hq.toml hq init` at head office")
-    return JobError(f"jobs table: {exc.args[-1]}")
+        return JobError(Msg("err.jobs.no_table"), hint=Msg("err.hq.remote_not_initialised.hint"))
+    return JobError(Msg("err.jobs.table", error=exc.args[-1]))
 
 
 def add_jobs(
@@ -84,9 +85,9 @@ def add_jobs(
 ) -> list[int]:
     """One pending job per store; each supersedes that store's older pending job of the action."""
     if action not in ACTIONS:
-        raise JobError(f"unknown action `{action}`", hint=f"choose one of: {', '.join(ACTIONS)}")
+        raise JobError(Msg("err.jobs.unknown_action", action=action), hint=Msg("err.choose", among=", ".join(ACTIONS)))
     if not stores:
-        raise JobError("no store given", hint="use --store N (repeatable) or --all")
+        raise JobError(Msg("err.jobs.no_store"), hint=Msg("err.jobs.no_store.hint"))
     ids = []
     try:
         with conn.cursor() as cur:
@@ -115,7 +116,7 @@ def list_jobs(
     conn: pymysql.connections.Connection, *, store: int | None = None, status: str | None = None, limit: int = 100
 ) -> list[Job]:
     if status is not None and status not in STATUSES:
-        raise JobError(f"unknown status `{status}`", hint=f"choose one of: {', '.join(STATUSES)}")
+        raise JobError(Msg("err.jobs.unknown_status", status=status), hint=Msg("err.choose", among=", ".join(STATUSES)))
     where: list[str] = ["1=1"]
     args: list[Any] = []
     if store is not None:
@@ -151,10 +152,10 @@ def retry_job(conn: pymysql.connections.Connection, job_id: int, *, requested_by
     """A failed (or expired) job again, as a new pending job; the old one keeps its history."""
     jobs = [j for j in list_jobs(conn, limit=1_000_000) if j.id == job_id]
     if not jobs:
-        raise JobError(f"no job {job_id}", hint="see `centrale jobs list`")
+        raise JobError(Msg("err.jobs.no_job", id=job_id), hint=Msg("err.jobs.no_job.hint"))
     job = jobs[0]
     if job.status not in ("failed", "expired"):
-        raise JobError(f"job {job_id} is {job.status}; only failed or expired jobs are retried")
+        raise JobError(Msg("err.jobs.not_retryable", id=job_id, status=job.status))
     return add_jobs(
         conn, job.action, [job.store], params=job.params, requested_by=requested_by or f"retry of {job_id}", ttl_h=ttl_h
     )[0]

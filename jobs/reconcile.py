@@ -19,6 +19,7 @@ import pymysql
 from centrale.config import Config
 from centrale.db import connect, hq_params, parse_url, quote_ident
 from centrale.errors import JobError
+from centrale.i18n import Msg
 
 Figures = dict[dt.date, tuple[int, Decimal]]
 
@@ -36,11 +37,16 @@ class DayDiff:
         """Head office lacks rows or holds other amounts (not: the store purged old rows)."""
         return self.hq[0] < self.store[0] or (self.hq[0] == self.store[0] and self.hq[1] != self.store[1])
 
-    def describe(self) -> str:
-        what = "head office short" if self.short_at_hq else "store purged rows"
-        return (
-            f"{self.day} {self.table}: store {self.store[0]} rows / {self.store[1]}, "
-            f"head office {self.hq[0]} rows / {self.hq[1]} ({what})"
+    def describe(self) -> Msg:
+        return Msg(
+            "out.reconcile.day",
+            day=self.day,
+            table=self.table,
+            store_rows=self.store[0],
+            store_sum=self.store[1],
+            hq_rows=self.hq[0],
+            hq_sum=self.hq[1],
+            what=Msg("out.reconcile.hq_short" if self.short_at_hq else "out.reconcile.store_purged"),
         )
 
 
@@ -73,13 +79,13 @@ def reconcile(cfg: Config, since: dt.date, until: dt.date) -> list[DayDiff]:
         (t, s) for t, s in cfg.catalog.tables.items() if s.kind == "aggregate" and s.since_column and s.sum_column
     ]
     if not tables:
-        raise JobError("no catalog table has both since_column and sum_column", hint="see schema/catalog.toml")
+        raise JobError(Msg("err.reconcile.no_table"), hint=Msg("err.reconcile.no_table.hint"))
     local = parse_url(cfg.local.url.get_secret_value())
     remote = hq_params(cfg.hq)
     try:
         store, hq = connect(local), connect(remote)
     except pymysql.err.MySQLError as exc:
-        raise JobError(f"reconcile cannot connect: {exc.args[-1]}", hint="see `centrale doctor`") from None
+        raise JobError(Msg("err.reconcile.connect", error=exc.args[-1]), hint=Msg("err.doctor.see.hint")) from None
     diffs: list[DayDiff] = []
     with store, hq:
         for conn in (store, hq):

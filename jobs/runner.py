@@ -14,13 +14,14 @@ import pymysql
 
 from centrale.db import ConnParams, connect, is_transient
 from centrale.errors import CentraleError, JobInterruptedError
+from centrale.i18n import Text
 from centrale.log import get_logger
 from jobs.queue import Job, claim_next, finish, release
 
 log = get_logger("jobs")
 
 # An action returns (rows moved, a one-line summary); it raises CentraleError when it fails.
-Action = Callable[[Job], tuple[int, str]]
+Action = Callable[[Job], tuple[int, Text]]
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class JobsRunner:
         except Exception as exc:
             return self._unexpected(job, exc)
         log.info("job %d done: %s", job.id, summary)
-        return Outcome(job, "done", rows, summary)
+        return Outcome(job, "done", rows, str(summary))  # head office keeps it in English
 
     @staticmethod
     def _interrupted(job: Job, reason: str) -> Outcome:

@@ -13,8 +13,9 @@ from starlette.routing import BaseRoute, Route
 from centrale.config import Config
 from centrale.console.chart import hourly_svg
 from centrale.console.hqview import hq_view
-from centrale.console.web import checked_form, render, state_of, translator
+from centrale.console.web import checked_form, error_context, render, state_of, translator
 from centrale.errors import CentraleError, JobError
+from centrale.i18n import Msg
 from centrale.site import connect_local
 from jobs.queue import ACTIONS, STATUSES, add_jobs, known_stores
 
@@ -27,7 +28,7 @@ def _filters(request: Request) -> tuple[int | None, str | None]:
     raw_store = request.query_params.get("store", "")
     status = request.query_params.get("status") or None
     if raw_store and not raw_store.isdigit():
-        raise JobError(f"store {raw_store!r} is not a store number")
+        raise JobError(Msg("err.console.bad_store", value=raw_store))
     return (int(raw_store) if raw_store else None), status
 
 
@@ -40,8 +41,8 @@ async def page(request: Request, status_code: int = 200, **extra: object) -> Res
     except CentraleError as exc:
         store, status = None, None
         view = await run_in_threadpool(hq_view, cfg, store=None, status=None, day=dt.date.today())
-        extra.setdefault("error", exc.message)
-        extra.setdefault("error_hint", exc.hint)
+        for name, value in error_context(request, exc).items():
+            extra.setdefault(name, value)
         status_code = 400
     names = {s["store"]: s["name"] or "" for s in view.stores}
     chart = None
@@ -72,13 +73,13 @@ async def post_jobs(request: Request) -> Response:
             try:
                 dt.date.fromisoformat(since)
             except ValueError:
-                raise JobError(f"{since!r} is not a date", hint="use YYYY-MM-DD") from None
+                raise JobError(Msg("err.date.bad", value=since), hint=Msg("err.date.bad.hint")) from None
         wanted = [str(v) for v in form.getlist("store")]
         if any(not v.isdigit() for v in wanted):
-            raise JobError("a store number must be a number")
+            raise JobError(Msg("err.console.store_not_number"))
         ids = await run_in_threadpool(_post, cfg, action, [int(v) for v in wanted], form.get("all") == "on", since)
     except CentraleError as exc:
-        return await page(request, 400, error=exc.message, error_hint=exc.hint)
+        return await page(request, 400, **error_context(request, exc))
     return RedirectResponse(f"/?posted={len(ids)}#jobs", 303)
 
 

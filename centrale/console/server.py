@@ -14,7 +14,7 @@ from centrale.config import Config
 from centrale.console.app import build_app
 from centrale.console.state import ConsoleState, LiveConfig
 from centrale.errors import ConfigError
-from centrale.i18n import Lang
+from centrale.i18n import Lang, Msg
 
 START_TIMEOUT_S = 10.0
 
@@ -55,7 +55,7 @@ class ConsoleServer:
         if not self._server.started:
             self.stop()
             raise ConfigError(
-                f"the console did not start on {self.where}", hint="see the log; or console.enabled = false"
+                Msg("err.console.not_started", where=self.where), hint=Msg("err.console.not_started.hint")
             )
         return self
 
@@ -79,13 +79,11 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise ConfigError(
-                f"console.port {port} is already in use on {host}",
-                hint="choose another with `centrale config set console.port N` (or --port N), "
-                "or set console.enabled = false",
+                Msg("err.console.port_in_use", port=port, host=host), hint=Msg("err.console.port_in_use.hint")
             ) from None
         raise ConfigError(
-            f"the console cannot listen on {host}:{port} (console.host, console.port): {exc.strerror}",
-            hint="fix console.host / console.port",
+            Msg("err.console.cannot_listen", host=host, port=port, error=exc.strerror),
+            hint=Msg("err.console.cannot_listen.hint"),
         ) from None
     sock.set_inheritable(True)
     return sock

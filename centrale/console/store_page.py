@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from centrale.console.logtail import log_tail
 from centrale.console.storeview import store_view, test_hq
 from centrale.console.tasks import ActionRunner
-from centrale.console.web import checked_form, render, state_of
+from centrale.console.web import checked_form, error_context, render, state_of
 from centrale.errors import CentraleError
 
 # The seed's action screen, in its order: (action, message key of its button).
@@ -83,7 +83,7 @@ async def start_action(request: Request) -> Response:
     try:
         _runner(request).submit(request.path_params["name"])
     except CentraleError as exc:
-        return await page(request, 400, error=exc.message, error_hint=exc.hint)
+        return await page(request, 400, **error_context(request, exc))
     return RedirectResponse("/?done=flash.action_queued#actions", 303)
 
 
@@ -93,7 +93,7 @@ async def save_options(request: Request) -> Response:
     try:
         await run_in_threadpool(state_of(request).live.set_values, pairs)
     except CentraleError as exc:
-        return await page(request, 400, error=exc.message, error_hint=exc.hint)
+        return await page(request, 400, **error_context(request, exc))
     return RedirectResponse("/?done=flash.options_saved#options", 303)
 
 
@@ -114,5 +114,5 @@ async def head_office(request: Request) -> Response:
     try:
         await run_in_threadpool(state.live.set_values, pairs)
     except CentraleError as exc:
-        return await page(request, 400, hq_form=fields, error=exc.message, error_hint=exc.hint)
+        return await page(request, 400, hq_form=fields, **error_context(request, exc))
     return RedirectResponse("/?done=flash.hq_saved#hq", 303)

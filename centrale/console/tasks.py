@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from centrale.errors import CentraleError, JobError
+from centrale.i18n import Msg
 from centrale.log import get_logger
 from jobs.queue import ACTIONS, Job
 from jobs.runner import Action
@@ -56,7 +57,9 @@ class ActionRunner:
 
     def submit(self, action: str) -> Task:
         if action not in ACTIONS or action not in self.actions:
-            raise JobError(f"unknown action `{action}`", hint=f"choose one of: {', '.join(ACTIONS)}")
+            raise JobError(
+                Msg("err.jobs.unknown_action", action=action), hint=Msg("err.choose", among=", ".join(ACTIONS))
+            )
         task = Task(next(self._ids), action, "queued", time.time())
         self._put(task)
         self._pool.submit(self._run, task)
@@ -85,7 +88,8 @@ class ActionRunner:
         self._put(task)
         log.info("console: %s started", task.action)
         try:
-            rows, summary = self.actions[task.action](self._job(task))
+            rows, said = self.actions[task.action](self._job(task))
+            summary = str(said)
         except CentraleError as exc:
             message = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
             log.error("console: %s failed: %s", task.action, message)

@@ -14,6 +14,7 @@ from starlette.templating import Jinja2Templates
 from centrale import __version__
 from centrale.console.security import Guard
 from centrale.console.state import ConsoleState
+from centrale.errors import CentraleError
 from centrale.i18n import Translator
 
 
@@ -29,6 +30,12 @@ def guard_of(request: Request) -> Guard:
 
 def translator(request: Request) -> Translator:
     return Translator(request.state.lang)
+
+
+def error_context(request: Request, exc: CentraleError) -> dict[str, object]:
+    """A refused form's error and fix, in the page's language."""
+    error, hint = exc.render(request.state.lang)
+    return {"error": error, "error_hint": hint}
 
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:

@@ -14,12 +14,13 @@ import os
 from pathlib import Path
 
 from centrale.errors import OutboxError
+from centrale.i18n import Msg
 
 # Less free space than this is a full disk: SQLite needs room for whole pages of the WAL and a
 # capture transaction is often larger than one page.
 FULL_BELOW_BYTES = 1 << 20
 
-FULL_HINT = "free space on that disk; capture resumes by itself from its checkpoint"
+FULL_HINT = Msg("err.outbox.full.hint")
 
 
 def human_bytes(n: int) -> str:
@@ -42,8 +43,9 @@ def _existing_folder(path: Path) -> Path:
 def full_error(path: Path, free: int | None = None) -> OutboxError:
     if free is None:
         free = free_bytes(path)
-    room = f", {human_bytes(free)} free" if free is not None else ""
-    return OutboxError(f"outbox {path} is full (disk full{room})", hint=FULL_HINT)
+    if free is None:
+        return OutboxError(Msg("err.outbox.full", path=path), hint=FULL_HINT)
+    return OutboxError(Msg("err.outbox.full_free", path=path, free=human_bytes(free)), hint=FULL_HINT)
 
 
 def free_bytes(path: Path) -> int | None:
@@ -54,7 +56,7 @@ def free_bytes(path: Path) -> int | None:
     return st.f_bavail * st.f_frsize
 
 
-def unwritable_reason(path: Path) -> tuple[str, str] | None:
+def unwritable_reason(path: Path) -> tuple[Msg, Msg] | None:
     """(what is wrong, the fix) when the outbox at ``path`` cannot be written, else None."""
     folder = _existing_folder(path)
     try:
@@ -62,14 +64,14 @@ def unwritable_reason(path: Path) -> tuple[str, str] | None:
     except OSError:
         return None
     if st.f_flag & os.ST_RDONLY:
-        return "read-only file system", f"remount the disk holding {folder} read-write"
+        return Msg("err.outbox.read_only"), Msg("err.outbox.read_only.fix", folder=folder)
     user = _user()
     if not os.access(folder, os.W_OK | os.X_OK):
-        return f"permission denied on {folder}", f"make {folder} writable by {user}"
+        return Msg("err.outbox.denied", path=folder), Msg("err.outbox.denied_folder.fix", folder=folder, user=user)
     for name in (path.name, path.name + "-wal", path.name + "-shm"):
         f = path.with_name(name)
         if f.exists() and not os.access(f, os.R_OK | os.W_OK):
-            return f"permission denied on {f}", f"make {f} readable and writable by {user}"
+            return Msg("err.outbox.denied", path=f), Msg("err.outbox.denied_file.fix", path=f, user=user)
     return None
 
 
@@ -79,8 +81,7 @@ def probe(path: Path, *, full_below: int = FULL_BELOW_BYTES) -> OutboxError | No
     if unwritable is not None:
         what, fix = unwritable
         return OutboxError(
-            f"outbox {path} is not writable ({what})",
-            hint=f"{fix}; capture then resumes from its checkpoint (start `centrale run` again if it stopped)",
+            Msg("err.outbox.unwritable", path=path, what=what), hint=Msg("err.outbox.unwritable.hint", fix=fix)
         )
     free = free_bytes(path)
     if free is not None and free < full_below:

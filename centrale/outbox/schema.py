@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from centrale.errors import OutboxError
+from centrale.i18n import Msg
 from centrale.outbox.disk import full_error, probe
 
 SCHEMA_VERSION = 1
@@ -55,11 +56,11 @@ def _outbox_error(path: Path, exc: sqlite3.Error) -> OutboxError:
         if found is not None:
             return found
     if "readonly" in msg or "unable to open" in msg:
-        hint = f"make {path.parent} writable by the Centrale user"
+        hint = Msg("err.outbox.sqlite.readonly.hint", folder=path.parent)
     elif "disk" in msg and ("full" in msg or "I/O" in msg):
-        hint = f"check the disk holding {path} (free space, kernel log); capture resumes from its checkpoint"
+        hint = Msg("err.outbox.sqlite.disk.hint", path=path)
     elif "locked" in msg:
-        hint = "another Centrale process holds the outbox; wait or stop it"
+        hint = Msg("err.outbox.sqlite.locked.hint")
     else:
-        hint = f"check {path} (a copy of the file helps support)"
-    return OutboxError(f"outbox {path}: {msg}", hint=hint)
+        hint = Msg("err.outbox.sqlite.other.hint", path=path)
+    return OutboxError(Msg("err.outbox.sqlite", path=path, error=msg), hint=hint)

@@ -23,6 +23,7 @@ from pathlib import Path
 from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, SourceTransaction
 from centrale.codec import decode_many, decode_names, decode_values, encode_names, encode_values
 from centrale.errors import OutboxError
+from centrale.i18n import Msg
 from centrale.outbox.disk import probe
 from centrale.outbox.records import Checkpoint, OutboxStats, PullState
 from centrale.outbox.schema import _SCHEMA, SCHEMA_VERSION, _outbox_error
@@ -48,8 +49,8 @@ class OutboxStore:
             raise _outbox_error(path, exc) from None
         except OSError as exc:
             raise probe(path) or OutboxError(
-                f"outbox {path}: cannot create it ({exc.strerror})",
-                hint=f"make {path.parent} a writable folder for the Centrale user, or change outbox.path",
+                Msg("err.outbox.create", path=path, error=exc.strerror),
+                hint=Msg("err.outbox.create.hint", folder=path.parent),
             ) from None
         self._shape_ids: dict[tuple[str, tuple[str, ...]], int] = {}
         self._shapes: dict[int, tuple[str, tuple[str, ...]]] = {}
@@ -70,8 +71,7 @@ class OutboxStore:
                 version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                 if version and int(version[0]) > SCHEMA_VERSION:
                     raise OutboxError(
-                        f"outbox {self.path} was written by a newer Centrale (schema {version[0]})",
-                        hint="upgrade Centrale on this site",
+                        Msg("err.outbox.newer", path=self.path, version=version[0]), hint=Msg("err.outbox.newer.hint")
                     )
                 return str(row[0])
             generation = uuid.uuid4().hex
@@ -338,9 +338,7 @@ class OutboxStore:
                     "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq=?", (seq,)
                 ).fetchone()
                 if row is None:
-                    raise OutboxError(
-                        f"no row with seq {seq} in the outbox", hint="list the rows with `centrale outbox list`"
-                    )
+                    raise OutboxError(Msg("err.outbox.no_seq", seq=seq), hint=Msg("err.outbox.no_seq.hint"))
                 table, columns = self._shape_of(int(row[2]))
                 self._db.execute(
                     "INSERT INTO skipped (seq, txn, tbl, op, data, reason, skipped_at) VALUES (?,?,?,?,?,?,?)",

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from centrale.i18n import MESSAGES, Translator, language_from_locale
+from centrale.errors import JobError
+from centrale.i18n import FRAME_MESSAGES, MESSAGES, Msg, Translator, language_from_locale
+from centrale.i18n_checks import CHECK_MESSAGES
+from centrale.i18n_errors import ERROR_MESSAGES
+from centrale.i18n_rooms import ROOM_MESSAGES
 from jobs.queue import ACTIONS, STATUSES
 from sandbox.chain import Chain
 from tests.console.conftest import add_console_keys, console_client
@@ -96,8 +100,11 @@ def test_cli_status_doctor_and_errors_come_out_in_french_under_a_french_locale(c
     assert "ok   base locale:" in doctor.stdout and "toutes les vérifications sont passées" in doctor.stdout
     missing = cli(chain.root / "nowhere.toml", "status", lang="fr_FR.UTF-8")
     assert missing.returncode == 2
-    assert missing.stderr.startswith("erreur : configuration file") and "\nconseil : check the path" in missing.stderr
-    assert cli(chain.root / "nowhere.toml", "status", lang="C").stderr.startswith("error: ")
+    assert missing.stderr.startswith("erreur : le fichier de configuration") and "\nconseil : vérifier le chemin" in (
+        missing.stderr
+    )
+    english = cli(chain.root / "nowhere.toml", "status", lang="C")
+    assert english.stderr.startswith("error: configuration file") and "\nhint: check the path" in english.stderr
 
 
 def test_pages_follow_the_locale_then_the_switch_and_its_cookie(chain: Chain) -> None:
@@ -117,3 +124,64 @@ def test_console_language_in_the_configuration_beats_the_locale(chain: Chain) ->
     with console_client(chain.hq.config, lang="en") as client:
         page = client.get("/").text
         assert '<html lang="fr">' in page and "Magasins" in page
+
+
+def test_the_catalogs_parts_share_no_key() -> None:
+    parts = [FRAME_MESSAGES, ERROR_MESSAGES, ROOM_MESSAGES, CHECK_MESSAGES]
+    assert sum(len(p) for p in parts) == len(MESSAGES)
+
+
+def test_a_message_is_english_text_until_rendered_in_a_language() -> None:
+    where = Msg("chk.hq.tls_verified", cipher="TLS_AES_256")
+    msg = Msg("chk.hq.ok", where="hq:3306", number=1, link=where)
+    assert str(msg) == "hq:3306 reachable, store number 1, TLS TLS_AES_256, certificate verified"
+    assert msg.render("fr") == "hq:3306 joignable, numéro de magasin 1, TLS TLS_AES_256, certificat vérifié"
+    exc = JobError(Msg("err.jobs.no_job", id=7), hint=Msg("err.jobs.no_job.hint"))
+    assert (exc.message, exc.hint, str(exc)) == ("no job 7", "see `centrale jobs list`", "no job 7")
+    assert exc.render("fr") == ("pas de travail 7", "voir `centrale jobs list`")
+    assert Translator("fr").text("a server's own words") == "a server's own words"
+
+
+def test_errors_hints_and_doctor_checks_are_french_under_a_french_locale(chain: Chain) -> None:
+    store, hq = chain.store(12).config, chain.hq.config
+    # a config error: a value that does not validate (said of the file, not of its temporary copy)
+    bad = cli(store, "config", "set", "ship.batch_rows", "many", lang="fr_FR.UTF-8")
+    assert bad.returncode == 2, bad.stderr
+    first, hint = bad.stderr.splitlines()[:2]
+    assert first.startswith(f"erreur : {store} : `ship.batch_rows` = 'many' : ") and first.endswith(
+        " (fichier laissé inchangé)"
+    )
+    assert hint == "conseil : la corriger dans le fichier ou avec `centrale config set ship.batch_rows VALEUR`"
+    english = cli(store, "config", "set", "ship.batch_rows", "many", lang="C")
+    assert english.returncode == 2
+    assert english.stderr.startswith(f"error: {store}: `ship.batch_rows` = 'many': ")
+    assert "(file left unchanged)\nhint: fix it in the file or with `centrale config set ship.batch_rows VALUE`" in (
+        english.stderr
+    )
+    # a bad job action
+    job = cli(hq, "jobs", "add", "dance", "--store", "12", lang="fr_FR.UTF-8")
+    assert job.returncode == 8
+    assert job.stderr.startswith("erreur : action inconnue `dance`\nconseil : choisir parmi : pull-articles, ")
+    english = cli(hq, "jobs", "add", "dance", "--store", "12", lang="C")
+    assert english.returncode == 8
+    assert english.stderr.startswith("error: unknown action `dance`\nhint: choose one of: pull-articles, ")
+    added = cli(hq, "jobs", "add", "pull-articles", "--store", "12", lang="fr_FR.UTF-8")
+    assert added.returncode == 0, added.stderr
+    assert re.fullmatch(r"travail \d+ : pull-articles pour le magasin 12 \(en attente\)\n", added.stdout)
+    listed = cli(hq, "jobs", "list", lang="fr_FR.UTF-8").stdout
+    assert re.search(r"^ +\d+  magasin 12    pull-articles   en attente .* +0 lignes  $", listed, re.M), listed
+    listed = cli(hq, "jobs", "list", lang="C").stdout
+    assert re.search(r"^ +\d+  store 12    pull-articles   pending    .* +0 rows  $", listed, re.M), listed
+    # doctor with a failing check: head office is not where the configuration says
+    assert cli(store, "config", "set", "hq.port", "1", lang="C").returncode == 0
+    doctor = cli(store, "doctor", lang="fr_FR.UTF-8")
+    assert doctor.returncode == 3, doctor.stderr
+    assert "ok   binlog: binlog actif, format ROW" in doctor.stdout
+    assert re.search(r"^ÉCHEC siège: impossible de joindre \S+:1/\S+ : ", doctor.stdout, re.M)
+    assert "     solution : vérifier hq.host/hq.port, la liaison" in doctor.stdout
+    assert doctor.stderr.startswith("erreur : 1 vérification(s) en échec\nconseil : vérifier hq.host/hq.port")
+    english = cli(store, "doctor", lang="C")
+    assert english.returncode == 3
+    assert re.search(r"^FAIL head office: cannot reach \S+:1/\S+: ", english.stdout, re.M)
+    assert "     fix: check hq.host/hq.port, the link" in english.stdout
+    assert english.stderr.startswith("error: 1 check(s) failed\nhint: check hq.host/hq.port")

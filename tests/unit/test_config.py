@@ -106,7 +106,7 @@ def test_secrets_never_show_in_repr_or_config_show(tmp_path: Path) -> None:
 def test_a_file_readable_by_others_gets_a_warning(tmp_path: Path) -> None:
     p = write(tmp_path, GOOD)
     p.chmod(0o644)
-    assert any("chmod 600" in w for w in load(p, env={}).warnings)
+    assert any("chmod 600" in str(w) for w in load(p, env={}).warnings)
 
 
 def test_config_set_keeps_comments_and_validates(tmp_path: Path) -> None:

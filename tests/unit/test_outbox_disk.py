@@ -26,7 +26,7 @@ def test_too_little_free_space_is_a_full_disk_with_the_fix(tmp_path: Path) -> No
     err = probe(path, full_below=1 << 62)
     assert err is not None
     assert err.message.startswith(f"outbox {path} is full (disk full, ")
-    assert err.hint == FULL_HINT == "free space on that disk; capture resumes by itself from its checkpoint"
+    assert err.hint == str(FULL_HINT) == "free space on that disk; capture resumes by itself from its checkpoint"
 
 
 def test_sqlite_full_becomes_one_line_naming_the_outbox(tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_sqlite_full_becomes_one_line_naming_the_outbox(tmp_path: Path) -> None:
     err = _outbox_error(path, raised.value)
     assert err.message.startswith(f"outbox {path} is full (disk full")
     assert "\n" not in err.message + (err.hint or "")
-    assert err.hint == FULL_HINT
+    assert err.hint == str(FULL_HINT)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="permissions do not stop root (the fault suite remounts instead)")
