@@ -1,7 +1,8 @@
 """The head-office shipper: applies batches to the head-office MariaDB, exactly once.
 
 Each batch is one head-office transaction: lock this store's progress row, skip rows at or
-below its ``last_seq``, apply the rest as multi-row upserts / deletes, move ``last_seq``, commit.
+below its ``last_seq``, apply the rest (``applier.writer``: multi-row upserts and deletes, or
+uploads in a catch-up), move ``last_seq``, commit.
 Aggregate tables carry the originating store number in ``origin_store`` (configurable), first
 column of their primary key, so two stores' identical auto-increment ids never collide.
 """
@@ -12,23 +13,14 @@ import contextlib
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pymysql
 from pymysql.constants import CLIENT
-from pymysql.converters import escape_string
 
-from applier.bulk import (
-    UPLOAD_REFUSED,
-    BulkTables,
-    UploadWarnedError,
-    load_statement,
-    may_upload_some,
-    upload_for,
-)
+from applier.bulk import UPLOAD_REFUSED, UploadWarnedError
 from applier.shipper import Operation, plan
-from applier.statements import StatementBuilder
+from applier.writer import MAX_QUERY_BYTES, RowWriter
 from centrale import __version__
 from centrale.catalog import Catalog
 from centrale.changes import Batch
@@ -43,47 +35,15 @@ from centrale.upload import UploadConnection
 
 log = get_logger("applier")
 
-PREBUILT_MAX = 256  # large batches built ahead (two outbox reads' worth at most)
-
-
-@dataclass(frozen=True)
-class Prebuilt:
-    """A batch's plan and uploads, built ahead (``HeadOfficeShipper.prebuild``)."""
-
-    batch: Batch
-    ops: list[Operation]
-    uploads: list[bytes | None]
-
-
 TABLE_MISSING = 1146
 CONFLICT_CODES = frozenset({1205, 1213})
 CONFLICT_TRIES = 4
 COLUMN_MISSING = 1054
 NOT_ALLOWED = frozenset({1044, 1142, 1143, 1347})  # privilege, or a view where a table was expected
-MAX_QUERY_BYTES = 1 << 20  # one multi-statement query stays well under max_allowed_packet
 
 SESSION_SQL = (
     "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'"
 )
-
-
-def _literal_function(conn: pymysql.connections.Connection) -> Callable[[Any], str]:
-    """PyMySQL's ``escape``, with str, int and None dispatched first: the same literals at a
-    fraction of the cost on the hot path. Backslash escaping is right because SESSION_SQL sets
-    a sql_mode without NO_BACKSLASH_ESCAPES."""
-    generic = conn.escape
-
-    def literal(v: Any) -> str:
-        t = type(v)
-        if t is str:
-            return "'" + escape_string(v) + "'"
-        if t is int:
-            return str(v)
-        if v is None:
-            return "NULL"
-        return str(generic(v))
-
-    return literal
 
 
 class HeadOfficeShipper:
@@ -109,15 +69,13 @@ class HeadOfficeShipper:
         self.tables = tables
         self.catalog = catalog
         self._layouts: dict[str, Layout] = {}
-        self._builder = StatementBuilder(store, origin_column, self.layout)
+        self._writer = RowWriter(store, origin_column, self.layout)
         self.store_tables = store_tables
         self._conn: pymysql.connections.Connection | None = None
         self._sql: dict[tuple[str, str, tuple[str, ...]], str] = {}
         self._checked = False
         self._known_generations: set[str] = set()
         self._fast_path = True
-        self._bulk = BulkTables(origin_column)
-        self._prebuilt: dict[int, Prebuilt] = {}
 
     # --- connection -------------------------------------------------------------------------
 
@@ -159,7 +117,7 @@ class HeadOfficeShipper:
         return TransientShipError(Msg("err.ship.unreachable", where=self.params.describe(), error=detail), hint=hint)
 
     def _drop(self) -> None:
-        self._prebuilt.clear()
+        self._writer.forget()
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 self._conn.rollback()
@@ -280,8 +238,8 @@ class HeadOfficeShipper:
                     continue
                 if code == COLUMN_MISSING and attempt == 1 and self._add_missing_columns():
                     continue
-                if code in UPLOAD_REFUSED and self._bulk.server_allows is not False:
-                    self._bulk.disable(f"head office refused it: {exc.args[-1]}")
+                if code in UPLOAD_REFUSED and self._writer.bulk.server_allows is not False:
+                    self._writer.bulk.disable(f"head office refused it: {exc.args[-1]}")
                     continue
                 if code in CONFLICT_CODES and attempt < CONFLICT_TRIES:
                     # A deadlock, a lock wait, a Galera certification conflict: the transaction
@@ -323,7 +281,7 @@ class HeadOfficeShipper:
         conn = self._connection()
         # A catch-up batch large enough for uploads goes the careful way: a few round trips more
         # are nothing beside its rows, and an upload cannot run inside a compound statement.
-        may_upload = self._bulk.server_allows is not False and may_upload_some(batch.rows)
+        may_upload = self._writer.may_upload(batch)
         fast = batch.generation in self._known_generations and self._fast_path and not may_upload
         if fast and self._ship_fast(conn, batch):
             return len(batch)
@@ -334,8 +292,7 @@ class HeadOfficeShipper:
         none of these rows yet and, if so, applies them; then COMMIT. Declines (returns False,
         nothing applied) when the guard does not match, the batch is too big for one query, or
         head office refused a row (the careful path then names it precisely)."""
-        literal = _literal_function(conn)
-        statements = [stmt for op in plan(batch.rows) for stmt in self._builder.statements(op, literal)]
+        statements = self._writer.statements(plan(batch.rows), conn)
         if sum(len(x) for x in statements) > MAX_QUERY_BYTES:
             return False
         guard = (
@@ -384,11 +341,11 @@ class HeadOfficeShipper:
             found = cur.fetchone()
             last = int(found[0]) if found else 0
             rows = [r for r in batch.rows if r.seq > last]
-            built = self._prebuilt.pop(id(batch), None)
-            if built is not None and built.batch is batch and len(rows) == len(batch.rows):
-                self._run_statements(conn, built.ops, built.uploads)
+            built = self._writer.take(batch)
+            if built is not None and len(rows) == len(batch.rows):
+                self._writer.write(conn, built.ops, built.uploads)
             elif rows:
-                self._run_statements(conn, plan(rows))
+                self._writer.write(conn, plan(rows))
             cur.execute(
                 "UPDATE centrale_progress SET last_seq=GREATEST(last_seq, %s), rows_applied=rows_applied+%s, "
                 "batches=batches+1, store_name=%s, version=%s, last_at=UTC_TIMESTAMP(6) "
@@ -400,71 +357,6 @@ class HeadOfficeShipper:
         return len(rows)
 
     def prebuild(self, batch: Batch) -> None:
-        """The CPU part of a large batch, done ahead by the thread that reads the outbox while
-        head office applies the previous batch: its plan and its uploads. ``ship`` uses them
-        when head office has none of the batch's rows yet (the usual case), else builds anew."""
-        if self._bulk.server_allows is False or not may_upload_some(batch.rows):
-            return
-        if len(self._prebuilt) >= PREBUILT_MAX:  # batches read ahead, then dropped by a failure
-            self._prebuilt.clear()
-        ops = plan(batch.rows)
-        uploads = [upload_for(op) for op in ops]
-        self._prebuilt[id(batch)] = Prebuilt(batch, ops, uploads)
-
-    def _run_statements(
-        self,
-        conn: pymysql.connections.Connection,
-        ops: list[Operation],
-        uploads: list[bytes | None] | None = None,
-    ) -> None:
-        """Send the operations in order: a large one on a plain aggregate table as an upload
-        (``applier.bulk``; ``uploads`` when built ahead), the others as multi-statement queries
-        of bounded size. A failing step names its operation (attached to the exception for the
-        error message)."""
-        literal = _literal_function(conn)
-        chunk: list[tuple[Operation, str]] = []
-        size = 0
-        with conn.cursor() as cur:
-            for i, op in enumerate(ops):
-                body = uploads[i] if uploads is not None else upload_for(op)
-                if body is not None and self._bulk.allows(cur, op.table, op.columns):
-                    _send(cur, chunk)
-                    chunk, size = [], 0
-                    self._upload(cur, op, body)
-                    continue
-                for stmt in self._builder.statements(op, literal):
-                    if size + len(stmt) > MAX_QUERY_BYTES and chunk:
-                        _send(cur, chunk)
-                        chunk, size = [], 0
-                    chunk.append((op, stmt))
-                    size += len(stmt)
-            _send(cur, chunk)
-
-    def _upload(self, cur: Any, op: Operation, body: bytes) -> None:
-        statement = load_statement(op.table, op.columns, self.origin, self.store)
-        conn = cur.connection
-        try:
-            warnings = conn.load_data(cur, statement, body)
-        except pymysql.err.MySQLError as exc:
-            exc.centrale_op = op  # type: ignore[attr-defined]
-            raise
-        if warnings:  # strict mode makes bad data an error; anything else is a surprise
-            cur.execute("SHOW WARNINGS")
-            warning = cur.fetchone()
-            self._bulk.forbid(op.table, op.columns, f"head office warned: {warning}")
-            raise UploadWarnedError(op.table)
-
-
-def _send(cur: Any, chunk: list[tuple[Operation, str]]) -> None:
-    """One multi-statement query; a failure carries the operation it came from."""
-    if not chunk:
-        return
-    current = chunk[0][0]
-    try:
-        cur.execute(";\n".join(stmt for _, stmt in chunk))
-        for nxt, _ in chunk[1:]:
-            current = nxt
-            cur.nextset()
-    except pymysql.err.MySQLError as exc:
-        exc.centrale_op = current  # type: ignore[attr-defined]
-        raise
+        """A large batch's plan and uploads, built ahead by the thread that reads the outbox
+        while head office applies the previous batch (``applier.writer``)."""
+        self._writer.prebuild(batch)

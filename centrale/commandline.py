@@ -18,7 +18,7 @@ from centrale.config import Config
 from centrale.db import parse_url
 from centrale.errors import CentraleError
 from centrale.i18n import Lang, Translator
-from centrale.log import get_logger, setup_logging
+from centrale.log import get_logger, logging_ready, setup_logging
 
 T = TypeVar("T")
 UNEXPECTED_EXIT = 70
@@ -72,7 +72,8 @@ def guarded(fn: Callable[[], T]) -> T:
         print(t("cli.error", message=message), file=sys.stderr)
         if hint:
             print(t("cli.hint", message=hint), file=sys.stderr)
-        get_logger("cli").error("%s%s", exc.message, f" (hint: {exc.hint})" if exc.hint else "")
+        if logging_ready():  # the day's log file: there is none before the configuration loads
+            get_logger("cli").error("%s%s", exc.message, f" (hint: {exc.hint})" if exc.hint else "")
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None

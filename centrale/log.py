@@ -118,5 +118,11 @@ def setup_logging(
     return root
 
 
+def logging_ready() -> bool:
+    """Whether ``setup_logging`` ran. Before it (a configuration that did not load) a record
+    would reach Python's last-resort handler and print the user's error a second time."""
+    return bool(logging.getLogger(LOG_NAME).handlers)
+
+
 def get_logger(name: str) -> logging.Logger:
     return logging.getLogger(f"{LOG_NAME}.{name}")

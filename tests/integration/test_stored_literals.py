@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from applier.bulk import load_statement, upload_body
-from applier.headoffice import SESSION_SQL, _literal_function
+from applier.headoffice import SESSION_SQL
 from applier.shipper import Operation
+from applier.writer import literal_function
 from centrale.codec import decode_values, encode_values, literal_lines
 from centrale.upload import UploadConnection
 from tests.conftest import Servers
@@ -83,7 +84,7 @@ def test_stored_text_lands_exactly_as_the_escaped_literals(conn: pymysql.connect
         # refused only for bytes, JSON's own escapes, or a brace (which tagged bytes need)
         assert any(isinstance(v, bytes) for v in row) or b"\\f" in blob or b"\\u" in blob or b"{" in blob
         return
-    literal = _literal_function(conn)
+    literal = literal_function(conn)
     escaped = ",".join(literal(v) for v in decode_values(blob))
     expected = _landed(conn, 2, escaped)
     text = lines[1:-1].decode()
