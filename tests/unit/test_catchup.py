@@ -4,6 +4,7 @@ ticks far apart hang up between ticks."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from pathlib import Path
@@ -51,7 +52,7 @@ def test_rows_waiting_for_several_ticks_ship_in_catch_up_batches_whatever_their_
     path = tmp_path / "outbox.db"
     with OutboxStore(path) as box:
         fill(box, 50, 6)
-        with sqlite3.connect(path) as db:  # as if captured ten minutes ago
+        with contextlib.closing(sqlite3.connect(path)) as db, db:  # as if captured ten minutes ago
             db.execute("UPDATE changes SET captured_at = captured_at - 600")
         fill(box, 500, 6, start=1_000)  # and fresh sales on top
         shipper = MemoryShipper(12, keys=lambda t: ("id",))
