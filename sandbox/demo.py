@@ -17,6 +17,7 @@ from pathlib import Path
 from centrale.config import load
 from sandbox.chain import Chain, build_chain, start_servers
 from sandbox.compare import compare_store
+from sandbox.mariadb import free_port
 from sandbox.processes import CentraleProcess
 from sandbox.workload import ARTICLES, StoreActivity, seed_store, totals
 
@@ -63,6 +64,9 @@ def main() -> int:
     ok = False
     try:
         chain = build_chain(root, hq, stores, interval_s=2, extra="\n[jobs]\ninterval_s = 2\n")
+        consoles = {site.number: free_port() for site in chain.stores}  # two stores on one machine
+        for site in chain.stores:
+            site.config.write_text(site.config.read_text() + f"\n[console]\nport = {consoles[site.number]}\n")
         for site in chain.stores:
             with site.connect() as conn:
                 seed_store(conn)
@@ -71,6 +75,11 @@ def main() -> int:
         for p in procs:
             p.wait_capturing()
         say(f"`centrale run` is capturing at stores 12 (Lyon) and 13 (Lille); selling for {seconds:.0f}s")
+        say(
+            "their consoles: "
+            + ", ".join(f"store {n} http://127.0.0.1:{port}/" for n, port in consoles.items())
+            + f"; head office's: `centrale --config {chain.hq.config} console` (http://127.0.0.1:8618/)"
+        )
         seed_head_office(chain)
         for action in ("pull-stores", "pull-articles"):
             chain.centrale(chain.hq, "jobs", "add", action, "--all", "--by", "demo")
