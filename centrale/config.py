@@ -201,14 +201,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
                 hint=Msg("err.config.password_env.hint", var=hq.password_env),
             )
         hq = hq.model_copy(update={"password": SecretStr(env[hq.password_env])})
-    console = model.console
-    if console.password is not None and not console.password.get_secret_value():
-        console = console.model_copy(update={"password": None})
-    if not console.loopback and console.password is None:
-        raise ConfigError(
-            Msg("err.config.console_open", path=path, host=console.host),
-            hint=Msg("err.config.console_open.hint"),
-        )
+    console = _check_console(path, model.console)
     base = path.parent
     hq = _resolve_tls(path, base, hq)
     outbox = model.outbox.model_copy(update={"path": _resolve(base, model.outbox.path)})
