@@ -17,11 +17,11 @@ must allow LOCAL uploads, and a Galera cluster must not split them into several 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from applier.shipper import Operation
-from centrale.changes import OutboxRow
+from centrale.changes import Batch
 from centrale.codec import literal_lines
 from centrale.db import quote_ident
 from centrale.log import get_logger
@@ -48,17 +48,20 @@ def load_statement(table: str, columns: Iterable[str], origin: str, store: int) 
     )
 
 
-def may_upload_some(rows: Sequence[OutboxRow]) -> bool:
-    """Whether some table's upserts in these rows are numerous enough for an upload."""
-    if len(rows) < BULK_MIN_ROWS:
+def may_upload_some(batch: Batch) -> bool:
+    """Whether some table's upserts in the batch are numerous enough for an upload."""
+    if len(batch) < BULK_MIN_ROWS:
         return False
-    counts = Counter(r.table for r in rows if r.op == "upsert")
+    counts: Counter[str] = Counter()
+    for run in batch.runs:
+        if run.op == "upsert":
+            counts[run.table] += len(run.seqs)
     return bool(counts) and max(counts.values()) >= BULK_MIN_ROWS
 
 
 def upload_for(op: Operation) -> bytes | None:
     """The operation's upload when it is large enough to be worth one, else None."""
-    return upload_body(op) if len(op.rows) >= BULK_MIN_ROWS else None
+    return upload_body(op) if len(op) >= BULK_MIN_ROWS else None
 
 
 def upload_body(op: Operation) -> bytes | None:

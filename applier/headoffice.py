@@ -292,7 +292,7 @@ class HeadOfficeShipper:
         none of these rows yet and, if so, applies them; then COMMIT. Declines (returns False,
         nothing applied) when the guard does not match, the batch is too big for one query, or
         head office refused a row (the careful path then names it precisely)."""
-        statements = self._writer.statements(plan(batch.rows), conn)
+        statements = self._writer.statements(plan(batch.runs), conn)
         if sum(len(x) for x in statements) > MAX_QUERY_BYTES:
             return False
         guard = (
@@ -340,21 +340,21 @@ class HeadOfficeShipper:
             cur.nextset()
             found = cur.fetchone()
             last = int(found[0]) if found else 0
-            rows = [r for r in batch.rows if r.seq > last]
+            todo = batch.after(last)
             built = self._writer.take(batch)
-            if built is not None and len(rows) == len(batch.rows):
+            if built is not None and todo is batch:
                 self._writer.write(conn, built.ops, built.uploads)
-            elif rows:
-                self._writer.write(conn, plan(rows))
+            elif len(todo):
+                self._writer.write(conn, plan(todo.runs))
             cur.execute(
                 "UPDATE centrale_progress SET last_seq=GREATEST(last_seq, %s), rows_applied=rows_applied+%s, "
                 "batches=batches+1, store_name=%s, version=%s, last_at=UTC_TIMESTAMP(6) "
                 "WHERE store=%s AND generation=%s;\nCOMMIT",
-                (batch.last_seq, len(rows), self.store_name[:100], __version__, self.store, batch.generation),
+                (batch.last_seq, len(todo), self.store_name[:100], __version__, self.store, batch.generation),
             )
             cur.nextset()
         self._known_generations.add(batch.generation)
-        return len(rows)
+        return len(todo)
 
     def prebuild(self, batch: Batch) -> None:
         """A large batch's plan and uploads, built ahead by the thread that reads the outbox

@@ -38,9 +38,9 @@ class MemoryShipper:
         if self.down:
             raise TransientShipError(Msg("err.ship.memory_down"))
         last = self.progress.get(batch.generation, 0)
-        rows = [r for r in batch.rows if r.seq > last]
+        todo = batch.after(last)
         staged = {t: dict(rows_) for t, rows_ in self.tables.items()}
-        for op in plan(rows):
+        for op in plan(todo.runs):
             table = staged.setdefault(op.table, {})
             key_cols = self.keys(op.table)
             for values in op.rows:
@@ -53,7 +53,7 @@ class MemoryShipper:
         self.tables = staged
         self.progress[batch.generation] = max(last, batch.last_seq)
         self.batches.append(batch)
-        return len(rows)
+        return len(todo)
 
     def close(self) -> None:
         pass

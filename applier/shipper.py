@@ -13,23 +13,42 @@ that reads the outbox, while the previous batch is being shipped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from itertools import chain
 from typing import Any, Protocol, cast
 
-from centrale.changes import Batch, OutboxRow
+from centrale.changes import Batch, Run
+from centrale.codec import decode_many
 
 
-@dataclass(frozen=True, slots=True)
 class Operation:
-    """One statement's worth of rows: same table, same kind, same columns, in order."""
+    """One statement's worth of rows: same table, same kind, same columns, in order.
 
-    table: str
-    kind: str  # "upsert" | "delete"
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
-    seqs: tuple[int, ...]
-    # Each row's stored values (OutboxRow.stored); None unless every row has them.
-    stored: tuple[bytes, ...] | None = None
+    ``stored`` is each row's stored text (``Run.stored``), None unless every row has it; head
+    office is sent that text as it is when it can be. ``rows`` (the values) are decoded from it
+    on first use when they were not given: a catch-up's uploads never need them."""
+
+    __slots__ = ("_rows", "columns", "kind", "seqs", "stored", "table")
+
+    def __init__(
+        self,
+        table: str,
+        kind: str,
+        columns: tuple[str, ...],
+        rows: tuple[tuple[Any, ...], ...] | None,
+        seqs: tuple[int, ...],
+        stored: tuple[bytes, ...] | None = None,
+    ) -> None:
+        if rows is None and stored is None:
+            raise ValueError("an operation needs its rows' values or their stored text")
+        self.table, self.kind, self.columns, self.seqs, self.stored = table, kind, columns, seqs, stored
+        self._rows = rows
+
+    @property
+    def rows(self) -> tuple[tuple[Any, ...], ...]:
+        if self._rows is None:
+            self._rows = tuple(decode_many(cast(tuple[bytes, ...], self.stored)))
+        return self._rows
 
     @property
     def first_seq(self) -> int:
@@ -39,10 +58,27 @@ class Operation:
     def last_seq(self) -> int:
         return self.seqs[-1]
 
+    def __len__(self) -> int:
+        return len(self.seqs)
 
-def plan(rows: tuple[OutboxRow, ...] | list[OutboxRow]) -> list[Operation]:
-    """Group rows into operations: tables in the order they first appear, each table's rows in
-    their own order, consecutive rows of the same kind and columns in one operation.
+    @classmethod
+    def of(cls, runs: Sequence[Run]) -> Operation:
+        """Runs of the same table, kind and columns, one after another, as one operation."""
+        first = runs[0]
+        if len(runs) == 1:
+            seqs, stored, values = first.seqs, first.stored, first.values
+        else:
+            seqs = tuple(chain.from_iterable(r.seqs for r in runs))
+            stored = tuple(chain.from_iterable(r.stored for r in runs))
+            parts = [r.values for r in runs]
+            values = None if any(v is None for v in parts) else tuple(chain.from_iterable(v or () for v in parts))
+        blobs = cast(tuple[bytes, ...], stored) if None not in stored else None
+        return cls(first.table, first.op, first.columns, values, seqs, blobs)
+
+
+def plan(runs: Sequence[Run]) -> list[Operation]:
+    """Group a batch's runs into operations: tables in the order they first appear, each table's
+    rows in their own order, consecutive rows of the same kind and columns in one operation.
 
     A batch is one head-office transaction, and head office's tables have no foreign keys
     between them, so only each table's own order matters; grouping by table turns a batch of
@@ -50,30 +86,19 @@ def plan(rows: tuple[OutboxRow, ...] | list[OutboxRow]) -> list[Operation]:
     instead of one statement per row. A table first seen earlier (a ticket's header) still goes
     before the tables that follow it (its lines)."""
     first_seen: dict[str, int] = {}
-    for r in rows:
+    for r in runs:
         first_seen.setdefault(r.table, len(first_seen))
     if len(first_seen) > 1:
-        rows = sorted(rows, key=lambda r: first_seen[r.table])  # stable: each table keeps its order
+        runs = sorted(runs, key=lambda r: first_seen[r.table])  # stable: each table keeps its order
     ops: list[Operation] = []
-    cur: tuple[str, str, tuple[str, ...]] | None = None
-    acc: list[tuple[Any, ...]] = []
-    seqs: list[int] = []
-    stored: list[bytes | None] = []
-
-    def close() -> None:
-        if cur is not None and acc:
-            blobs = cast(tuple[bytes, ...], tuple(stored)) if None not in stored else None
-            ops.append(Operation(cur[0], cur[1], cur[2], tuple(acc), tuple(seqs), blobs))
-
-    for r in rows:
-        sig = (r.table, r.op, r.columns)
-        if sig != cur:
-            close()
-            cur, acc, seqs, stored = sig, [], [], []
-        acc.append(r.values)
-        seqs.append(r.seq)
-        stored.append(r.stored)
-    close()
+    group: list[Run] = []
+    for run in runs:
+        if group and (run.table, run.op, run.columns) != (group[0].table, group[0].op, group[0].columns):
+            ops.append(Operation.of(group))
+            group = []
+        group.append(run)
+    if group:
+        ops.append(Operation.of(group))
     return ops
 
 

@@ -70,7 +70,7 @@ class RowWriter:
         return [stmt for op in ops for stmt in self.builder.statements(op, literal)]
 
     def may_upload(self, batch: Batch) -> bool:
-        return self.bulk.server_allows is not False and may_upload_some(batch.rows)
+        return self.bulk.server_allows is not False and may_upload_some(batch)
 
     def prebuild(self, batch: Batch) -> None:
         """The CPU part of a large batch, done ahead: its plan and its uploads. ``take`` hands
@@ -79,7 +79,7 @@ class RowWriter:
             return
         if len(self._prebuilt) >= PREBUILT_MAX:  # batches read ahead, then dropped by a failure
             self._prebuilt.clear()
-        ops = plan(batch.rows)
+        ops = plan(batch.runs)
         self._prebuilt[id(batch)] = Prebuilt(batch, ops, [upload_for(op) for op in ops])
 
     def take(self, batch: Batch) -> Prebuilt | None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import groupby, repeat
+from operator import attrgetter
+from typing import Any, Literal, NamedTuple, cast
+
+from centrale.codec import decode_many
 
 Op = Literal["upsert", "delete"]
 
@@ -68,19 +73,102 @@ class OutboxRow(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class Batch:
-    """Whole capture transactions shipped to head office in one head-office transaction."""
+class Run:
+    """Consecutive rows (in seq order) of one table with the same kind and columns, held column by
+    column: how a batch holds its rows.
 
-    generation: str
-    rows: tuple[OutboxRow, ...] = field(default_factory=tuple)
+    A catch-up reads a million rows; as runs they cost a few objects per run instead of several
+    per row, and head office is sent the stored text (``stored``) without the values being
+    decoded. ``values`` is None for rows read from the outbox: ``decoded()`` parses ``stored``
+    when a value itself is needed (a delete's key, a value that needs escaping)."""
+
+    table: str
+    op: Op
+    columns: tuple[str, ...]
+    seqs: tuple[int, ...]
+    txns: tuple[int, ...]
+    captured: tuple[float, ...]
+    stored: tuple[bytes | None, ...]
+    values: tuple[tuple[Any, ...], ...] | None = None
+
+    def decoded(self) -> tuple[tuple[Any, ...], ...]:
+        if self.values is not None:
+            return self.values
+        return tuple(decode_many(cast(tuple[bytes, ...], self.stored)))
+
+
+def runs_of(rows: Iterable[OutboxRow]) -> tuple[Run, ...]:
+    """Rows (in seq order) cut into runs: a new run wherever the table, kind or columns change."""
+    runs = []
+    for (table, op, columns), group in groupby(rows, key=attrgetter("table", "op", "columns")):
+        seqs, txns, _, _, _, values, captured, stored = zip(*group, strict=True)
+        runs.append(Run(table, op, columns, seqs, txns, captured, stored, values))
+    return tuple(runs)
+
+
+class Batch:
+    """Whole capture transactions shipped to head office in one head-office transaction.
+
+    Held as runs (``Run``); ``rows`` builds the row objects when a shipper asks for them. Built
+    from rows (``Batch(generation, rows)``) or, as the outbox reads it, from runs."""
+
+    __slots__ = ("_len", "_rows", "generation", "runs")
+
+    def __init__(self, generation: str, rows: Iterable[OutboxRow] = (), *, runs: Iterable[Run] | None = None) -> None:
+        self.generation = generation
+        self._rows: tuple[OutboxRow, ...] | None
+        if runs is None:
+            self._rows = tuple(rows)
+            self.runs = runs_of(self._rows)
+        else:
+            self._rows = None
+            self.runs = tuple(runs)
+        self._len = sum(len(r.seqs) for r in self.runs)
+
+    @property
+    def rows(self) -> tuple[OutboxRow, ...]:
+        if self._rows is None:
+            rows: list[OutboxRow] = []
+            for r in self.runs:
+                n = len(r.seqs)
+                rows += map(
+                    OutboxRow,
+                    r.seqs,
+                    r.txns,
+                    repeat(r.table, n),
+                    repeat(r.op, n),
+                    repeat(r.columns, n),
+                    r.decoded(),
+                    r.captured,
+                    r.stored,
+                )
+            self._rows = tuple(rows)
+        return self._rows
 
     @property
     def first_seq(self) -> int:
-        return self.rows[0].seq
+        return self.runs[0].seqs[0]
 
     @property
     def last_seq(self) -> int:
-        return self.rows[-1].seq
+        return self.runs[-1].seqs[-1]
+
+    @property
+    def last_captured_at(self) -> float:
+        """When capture stored the batch's last row (the rows after it are no older)."""
+        return self.runs[-1].captured[-1]
+
+    def after(self, seq: int) -> Batch:
+        """The batch without its rows at or below ``seq`` (head office already has them)."""
+        if not self.runs or seq < self.first_seq:
+            return self
+        return Batch(self.generation, [r for r in self.rows if r.seq > seq])
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self._len
+
+    def __repr__(self) -> str:
+        if not self.runs:
+            return f"Batch({self.generation!r}, empty)"
+        seqs = f"seq {self.first_seq}..{self.last_seq}"
+        return f"Batch({self.generation!r}, {seqs}, {len(self)} rows, {len(self.runs)} runs)"

@@ -21,10 +21,11 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, SourceTransaction
-from centrale.codec import decode_many, decode_names, decode_values, encode_names, encode_values
+from centrale.codec import decode_names, decode_values, encode_names, encode_values
 from centrale.errors import OutboxError
 from centrale.i18n import Msg
 from centrale.outbox.disk import probe
+from centrale.outbox.reading import read_batches
 from centrale.outbox.records import Checkpoint, OutboxStats, PullState
 from centrale.outbox.schema import _SCHEMA, SCHEMA_VERSION, _outbox_error
 from centrale.outbox.writer import SnapshotWriter
@@ -268,46 +269,18 @@ class OutboxStore:
         Each batch holds whole capture transactions and at most ``max_rows`` rows, unless a
         single transaction is larger: it then goes alone, whole. One read serves many batches.
         """
-        limit = up_to_seq if up_to_seq is not None else 2**62
-        batches: list[Batch] = []
-        rows: list[OutboxRow] = []
         try:
-            for txn in self._transactions(after_seq, limit):
-                if rows and len(rows) + len(txn) > max_rows:
-                    batches.append(Batch(self.generation, tuple(rows)))
-                    rows = []
-                    if len(batches) >= max_batches:
-                        return batches
-                rows.extend(txn)
-            if rows:
-                batches.append(Batch(self.generation, tuple(rows)))
-            return batches
+            return read_batches(
+                self._db,
+                self._shape_of,
+                self.generation,
+                max_rows,
+                after_seq=after_seq,
+                up_to_seq=up_to_seq if up_to_seq is not None else 2**62,
+                max_batches=max_batches,
+            )
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
-
-    def _transactions(self, after_seq: int, up_to_seq: int) -> Iterator[list[OutboxRow]]:
-        """Rows in seq order, grouped by capture transaction, read lazily."""
-        cur = self._db.execute(
-            "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq",
-            (after_seq, up_to_seq),
-        )
-        try:
-            pending: list[OutboxRow] = []
-            pending_txn = None
-            shapes = self._shapes  # the hot loop of a catch-up: names bound once
-            while chunk := cur.fetchmany(1024):
-                decoded = decode_many([r[4] for r in chunk])
-                for (seq, txn, shape, op, data, captured_at), values in zip(chunk, decoded, strict=True):
-                    if txn != pending_txn:
-                        if pending:
-                            yield pending
-                        pending, pending_txn = [], txn
-                    table, columns = shapes.get(shape) or self._shape_of(shape)
-                    pending.append(OutboxRow(seq, txn, table, op, columns, values, captured_at, data))
-            if pending:
-                yield pending
-        finally:
-            cur.close()
 
     def ack(self, last_seq: int, rows: int) -> None:
         """Head office committed everything up to ``last_seq``: forget those rows."""
@@ -352,12 +325,8 @@ class OutboxStore:
 
     def rows(self, limit: int = 50, after_seq: int = 0) -> list[OutboxRow]:
         """Rows waiting to be shipped, oldest first (for `outbox list`)."""
-        out: list[OutboxRow] = []
-        for txn in self._transactions(after_seq, 2**62):
-            out.extend(txn)
-            if len(out) >= limit:
-                break
-        return out[:limit]
+        batches = self.claim_batches(max(1, limit), after_seq=after_seq)
+        return list(batches[0].rows[:limit]) if batches else []
 
     def stats(self) -> OutboxStats:
         try:

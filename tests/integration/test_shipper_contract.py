@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from applier.headoffice import HeadOfficeShipper
 from applier.memory import MemoryShipper
 from centrale.catalog import Catalog, TableSpec
-from centrale.changes import Batch, OutboxRow
+from centrale.changes import Batch, OutboxRow, Run
 from centrale.codec import encode_values
 from centrale.db import parse_url
 from centrale.errors import BatchRejectedError
@@ -62,15 +62,19 @@ class Subject:
 
 
 class AsReadFromOutbox:
-    """The same shipper, given rows as the outbox reads them: with their stored values
-    (``OutboxRow.stored``), which head office is sent as they are when they can be."""
+    """The same shipper, given batches as the outbox reads them: runs of stored values
+    (``Run.stored``), which head office is sent as they are when they can be, decoded only
+    where a value itself is needed."""
 
     def __init__(self, inner: HeadOfficeShipper) -> None:
         self.inner = inner
 
     def ship(self, batch: Batch) -> int:
-        rows = tuple(r._replace(stored=encode_values(r.values)) for r in batch.rows)
-        return self.inner.ship(Batch(batch.generation, rows))
+        runs = [
+            Run(r.table, r.op, r.columns, r.seqs, r.txns, r.captured, tuple(encode_values(v) for v in r.decoded()))
+            for r in batch.runs
+        ]
+        return self.inner.ship(Batch(batch.generation, runs=runs))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
