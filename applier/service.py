@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ log = get_logger("applier")
 
 PREFETCH_BATCHES = 64  # batches read from the outbox at once...
 PREFETCH_ROWS = 2000  # ...unless they hold more rows than this (large catch-up batches)
+QUEUED_READS = 2  # reads waiting for the worker thread, the one it ships included
 CATCHUP_AFTER_TICKS = 4  # rows older than this many ticks: shipping is behind (catch-up batches)
 ACK_EVERY_S = 1.0  # forget shipped rows locally at most this often (head office dedupes re-sends)
 
@@ -47,7 +49,8 @@ class CatchUp:
     transactions cost 50,000 commits and round trips, and hundreds of stores coming back at
     once in 20-row transactions swamp head office. Behind means more than ``after_rows``
     waiting, or rows waiting for longer than ``after_s`` (several ticks: head office was
-    away). Batches still hold whole source transactions, so atomicity and order are the same."""
+    away); catch-up then lasts until no more than one ordinary batch is left. Batches still
+    hold whole source transactions, so atomicity and order are the same."""
 
     after_rows: int
     batch_rows: int
@@ -91,7 +94,10 @@ class ApplierService:
         """``waiting`` is an upper bound of the rows left (seq numbers can have gaps), and
         ``waited_s`` how long the next row has waited at least."""
         c = self.catchup
-        big = c is not None and (waiting > c.after_rows or waited_s > c.after_s)
+        # Once started, catch-up lasts until the backlog is shipped: its last rows in 20-row
+        # batches would cost as long as the rest of it.
+        behind = c is not None and (waiting > c.after_rows or waited_s > c.after_s)
+        big = behind or (self._catching_up and waiting > self.batch_rows)
         if big != self._catching_up:
             self._catching_up = big
             if big:
@@ -116,14 +122,18 @@ class ApplierService:
 
     def _drain(self, max_batches: int | None) -> ShipReport:
         """Read the outbox while head office applies what was read before: a worker thread ships
-        one read's batches (one head-office transaction each, in order) while this thread reads
-        the next, so a long backlog costs the larger of the two instead of their sum. Shipping
-        stays strictly sequential; a failure drops what was read ahead, and the outbox is only
-        ever touched from this thread."""
+        the reads in order (one head-office transaction per batch) while this thread reads and
+        prepares the next ones, so a long backlog costs the larger of the two instead of their
+        sum. Up to ``QUEUED_READS`` reads wait for the worker, which goes from one to the next
+        without waiting for this thread. Shipping stays strictly sequential: after a failure
+        the worker ships nothing more (a later batch would leave a gap at head office), what
+        was read ahead is dropped, and the outbox is only ever touched from this thread."""
         report = ShipReport()
-        acked_seq = shipped_seq = read_seq = unacked_rows = queued = 0
+        acked_seq = read_seq = queued = 0
+        shipped = _Progress()
         last_ack = time.monotonic()
-        inflight: Future[_Shipped] | None = None
+        waiting: deque[Future[_Shipped]] = deque()
+        halt = threading.Event()
         try:
             if not self._prepared:
                 # Head-office tables exist from the first tick on, not only after the first row:
@@ -134,10 +144,10 @@ class ApplierService:
             first, next_captured_at = self.outbox.oldest()
             prebuild = getattr(self.shipper, "prebuild", None)  # optional (applier.shipper)
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="centrale-ship") as pool:
-                while not self.stop.is_set():
+                while not self.stop.is_set() and not halt.is_set():
                     waited_s = time.time() - next_captured_at if next_captured_at is not None else 0.0
                     rows_per_batch = self._rows_per_batch(synced - max(read_seq, first - 1), waited_s)
-                    # Memory holds at most two reads' batches, whatever the backlog and batch size.
+                    # Memory holds a few reads' batches at most, whatever the backlog and batch size.
                     prefetch = max(1, min(PREFETCH_BATCHES, PREFETCH_ROWS // max(1, rows_per_batch)))
                     want = prefetch if max_batches is None else min(prefetch, max_batches - queued)
                     batches = (
@@ -147,11 +157,6 @@ class ApplierService:
                         if want > 0
                         else []
                     )
-                    if inflight is not None:
-                        done, inflight = inflight.result(), None
-                        shipped_seq, unacked_rows = self._account(done, report, shipped_seq, unacked_rows)
-                        if done.error is not None:
-                            break
                     if not batches:
                         if want <= 0:
                             break
@@ -161,19 +166,21 @@ class ApplierService:
                         synced = newest
                         continue
                     if prebuild is not None:
-                        for batch in batches:  # while the worker ships the previous read
+                        for batch in batches:  # while the worker ships earlier reads
                             prebuild(batch)
                     read_seq = batches[-1].last_seq
-                    next_captured_at = batches[-1].rows[-1].captured_at  # the next rows are no older
+                    next_captured_at = batches[-1].last_captured_at  # the next rows are no older
                     queued += len(batches)
-                    inflight = pool.submit(self._ship_all, batches)
-                    if unacked_rows and time.monotonic() - last_ack >= ACK_EVERY_S:  # while it ships
-                        self.outbox.ack(shipped_seq, unacked_rows)
-                        acked_seq, unacked_rows, last_ack = shipped_seq, 0, time.monotonic()
-                if inflight is not None:  # stopped: let the batch on the wire finish, count it
-                    shipped_seq, unacked_rows = self._account(inflight.result(), report, shipped_seq, unacked_rows)
-            if shipped_seq > acked_seq:
-                self.outbox.ack(shipped_seq, unacked_rows)
+                    while len(waiting) >= QUEUED_READS or (waiting and waiting[0].done()):
+                        self._account(waiting.popleft().result(), report, shipped)
+                    waiting.append(pool.submit(self._ship_all, batches, halt))
+                    if shipped.unacked and time.monotonic() - last_ack >= ACK_EVERY_S:  # while it ships
+                        self.outbox.ack(shipped.seq, shipped.unacked)
+                        acked_seq, shipped.unacked, last_ack = shipped.seq, 0, time.monotonic()
+                while waiting:  # the reads on their way (after a failure or a stop, they ship nothing)
+                    self._account(waiting.popleft().result(), report, shipped)
+            if shipped.seq > acked_seq:
+                self.outbox.ack(shipped.seq, shipped.unacked)
                 if report.error is not None:  # the ack cleared the error; this tick's failure still stands
                     self.outbox.record_error(f"{report.error} [{report.hint}]" if report.held else report.error)
         except (TransientShipError, PreflightError) as exc:
@@ -181,33 +188,36 @@ class ApplierService:
         except OutboxError as exc:
             report.error, report.failure = exc.message, exc
             log.error("outbox error while shipping: %s%s", exc.message, f": {exc.hint}" if exc.hint else "")
+        finally:
+            halt.set()
         if report.batches:
             log.info("shipped %d rows in %d batches", report.rows, report.batches)
         return report
 
-    def _ship_all(self, batches: list[Batch]) -> _Shipped:
-        """In the worker: ship each batch in order; stop at the first failure or at ``stop``."""
+    def _ship_all(self, batches: list[Batch], halt: threading.Event) -> _Shipped:
+        """In the worker: ship each batch in order; stop at the first failure (and ship nothing
+        more this tick: ``halt``) or at ``stop``."""
         done = _Shipped()
         for batch in batches:
-            if self.stop.is_set():
+            if self.stop.is_set() or halt.is_set():
                 break
             try:
                 done.shipped.append((batch, self.shipper.ship(batch)))
             except (ShipError, PreflightError) as exc:
+                halt.set()
                 done.error = exc
                 break
         return done
 
-    def _account(self, done: _Shipped, report: ShipReport, shipped_seq: int, unacked_rows: int) -> tuple[int, int]:
-        """Count what the worker shipped; returns the new (shipped_seq, unacked_rows)."""
+    def _account(self, done: _Shipped, report: ShipReport, shipped: _Progress) -> None:
+        """Count what the worker shipped of one read."""
         for batch, applied in done.shipped:
             report.batches += 1
             report.rows += applied
-            shipped_seq = batch.last_seq
-            unacked_rows += len(batch)
+            shipped.seq = batch.last_seq
+            shipped.unacked += len(batch)
         if done.error is not None:
             self._failed(done.error, report)
-        return shipped_seq, unacked_rows
 
     def _failed(self, exc: CentraleError, report: ShipReport) -> None:
         """Record why shipping stopped, in the report and the outbox (for `status`)."""
@@ -219,6 +229,14 @@ class ApplierService:
         else:
             self.outbox.record_error(exc.message)
             log.warning("shipping paused: %s", exc.message)
+
+
+@dataclass
+class _Progress:
+    """How far the worker has shipped this tick, and how many of those rows are not acked yet."""
+
+    seq: int = 0
+    unacked: int = 0
 
 
 @dataclass
