@@ -219,6 +219,16 @@ def servers_and_chain(
         shutil.rmtree(root, ignore_errors=True)
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process so far (/proc/PID/stat): a server's CPU over a window."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def durability(server: MariaDBServer) -> str:
     row = server.sql("SELECT @@innodb_flush_log_at_trx_commit, @@sync_binlog, @@log_bin")[0]
     return f"innodb_flush_log_at_trx_commit={row[0]}, sync_binlog={row[1]}, log_bin={'ON' if row[2] else 'OFF'}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,6 +10,7 @@ from typing import Any
 
 import pymysql
 
+from bench.harness import cpu_seconds
 from bench.stores.settings import SUM_COLUMN, TABLES, Figures
 
 # --- head office's figures ----------------------------------------------------------------------
@@ -25,16 +25,6 @@ class Sample:
 
 
 STATUS = ("Innodb_row_lock_waits", "Innodb_row_lock_time", "Innodb_deadlocks", "Threads_connected")
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process so far (/proc/PID/stat)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sample(conn: pymysql.connections.Connection[Any], pid: int, clients: list[int] | None = None) -> Sample:
