@@ -138,16 +138,40 @@ def fetch_rows(
     columns: Sequence[str],
     keys: list[tuple[Any, ...]],
     batch: int = 500,
+    *,
+    hash_of: Sequence[str] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Full rows (``columns``) for the given keys, a few hundred keys per query."""
+    """Full rows (``columns``) for the given keys, a few hundred keys per query; with
+    ``hash_of``, each row ends with its row hash over those columns (``row_hash_sql``)."""
     cols = ", ".join(quote_ident(c) for c in columns)
-    out: list[tuple[Any, ...]] = []
+    if hash_of is not None:
+        cols += ", " + row_hash_sql(hash_of)
+    return _select_keys(conn, f"SELECT {cols} FROM {quote_ident(table)}", key, keys, batch)
+
+
+def fetch_hashes(
+    conn: pymysql.connections.Connection,
+    table: str,
+    key: Sequence[str],
+    columns: Sequence[str],
+    keys: list[tuple[Any, ...]],
+    batch: int = 500,
+) -> dict[tuple[Any, ...], str]:
+    """The row hashes (``row_hash_sql`` of ``columns``) of the given keys' rows: a comparison
+    moves 32 characters a row instead of the row, and parses two values instead of many."""
+    head = f"SELECT {', '.join(quote_ident(k) for k in key)}, {row_hash_sql(columns)} FROM {quote_ident(table)}"
+    return {tuple(r[: len(key)]): str(r[-1]) for r in _select_keys(conn, head, key, keys, batch)}
+
+
+def _select_keys(
+    conn: pymysql.connections.Connection, head: str, key: Sequence[str], keys: list[tuple[Any, ...]], batch: int
+) -> list[tuple[Any, ...]]:
     marks = "(" + ", ".join(["%s"] * len(key)) + ")" if len(key) > 1 else "%s"
+    out: list[tuple[Any, ...]] = []
     with conn.cursor() as cur:
         for i in range(0, len(keys), batch):
             part = keys[i : i + batch]
             inlist = ", ".join([marks] * len(part))
-            args = [v for k in part for v in k]
-            cur.execute(f"SELECT {cols} FROM {quote_ident(table)} WHERE {_key_tuple(key)} IN ({inlist})", args)
+            cur.execute(f"{head} WHERE {_key_tuple(key)} IN ({inlist})", [v for k in part for v in k])
             out.extend(tuple(r) for r in cur.fetchall())
     return out

@@ -16,7 +16,7 @@ import pymysql
 
 from centrale.codec import dumps_compact, loads
 from centrale.db import quote_ident
-from jobs.diff import TableDiff, fetch_rows
+from jobs.diff import TableDiff, fetch_hashes, fetch_rows
 
 WINDOW_S = 60  # re-examine rows modified this long before a mark: late commits, small clock skews
 FULL_EVERY_S = 86_400  # a full hash comparison at least this often
@@ -175,18 +175,19 @@ def diff_changed(
     # Rows examined by the last pull with the same modified value need no second look; a row
     # that committed late (inside the window, unseen) or changed again does.
     keys = sorted({k for k, m in a.items() if seen[0].get(k) != m} | {k for k, m in b.items() if seen[1].get(k) != m})
-    theirs_rows, ours_rows = both(
-        lambda: fetch_rows(hq, table, key, columns, keys), lambda: fetch_rows(store, table, key, columns, keys)
+    # Compared as the full comparison compares (row hashes computed by each server): head
+    # office's rows come whole, for the upsert; the store's as hashes only.
+    theirs_rows, ours = both(
+        lambda: fetch_rows(hq, table, key, columns, keys, hash_of=compared),
+        lambda: fetch_hashes(store, table, key, compared, keys),
     )
     ki = [columns.index(k) for k in key]
-    ci = [columns.index(c) for c in compared]
     theirs = {tuple(r[i] for i in ki): r for r in theirs_rows}
-    ours = {tuple(r[i] for i in ki): tuple(r[i] for i in ci) for r in ours_rows}
     diff = TableDiff()
     for k, row in theirs.items():
-        if ours.get(k) != tuple(row[i] for i in ci):
+        if ours.get(k) != str(row[-1]):
             diff.to_upsert.append(k)
-            diff.rows[k] = row
+            diff.rows[k] = row[:-1]
     diff.existing = {k for k in diff.to_upsert if k in ours}
     diff.to_delete = [k for k in ours if k not in theirs]
     if tombstones is not None:
