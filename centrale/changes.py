@@ -57,8 +57,8 @@ class SourceTransaction:
 class OutboxRow(NamedTuple):
     """A row change as stored in the outbox, numbered by ``seq`` within a capture ``txn``.
 
-    A named tuple rather than a frozen dataclass: a catch-up reads a million of them, and a
-    tuple is built in a third of the time."""
+    A named tuple rather than a frozen dataclass: built in a third of the time, for the
+    shippers and commands that want rows (a catch-up's batches stay runs, ``Run``)."""
 
     seq: int
     txn: int
