@@ -324,9 +324,11 @@ class OutboxStore:
             raise _outbox_error(self.path, exc) from None
 
     def rows(self, limit: int = 50, after_seq: int = 0) -> list[OutboxRow]:
-        """Rows waiting to be shipped, oldest first (for `outbox list`)."""
-        batches = self.claim_batches(max(1, limit), after_seq=after_seq)
-        return list(batches[0].rows[:limit]) if batches else []
+        """The first ``limit`` rows waiting to be shipped, oldest first (for `outbox list`)."""
+        # A batch of at most ``limit`` rows holds whole transactions only; the next one starts
+        # with the transaction that did not fit, so two always reach ``limit`` rows if there are.
+        batches = self.claim_batches(max(1, limit), after_seq=after_seq, max_batches=2)
+        return [r for b in batches for r in b.rows][:limit]
 
     def stats(self) -> OutboxStats:
         try:

@@ -135,3 +135,10 @@ def test_an_outbox_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> No
         OutboxStore(blocker / "outbox.db")
     assert str(blocker / "outbox.db") in err.value.message
     assert err.value.hint
+
+
+def test_listing_shows_the_first_rows_whatever_the_transactions(box: OutboxStore) -> None:
+    box.append([txn(20, 100), txn(20, 200, start=20), txn(20, 300, start=40)])
+    assert [r.values[0] for r in box.rows(limit=50)] == list(range(50))  # 50, not the 40 of two whole ones
+    assert [r.values[0] for r in box.rows(limit=10, after_seq=35)] == list(range(35, 45))
+    assert len(box.rows(limit=1000)) == 60
