@@ -29,7 +29,8 @@ PREFETCH_BATCHES = 64  # batches read from the outbox at once...
 PREFETCH_ROWS = 2000  # ...unless they hold more rows than this (large catch-up batches)
 QUEUED_READS = 2  # reads waiting for the worker thread, the one it ships included
 CATCHUP_AFTER_TICKS = 4  # rows older than this many ticks: shipping is behind (catch-up batches)
-ACK_EVERY_S = 1.0  # forget shipped rows locally at most this often (head office dedupes re-sends)
+ACK_EVERY_S = 1.0  # forget shipped rows locally at most this often (head office dedupes re-sends)...
+ACK_EVERY_ROWS = 10_000  # ...or once this many are shipped: a long drain deletes as it goes, not all at the end
 
 
 @dataclass
@@ -174,7 +175,9 @@ class ApplierService:
                     while len(waiting) >= QUEUED_READS or (waiting and waiting[0].done()):
                         self._account(waiting.popleft().result(), report, shipped)
                     waiting.append(pool.submit(self._ship_all, batches, halt))
-                    if shipped.unacked and time.monotonic() - last_ack >= ACK_EVERY_S:  # while it ships
+                    if shipped.unacked >= ACK_EVERY_ROWS or (
+                        shipped.unacked and time.monotonic() - last_ack >= ACK_EVERY_S
+                    ):  # while it ships
                         self.outbox.ack(shipped.seq, shipped.unacked)
                         acked_seq, shipped.unacked, last_ack = shipped.seq, 0, time.monotonic()
                 while waiting:  # the reads on their way (after a failure or a stop, they ship nothing)

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from applier.memory import MemoryShipper
-from applier.service import ApplierService, CatchUp
+from applier.service import ACK_EVERY_ROWS, ApplierService, CatchUp
 from centrale.changes import Batch, BinlogPosition, RowChange, SourceTransaction
 from centrale.errors import TransientShipError
 from centrale.i18n import Msg
@@ -138,3 +138,28 @@ def test_a_failure_mid_drain_ships_nothing_after_it_and_the_next_tick_resumes_th
         assert second.error is None and second.rows == total - 36 * 20 and box.stats().backlog == 0
     seqs = [r.seq for b in shipper.batches for r in b.rows]
     assert seqs == list(range(1, total + 1))  # no gap, nothing twice
+
+
+class WatchingBacklog(MemoryShipper):
+    """Notes, at each batch, how many rows the outbox file still holds (its own connection)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(12, keys=lambda t: ("id",))
+        self.path, self.backlogs = path, []
+
+    def ship(self, batch: Batch) -> int:
+        with contextlib.closing(sqlite3.connect(self.path)) as db:
+            self.backlogs.append(db.execute("SELECT count(*) FROM changes").fetchone()[0])
+        return super().ship(batch)
+
+
+def test_a_long_drain_forgets_shipped_rows_as_it_goes(tmp_path: Path) -> None:
+    """Not all at the end: deleting a million shipped rows at once would hold up the tick."""
+    path = tmp_path / "outbox.db"
+    with OutboxStore(path) as box:
+        total = fill(box, 3_000, 10)  # 30,000 rows
+        shipper = WatchingBacklog(path)
+        ApplierService(box, shipper, 20, threading.Event(), CatchUp(after_rows=500, batch_rows=1_000)).tick()
+        assert box.stats().backlog == 0
+    assert shipper.backlogs[0] == total
+    assert shipper.backlogs[-1] < total - ACK_EVERY_ROWS  # acked while shipping, every ACK_EVERY_ROWS rows
