@@ -22,7 +22,7 @@ from centrale.codec import encode_values
 from centrale.db import parse_url
 from centrale.upload import FILE_SLOT, UploadConnection
 from sandbox.chain import Chain
-from tests.integration.test_shipper_contract import items_shipper
+from tests.integration.test_shipper_contract import items_shipper, read_back
 
 _gens = itertools.count(1)
 
@@ -83,17 +83,17 @@ def test_a_large_batch_is_uploaded_and_equals_applying_each_change_in_order(
         expected[1000 + i] = (f"after the deletes {i}", "1.000")
     gen = generation()
     before = loads(chain)
-    assert shipper.ship(Batch(gen, tuple(rows))) == len(rows)
+    assert shipper.ship(read_back(Batch(gen, rows))) == len(rows)
     assert loads(chain) - before == 2  # both runs of upserts went as uploads
     assert items(chain) == expected
-    assert shipper.ship(Batch(gen, tuple(rows))) == 0  # exactly once: a re-send changes nothing
+    assert shipper.ship(read_back(Batch(gen, rows))) == 0  # exactly once: a re-send changes nothing
     assert items(chain) == expected
 
 
 def test_the_word_null_in_a_value_keeps_that_operation_on_upserts(chain: Chain, shipper: HeadOfficeShipper) -> None:
     rows = tuple(up(i, i, "nullable" if i == 7 else None) for i in range(1, BULK_MIN_ROWS + 1))
     before = loads(chain)
-    shipper.ship(Batch(generation(), rows))
+    shipper.ship(read_back(Batch(generation(), rows)))
     assert loads(chain) == before
     got = items(chain)
     assert got[7] == ("nullable", "1.000") and got[8] == (None, "1.000") and len(got) == BULK_MIN_ROWS
@@ -104,7 +104,7 @@ def test_a_head_office_column_of_its_own_keeps_upserts_and_its_values(chain: Cha
     chain.hq.sql("INSERT INTO items (origin_store, id, label, qty, checked_by) VALUES (12, 1, 'old', 1, 'Alice')")
     rows = tuple(up(i, i, f"new {i}") for i in range(1, BULK_MIN_ROWS + 1))
     before = loads(chain)
-    shipper.ship(Batch(generation(), rows))
+    shipper.ship(read_back(Batch(generation(), rows)))
     assert loads(chain) == before  # REPLACE would have reset checked_by
     assert chain.hq.sql("SELECT label, checked_by FROM items WHERE id = 1") == [("new 1", "Alice")]
 
@@ -123,7 +123,7 @@ def test_tables_where_replace_and_upsert_differ_keep_upserts(
     chain.hq.sql(change)
     rows = tuple(up(i, i, f"label {i}") for i in range(1, BULK_MIN_ROWS + 1))
     before = loads(chain)
-    assert shipper.ship(Batch(generation(), rows)) == BULK_MIN_ROWS
+    assert shipper.ship(read_back(Batch(generation(), rows))) == BULK_MIN_ROWS
     assert loads(chain) == before
     assert len(items(chain)) == BULK_MIN_ROWS
 
@@ -134,7 +134,7 @@ def test_a_head_office_without_local_infile_gets_upserts(chain: Chain) -> None:
         shipper = items_shipper(chain)
         try:
             rows = tuple(up(i, i, f"label {i}") for i in range(1, BULK_MIN_ROWS + 1))
-            assert shipper.ship(Batch(generation(), rows)) == BULK_MIN_ROWS
+            assert shipper.ship(read_back(Batch(generation(), rows))) == BULK_MIN_ROWS
         finally:
             shipper.close()
     finally:

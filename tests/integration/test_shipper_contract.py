@@ -61,6 +61,15 @@ class Subject:
         self.read = read
 
 
+def read_back(batch: Batch) -> Batch:
+    """The batch as the outbox reads it back: runs of stored values, not decoded."""
+    runs = [
+        Run(r.table, r.op, r.columns, r.seqs, r.txns, r.captured, tuple(encode_values(v) for v in r.decoded()))
+        for r in batch.runs
+    ]
+    return Batch(batch.generation, runs=runs)
+
+
 class AsReadFromOutbox:
     """The same shipper, given batches as the outbox reads them: runs of stored values
     (``Run.stored``), which head office is sent as they are when they can be, decoded only
@@ -70,11 +79,7 @@ class AsReadFromOutbox:
         self.inner = inner
 
     def ship(self, batch: Batch) -> int:
-        runs = [
-            Run(r.table, r.op, r.columns, r.seqs, r.txns, r.captured, tuple(encode_values(v) for v in r.decoded()))
-            for r in batch.runs
-        ]
-        return self.inner.ship(Batch(batch.generation, runs=runs))
+        return self.inner.ship(read_back(batch))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
