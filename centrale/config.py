@@ -81,7 +81,7 @@ class ShipSection(_Section):
     # Catch-up after an outage: with more than catchup_after_rows waiting, batches of
     # catchup_batch_rows rows (whole transactions still; 0 = never) until the backlog is gone.
     catchup_after_rows: Annotated[int, Field(ge=1, le=100_000_000)] = 10_000
-    catchup_batch_rows: Annotated[int, Field(ge=0, le=100_000)] = 2_000
+    catchup_batch_rows: Annotated[int, Field(ge=0, le=100_000)] = 5_000
 
 
 class OutboxSection(_Section):
