@@ -13,7 +13,8 @@ from cdc.cli import app as cdc_app
 from centrale import __version__
 from centrale.codec import dumps
 from centrale.commandline import CURRENT, Invocation, guarded, translator
-from centrale.config import config_path, masked_view, set_values
+from centrale.config import config_path, masked_view
+from centrale.config_edit import set_values
 from centrale.errors import ConfigError, PreflightError
 from centrale.i18n import LOCALE_VARIABLES, Msg, language_from_locale
 from jobs.cli import app as jobs_cli_app

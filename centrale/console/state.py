@@ -8,7 +8,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from centrale.config import Config, set_values
+from centrale.config import Config
+from centrale.config_edit import set_values
 from centrale.i18n import Lang
 
 if TYPE_CHECKING:

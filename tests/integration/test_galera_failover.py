@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from centrale.actions import store_actions
-from centrale.config import load, set_values
+from centrale.config import load
+from centrale.config_edit import set_values
 from centrale.db import hq_params
 from centrale.hqschema import init_hq
 from centrale.site import local_params

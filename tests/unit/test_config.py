@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from centrale.config import load, masked_view, set_value
+from centrale.config import load, masked_view
+from centrale.config_edit import set_value
 from centrale.errors import ConfigError
 
 GOOD = """\
