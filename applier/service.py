@@ -210,6 +210,9 @@ class ApplierService:
                 halt.set()
                 done.error = exc
                 break
+            except BaseException:  # a bug: the reads queued behind this one must not ship either
+                halt.set()
+                raise
         return done
 
     def _account(self, done: _Shipped, report: ShipReport, shipped: _Progress) -> None:

@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from applier.memory import MemoryShipper
 from applier.service import ACK_EVERY_ROWS, ApplierService, CatchUp
 from centrale.changes import Batch, BinlogPosition, RowChange, SourceTransaction
@@ -163,3 +165,23 @@ def test_a_long_drain_forgets_shipped_rows_as_it_goes(tmp_path: Path) -> None:
         assert box.stats().backlog == 0
     assert shipper.backlogs[0] == total
     assert shipper.backlogs[-1] < total - ACK_EVERY_ROWS  # acked while shipping, every ACK_EVERY_ROWS rows
+
+
+class Breaks(FailsOnce):
+    """A shipper with a bug at the ``at``-th batch."""
+
+    def ship(self, batch: Batch) -> int:
+        if self.calls + 1 == self.at:
+            self.calls += 1
+            time.sleep(0.3)  # the next read is queued behind this one meanwhile
+            raise RuntimeError("a bug")
+        return super().ship(batch)
+
+
+def test_an_unexpected_error_mid_drain_ships_nothing_after_it(tmp_path: Path) -> None:
+    with OutboxStore(tmp_path / "outbox.db") as box:
+        fill(box, 400, 5)
+        shipper = Breaks(at=37)
+        with pytest.raises(RuntimeError, match="a bug"):
+            ApplierService(box, shipper, 20, threading.Event()).tick()
+    assert [r.seq for b in shipper.batches for r in b.rows] == list(range(1, 36 * 20 + 1))
