@@ -11,7 +11,8 @@ key of this catalog and its values, whose ``str()`` is the English text (logs st
 CLI renders it in the invocation's language. The catalog is split by area (this module: the
 CLI's frame and the console; ``i18n_errors``: the core's errors and hints, head office
 administration's from ``i18n_hq_errors``; ``i18n_rooms``: those of capture, shipping and jobs;
-``i18n_checks``: checks and the commands' output), merged here into the one ``MESSAGES`` (tests/console/test_i18n.py checks that no key is in two parts).
+``i18n_checks``: checks and the commands' output), merged here into the one ``MESSAGES``
+(tests/console/test_i18n.py checks that no key is in two parts).
 """
 
 from __future__ import annotations
