@@ -146,7 +146,18 @@ def fetch_rows(
     cols = ", ".join(quote_ident(c) for c in columns)
     if hash_of is not None:
         cols += ", " + row_hash_sql(hash_of)
-    return _select_keys(conn, f"SELECT {cols} FROM {quote_ident(table)}", key, keys, batch)
+    marks = "(" + ", ".join(["%s"] * len(key)) + ")" if len(key) > 1 else "%s"
+    out: list[tuple[Any, ...]] = []
+    with conn.cursor() as cur:
+        for i in range(0, len(keys), batch):
+            part = keys[i : i + batch]
+            inlist = ", ".join([marks] * len(part))
+            cur.execute(
+                f"SELECT {cols} FROM {quote_ident(table)} WHERE {_key_tuple(key)} IN ({inlist})",
+                [v for k in part for v in k],
+            )
+            out.extend(tuple(r) for r in cur.fetchall())
+    return out
 
 
 def fetch_hashes(
@@ -159,19 +170,5 @@ def fetch_hashes(
 ) -> dict[tuple[Any, ...], str]:
     """The row hashes (``row_hash_sql`` of ``columns``) of the given keys' rows: a comparison
     moves 32 characters a row instead of the row, and parses two values instead of many."""
-    head = f"SELECT {', '.join(quote_ident(k) for k in key)}, {row_hash_sql(columns)} FROM {quote_ident(table)}"
-    return {tuple(r[: len(key)]): str(r[-1]) for r in _select_keys(conn, head, key, keys, batch)}
-
-
-def _select_keys(
-    conn: pymysql.connections.Connection, head: str, key: Sequence[str], keys: list[tuple[Any, ...]], batch: int
-) -> list[tuple[Any, ...]]:
-    marks = "(" + ", ".join(["%s"] * len(key)) + ")" if len(key) > 1 else "%s"
-    out: list[tuple[Any, ...]] = []
-    with conn.cursor() as cur:
-        for i in range(0, len(keys), batch):
-            part = keys[i : i + batch]
-            inlist = ", ".join([marks] * len(part))
-            cur.execute(f"{head} WHERE {_key_tuple(key)} IN ({inlist})", [v for k in part for v in k])
-            out.extend(tuple(r) for r in cur.fetchall())
-    return out
+    rows = fetch_rows(conn, table, key, key, keys, batch, hash_of=columns)
+    return {tuple(r[:-1]): str(r[-1]) for r in rows}
