@@ -72,7 +72,6 @@ class HeadOfficeShipper:
         self._writer = RowWriter(store, origin_column, self.layout)
         self.store_tables = store_tables
         self._conn: pymysql.connections.Connection | None = None
-        self._sql: dict[tuple[str, str, tuple[str, ...]], str] = {}
         self._checked = False
         self._known_generations: set[str] = set()
         self._fast_path = True
