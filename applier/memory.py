@@ -43,6 +43,10 @@ class MemoryShipper:
         for op in plan(todo.runs):
             table = staged.setdefault(op.table, {})
             key_cols = self.keys(op.table)
+            if op.kind == "delete" and not op.columns:  # a TRUNCATE at the store: all it sent
+                for key in [k for k in table if k[0] == self.store]:
+                    del table[key]
+                continue
             for values in op.rows:
                 row = dict(zip(op.columns, values, strict=True))
                 key = (self.store, *(row[k] for k in key_cols))

@@ -63,6 +63,8 @@ class StatementBuilder:
         origin = quote_ident(self.origin)
         keep = tuple(i for i, c in enumerate(op.columns) if c not in layout.local)
         if op.kind == "delete":
+            if not op.columns:  # a TRUNCATE at the store: every row the store sent (never on a shared table)
+                return _Template(f"DELETE FROM {table} WHERE {origin}={self.store}", ())
             head = f"DELETE FROM {table} WHERE " + ("" if layout.shared else f"{origin}={self.store} AND ")
             return _Template(head, keep)
         names = [op.columns[i] for i in keep]

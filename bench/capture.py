@@ -53,7 +53,7 @@ from bench.harness import (
     spread,
 )
 from cdc.binlog import end_position
-from cdc.service import CATCH_UP_AGE_S, GROUP_MAX_ROWS, GROUP_MAX_S
+from cdc.consume import CATCH_UP_AGE_S, GROUP_MAX_ROWS, GROUP_MAX_S
 from centrale.catalog import MARKER_TABLE
 from centrale.changes import BinlogPosition, SourceTransaction
 from centrale.config import load
@@ -113,12 +113,11 @@ def bare_loop(config: Path, start: BinlogPosition, expected: int) -> Timing:
     from ``start`` until ``expected`` rows."""
     from pymysqlreplication import BinLogStreamReader
 
-    from cdc.reader import ROW_EVENTS, decoder_fixes_installed, stream_settings
+    from cdc.library_fixes import library_fixes_installed
+    from cdc.reader import ROW_EVENTS, stream_settings
 
-    if decoder_fixes_installed():
-        raise RuntimeError(
-            "cdc.reader's decoder fixes are installed: the bare loop would not run the library as shipped"
-        )
+    if library_fixes_installed():
+        raise RuntimeError("cdc.library_fixes are installed: the bare loop would not run the library as shipped")
     cfg = load(config)
     settings = stream_settings(
         parse_url(cfg.local.url.get_secret_value()),

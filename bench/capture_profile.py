@@ -22,7 +22,17 @@ PROFILE_BEFORE = (
 )
 
 _FRAME = re.compile(r"^(?P<name>.*) \((?P<file>[^()]*):\d+\)$")
-_DECODER_FIXES = ("decode_time2", "decode_date", "decode_datetime2", "_read_time2", "_read_date", "_read_datetime2")
+_DECODER_FIXES = (
+    "decode_time2",
+    "decode_date",
+    "decode_datetime2",
+    "_read_time2",
+    "_read_date",
+    "_read_datetime2",
+    "_read_string",
+    "decode",
+    "_find_charset",
+)
 # Where a sample goes: the innermost frame of the library or of Centrale decides (see profile_shares).
 LIBRARY_DECODING = "library: event and row decoding (pymysqlreplication)"
 LIBRARY_READS = "library: packet reads (PyMySQL, socket waits included)"
@@ -44,7 +54,7 @@ def _bucket(name: str, file: str) -> str | None:
     if f.startswith("pymysql/") or "/pymysql/" in f:
         return LIBRARY_READS
     tail = f[f.rfind("/cdc/") + 1 :] if "/cdc/" in f else f[f.rfind("/centrale/") + 1 :] if "/centrale/" in f else f
-    if tail == "cdc/reader.py" and name in _DECODER_FIXES:
+    if tail in ("cdc/library_fixes.py", "cdc/charsets.py", "cdc/compressed.py") and name in _DECODER_FIXES:
         return OURS["fixes"]
     if tail == "cdc/translate.py":
         return OURS["translate"]

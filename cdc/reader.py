@@ -1,193 +1,81 @@
-"""The binlog stream, as plain events. The only module that imports python-mysql-replication.
+"""The binlog stream, as plain events (``cdc.events``). With ``cdc.library_fixes``, the only
+module that imports python-mysql-replication.
 
 It hides the library's traps (see ../shared/MARIADB-NOTES.md):
 - file/position resume needs ``is_mariadb=False`` and ``resume_stream=True``;
 - the library reconnects by itself, possibly mid-transaction: every new dump connection starts
   with a fake rotate, surfaced here as ``StreamStart`` so the service can resume on its own terms;
-- its TIME2 decoder gets negative times with a fraction wrong: replaced below (by every
-  BinlogReader, see ``install_decoder_fixes``: importing this module changes nothing);
-- its DATE and DATETIME2 decoders return None for any date Python cannot hold, so '2024-00-00'
-  or '0000-00-00 10:11:12' (allowed without NO_ZERO_IN_DATE) would become the zero date:
-  replaced below, such values arrive as their MariaDB literal (the all-zero value stays None);
+- it skips, without a word, every event type it does not know (MariaDB's compressed events,
+  MySQL's compressed transaction payloads, an incident event marking lost changes): here every
+  such event stops capture (``Unreadable``) unless the server marked it ignorable; the
+  compressed ones are uncompressed first (``cdc.library_fixes``);
+- it decodes values wrongly in a few places: replaced by ``cdc.library_fixes``, installed by
+  every BinlogReader before it streams (importing a module changes nothing);
 - it logs its settings, password included, unless ``enable_logging=False``.
+
+Statements are told apart by ``cdc.queries``: transaction control, savepoints and XA are part
+of a transaction, DDL is one of its own, and a statement-logged INSERT/UPDATE/DELETE is reported
+as such (its rows are not in the binlog).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+import pymysql
 from pymysqlreplication import BinLogStreamReader
 from pymysqlreplication.event import (
+    ExecuteLoadQueryEvent,
     HeartbeatLogEvent,
     MariadbGtidEvent,
+    NotImplementedEvent,
     QueryEvent,
     RotateEvent,
+    XAPrepareEvent,
     XidEvent,
 )
-from pymysqlreplication.row_event import DeleteRowsEvent, RowsEvent, UpdateRowsEvent, WriteRowsEvent
+from pymysqlreplication.row_event import (
+    DeleteRowsEvent,
+    PartialUpdateRowsEvent,
+    UpdateRowsEvent,
+    WriteRowsEvent,
+)
 
+from cdc.charsets import ServerCharsets
+from cdc.compressed import CompressedEventError
+from cdc.events import (
+    Ddl,
+    Heartbeat,
+    ReaderEvent,
+    Rollback,
+    RollbackTo,
+    Rotate,
+    Rows,
+    Savepoint,
+    StatementDml,
+    StreamStart,
+    Truncate,
+    TxnBegin,
+    TxnEnd,
+    Unreadable,
+    XaFinish,
+    XaPrepare,
+)
+from cdc.library_fixes import install_library_fixes, register_charsets
+from cdc.queries import classify, xid_key
 from centrale.changes import BinlogPosition
 from centrale.db import ConnParams
+from centrale.i18n import Msg
 
-# --- library fix: TIME2 ------------------------------------------------------------------------
-
-_TIMEF_INT_OFS = 0x800000
-_TIMEF_OFS = 0x800000000000
-_FSP_BYTES = (0, 1, 1, 2, 2, 3, 3)
-
-
-def decode_time2(raw: bytes, fsp: int) -> dt.timedelta:
-    """MariaDB/MySQL TIME2 binary -> timedelta, negative fractions included (my_time_packed_from_binary)."""
-    intpart = int.from_bytes(raw[:3], "big") - _TIMEF_INT_OFS
-    if fsp in (1, 2):
-        frac = raw[3]
-        if intpart < 0 and frac:
-            intpart += 1
-            frac -= 0x100
-        packed = (intpart << 24) + frac * 10_000
-    elif fsp in (3, 4):
-        frac = int.from_bytes(raw[3:5], "big")
-        if intpart < 0 and frac:
-            intpart += 1
-            frac -= 0x10000
-        packed = (intpart << 24) + frac * 100
-    elif fsp in (5, 6):
-        packed = int.from_bytes(raw[:6], "big") - _TIMEF_OFS
-    else:
-        packed = intpart << 24
-    neg = packed < 0
-    tmp = -packed if neg else packed
-    hms = tmp >> 24
-    td = dt.timedelta(
-        hours=(hms >> 12) % (1 << 10),
-        minutes=(hms >> 6) % (1 << 6),
-        seconds=hms % (1 << 6),
-        microseconds=tmp % (1 << 24),
-    )
-    return -td if neg else td
-
-
-def _read_time2(self: Any, column: Any) -> dt.timedelta:
-    fsp = int(column.fsp or 0)
-    return decode_time2(self.packet.read(3 + _FSP_BYTES[fsp]), fsp)
-
-
-# --- library fix: DATE and DATETIME2 with zero parts -------------------------------------------
-
-_DATETIMEF_INT_OFS = 0x8000000000
-_FRAC_UNIT_US = (0, 10_000, 10_000, 100, 100, 1, 1)  # fsp 1-2: hundredths, 3-4: 1/10000, 5-6: us
-
-
-def decode_date(raw: bytes) -> dt.date | str | None:
-    """DATE (3 bytes little-endian, year << 9 | month << 5 | day); None for '0000-00-00'."""
-    v = int.from_bytes(raw[:3], "little")
-    if v == 0:
-        return None
-    year, month, day = v >> 9, (v >> 5) % 16, v % 32
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def decode_datetime2(raw: bytes, fsp: int) -> dt.datetime | str | None:
-    """DATETIME2 (my_datetime_packed_from_binary); None for '0000-00-00 00:00:00'."""
-    intpart = int.from_bytes(raw[:5], "big") - _DATETIMEF_INT_OFS
-    frac = int.from_bytes(raw[5 : 5 + _FSP_BYTES[fsp]], "big") * _FRAC_UNIT_US[fsp]
-    if intpart == 0 and frac == 0:
-        return None
-    ymd, hms = intpart >> 17, intpart % (1 << 17)
-    year, month = divmod(ymd >> 5, 13)
-    day, hour, minute, second = ymd % 32, hms >> 12, (hms >> 6) % 64, hms % 64
-    try:
-        return dt.datetime(year, month, day, hour, minute, second, frac)
-    except ValueError:
-        return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02d}.{frac:06d}"
-
-
-def _read_date(self: Any) -> dt.date | str | None:
-    return decode_date(self.packet.read(3))
-
-
-def _read_datetime2(self: Any, column: Any) -> dt.datetime | str | None:
-    fsp = int(column.fsp or 0)
-    return decode_datetime2(self.packet.read(5 + _FSP_BYTES[fsp]), fsp)
-
-
-_FIXES: dict[str, Any] = {
-    "_RowsEvent__read_time2": _read_time2,
-    "_RowsEvent__read_date": _read_date,
-    "_RowsEvent__read_datetime2": _read_datetime2,
-}
-
-
-def install_decoder_fixes() -> None:
-    """Replace the library's TIME2, DATE and DATETIME2 decoders with ours (above), for the whole
-    process. Called by every BinlogReader before it streams; idempotent."""
-    for name, fn in _FIXES.items():
-        if getattr(RowsEvent, name) is not fn:
-            setattr(RowsEvent, name, fn)
-
-
-def decoder_fixes_installed() -> bool:
-    return all(getattr(RowsEvent, name) is fn for name, fn in _FIXES.items())
-
-
-# --- plain events ------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class StreamStart:
-    """A new dump connection began (ours or the library's silent reconnect)."""
-
-    position: BinlogPosition
-
-
-@dataclass(slots=True)
-class Rotate:
-    """The server moved to a new binlog file; a transaction boundary."""
-
-    position: BinlogPosition
-
-
-@dataclass(slots=True)
-class TxnBegin:
-    gtid: str
-    timestamp: int
-
-
-@dataclass(slots=True)
-class Rows:
-    kind: str  # "insert" | "update" | "delete"
-    table: str
-    rows: list[dict[str, Any]]
-
-
-@dataclass(slots=True)
-class TxnEnd:
-    position: BinlogPosition
-    timestamp: int
-
-
-@dataclass(slots=True)
-class Ddl:
-    """A statement-logged query (DDL): a transaction of its own."""
-
-    position: BinlogPosition
-    schema: str
-    query: str
-    timestamp: int
-
-
-@dataclass(slots=True)
-class Heartbeat:
-    """The server is idle at ``position`` (its binlog end): a chance to commit, checkpoint
-    and check for a stop request."""
-
-    position: BinlogPosition
+LOG_EVENT_IGNORABLE_F = 0x80  # the server says a replica that does not know the event may skip it
+# Event types the library does not parse that carry nothing capture needs: MySQL's anonymous
+# GTID (a BEGIN statement follows), transaction context and view change (group replication),
+# heartbeat v2.
+HARMLESS_UNPARSED = frozenset({34, 36, 37, 41})
+TRANSACTION_PAYLOAD_EVENT = 40
+INCIDENT_EVENT = 26
 
 
 def _pymysql_connect(**kw: Any) -> Any:
@@ -200,8 +88,6 @@ def _pymysql_connect(**kw: Any) -> Any:
         kw["password"] = kw.pop("passwd")
     return pymysql.connect(**kw)
 
-
-ReaderEvent = StreamStart | Rotate | TxnBegin | Rows | TxnEnd | Ddl | Heartbeat
 
 ROW_EVENTS = (WriteRowsEvent, UpdateRowsEvent, DeleteRowsEvent)
 _ROW_KINDS: dict[type, str] = dict(zip(ROW_EVENTS, ("insert", "update", "delete"), strict=True))
@@ -236,7 +122,12 @@ def stream_settings(
             MariadbGtidEvent,
             RotateEvent,
             HeartbeatLogEvent,
+            XAPrepareEvent,
+            ExecuteLoadQueryEvent,
+            PartialUpdateRowsEvent,
+            NotImplementedEvent,
         ],
+        "filter_non_implemented_events": False,
         "slave_heartbeat": heartbeat_s,
         "is_mariadb": False,
         "enable_logging": False,
@@ -255,37 +146,106 @@ class BinlogReader:
         server_id: int,
         tables: list[str],
         start: BinlogPosition,
+        charsets: ServerCharsets,
+        dbms: str = "mariadb",
         heartbeat_s: float = 1.0,
     ) -> None:
         self.start = start
-        install_decoder_fixes()
+        install_library_fixes()
+        register_charsets(dbms, charsets)
         self._stream = BinLogStreamReader(
             **stream_settings(params, server_id=server_id, tables=tables, start=start, heartbeat_s=heartbeat_s)
         )
 
+    def _here(self) -> BinlogPosition:
+        return BinlogPosition(str(self._stream.log_file), int(self._stream.log_pos or 0))
+
     def __iter__(self) -> Iterator[ReaderEvent]:
+        events = iter(self._stream)
+        while True:
+            try:
+                out = self._plain(next(events))  # rows are decoded here, when ``rows`` is first read
+            except StopIteration:
+                return
+            except (pymysql.err.MySQLError, OSError, EOFError):
+                raise
+            except (CompressedEventError, struct.error, UnicodeError, ValueError, KeyError, IndexError) as exc:
+                yield Unreadable(
+                    self._here(),
+                    Msg("err.capture.unreadable", error=f"{type(exc).__name__}: {exc}"),
+                    Msg("err.capture.unreadable.hint"),
+                )
+                return
+            if out is not None:
+                yield out
+
+    def _plain(self, ev: Any) -> ReaderEvent | None:
         stream = self._stream
-        for ev in stream:
-            kind = _ROW_KINDS.get(type(ev))
-            if kind is not None:
-                yield Rows(kind, ev.table, ev.rows)
-            elif isinstance(ev, XidEvent):
-                yield TxnEnd(BinlogPosition(stream.log_file, ev.packet.log_pos), ev.timestamp)
-            elif isinstance(ev, MariadbGtidEvent):
-                yield TxnBegin(ev.gtid, ev.timestamp)
-            elif isinstance(ev, QueryEvent):
-                query = ev.query.strip()
-                pos = BinlogPosition(stream.log_file, ev.packet.log_pos)
-                if query.upper() == "COMMIT":
-                    yield TxnEnd(pos, ev.timestamp)
-                elif query.upper() not in ("BEGIN", "ROLLBACK"):
-                    schema = ev.schema.decode() if isinstance(ev.schema, bytes) else str(ev.schema or "")
-                    yield Ddl(pos, schema, query, ev.timestamp)
-            elif isinstance(ev, RotateEvent):
-                pos = BinlogPosition(ev.next_binlog, ev.position)
-                yield StreamStart(pos) if ev.timestamp == 0 else Rotate(pos)
-            elif isinstance(ev, HeartbeatLogEvent):
-                yield Heartbeat(BinlogPosition(str(ev.ident), ev.packet.log_pos))
+        kind = _ROW_KINDS.get(type(ev))
+        if kind is not None:
+            return Rows(kind, ev.table, ev.rows, BinlogPosition(stream.log_file, ev.packet.log_pos))
+        if isinstance(ev, XidEvent):
+            return TxnEnd(BinlogPosition(stream.log_file, ev.packet.log_pos), ev.timestamp)
+        if isinstance(ev, MariadbGtidEvent):
+            return TxnBegin(ev.gtid, ev.timestamp)
+        if isinstance(ev, QueryEvent | ExecuteLoadQueryEvent):
+            return _statement(ev, BinlogPosition(stream.log_file, ev.packet.log_pos))
+        if isinstance(ev, XAPrepareEvent):
+            pos = BinlogPosition(stream.log_file, ev.packet.log_pos)
+            if ev.one_phase:
+                return TxnEnd(pos, ev.timestamp)
+            return XaPrepare(xid_key(ev.xid_format_id, bytes(ev.xid_gtrid), bytes(ev.xid_bqual)), pos, ev.timestamp)
+        if isinstance(ev, RotateEvent):
+            pos = BinlogPosition(ev.next_binlog, ev.position)
+            return StreamStart(pos) if ev.timestamp == 0 else Rotate(pos)
+        if isinstance(ev, HeartbeatLogEvent):
+            return Heartbeat(BinlogPosition(str(ev.ident), ev.packet.log_pos))
+        if isinstance(ev, PartialUpdateRowsEvent):
+            return Unreadable(
+                BinlogPosition(stream.log_file, ev.packet.log_pos),
+                Msg("err.capture.partial_json", table=ev.table),
+                Msg("err.capture.partial_json.hint", table=ev.table),
+            )
+        if isinstance(ev, NotImplementedEvent):
+            return _unparsed(ev, BinlogPosition(stream.log_file, ev.packet.log_pos))
+        return None
 
     def close(self) -> None:
         self._stream.close()
+
+
+def _statement(ev: Any, pos: BinlogPosition) -> ReaderEvent | None:
+    query = str(ev.query)
+    schema = ev.schema.decode() if isinstance(ev.schema, bytes) else str(ev.schema or "")
+    st = classify(query)
+    if st.kind == "begin":
+        return TxnBegin(None, ev.timestamp)
+    if st.kind == "commit":
+        return TxnEnd(pos, ev.timestamp)
+    if st.kind == "rollback":
+        return Rollback(pos, ev.timestamp)
+    if st.kind == "savepoint":
+        return Savepoint(st.name)
+    if st.kind == "rollback_to":
+        return RollbackTo(st.name, pos)
+    if st.kind in ("release", "xa_start", "xa_end"):
+        return None  # inside the transaction, changes nothing of its rows
+    if st.kind in ("xa_commit", "xa_rollback"):
+        return XaFinish(st.name, st.kind == "xa_commit", pos, ev.timestamp)
+    if st.kind == "dml":
+        return StatementDml(pos, schema, query)
+    if st.kind == "truncate":
+        return Truncate(pos, st.schema or schema, st.name, ev.timestamp)
+    return Ddl(pos, schema, query, ev.timestamp)
+
+
+def _unparsed(ev: Any, pos: BinlogPosition) -> ReaderEvent | None:
+    """An event type the library does not parse: skipped only when it cannot matter."""
+    event_type = int(ev.packet.event_type)
+    if event_type in HARMLESS_UNPARSED or int(ev.packet.flags) & LOG_EVENT_IGNORABLE_F:
+        return None
+    if event_type == TRANSACTION_PAYLOAD_EVENT:
+        return Unreadable(pos, Msg("err.capture.payload"), Msg("err.capture.payload.hint"))
+    if event_type == INCIDENT_EVENT:
+        return Unreadable(pos, Msg("err.capture.incident"), Msg("err.capture.incident.hint"))
+    return Unreadable(pos, Msg("err.capture.unknown_event", type=event_type), Msg("err.capture.unknown_event.hint"))

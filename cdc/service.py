@@ -1,8 +1,8 @@
-"""The capture loop: binlog -> translate -> outbox, resumable at every transaction boundary.
+"""The capture service: binlog -> translate -> outbox, resumable at every transaction boundary.
 
-Like ghostferry's streamer, it keeps two positions: the last *read* (in memory) and the last
-*committed* (the outbox checkpoint). Only the committed one survives a crash, and it always
-sits at a transaction end, so a restart never starts mid-transaction and never skips one.
+It settles where to start, opens dump connections (``cdc.reader``) and hands each one to a
+``cdc.consume.Consumer``; a local outage or a locked outbox is waited out and resumed from the
+checkpoint, a lost position or an event capture cannot carry stops it.
 """
 
 from __future__ import annotations
@@ -14,24 +14,20 @@ from dataclasses import dataclass
 import pymysql
 
 from cdc.binlog import check_position_available, end_position
-from cdc.reader import BinlogReader, Ddl, Heartbeat, Rotate, Rows, StreamStart, TxnBegin, TxnEnd
-from cdc.translate import Translator, UnknownColumnsError
+from cdc.charsets import ServerCharsets
+from cdc.consume import Consumer
+from cdc.reader import BinlogReader
+from cdc.translate import Translator
 from centrale.catalog import MARKER_TABLE
-from centrale.changes import RowChange, SourceTransaction
 from centrale.config import Config
-from centrale.db import ConnParams, connect, error_code, parse_url
-from centrale.errors import OutboxError, PositionLostError, SourceError
+from centrale.db import ConnParams, connect, error_code, parse_url, server_family
+from centrale.errors import CaptureStoppedError, OutboxError, PositionLostError, SourceError
 from centrale.i18n import Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 from centrale.schema import read_tables
 
 log = get_logger("cdc")
-
-CATCH_UP_AGE_S = 2.0  # a transaction older than this means we are catching up: group commits
-GROUP_MAX_ROWS = 2000
-GROUP_MAX_S = 0.2
-CHECKPOINT_ONLY_EVERY_S = 1.0
 
 
 @dataclass
@@ -59,6 +55,8 @@ class CdcService:
         self.tables = cfg.catalog.captured
         self.stats = CaptureStats()
         self.translator = Translator(cfg.catalog, {})
+        self.charsets = ServerCharsets()
+        self.dbms = "mariadb"
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -76,6 +74,8 @@ class CdcService:
         with self._local() as conn:
             defs = read_tables(conn, self.params.database, self.tables)
             self.translator.update_tables(defs)
+            self.charsets = ServerCharsets.load(conn)
+            self.dbms = server_family(conn)
             cp = self.outbox.checkpoint()
             if cp is None:
                 pos = end_position(conn)
@@ -104,7 +104,7 @@ class CdcService:
                 try:
                     self.stream_once()
                     backoff = 0.5
-                except PositionLostError:
+                except (PositionLostError, CaptureStoppedError):
                     raise
                 except SourceError as exc:
                     # The local database restarting: nothing was half-written, so wait and
@@ -154,11 +154,16 @@ class CdcService:
             self.prepare()
             cp = self.outbox.checkpoint()
             assert cp is not None
+        elif not self.charsets.collations:
+            with self._local() as conn:
+                self.charsets = ServerCharsets.load(conn)
         reader = BinlogReader(
             self.params,
             server_id=self.cfg.reader_server_id,
             tables=[*self.tables, MARKER_TABLE],
             start=cp.position,
+            charsets=self.charsets,
+            dbms=self.dbms,
             heartbeat_s=self.cfg.local.heartbeat_s,
         )
         try:
@@ -179,99 +184,20 @@ class CdcService:
             reader.close()
 
     def _consume(self, reader: BinlogReader) -> None:
-        pending: list[RowChange] | None = None
-        gtid: str | None = None
-        buffer: list[SourceTransaction] = []
-        buffered_rows = 0
-        first_buffered_at = 0.0
-        latest: SourceTransaction | None = None  # last completed transaction, captured or not
-        last_committed_latest: SourceTransaction | None = None
-        last_checkpoint_write = time.monotonic()
-        started = False
+        Consumer(
+            catalog=self.cfg.catalog,
+            database=self.params.database,
+            translator=self.translator,
+            outbox=self.outbox,
+            refresh_tables=self._refresh_tables,
+            on_commit=self._committed,
+            stopping=self.stop.is_set,
+        ).consume(reader)
 
-        def flush() -> None:
-            nonlocal buffer, buffered_rows, last_committed_latest, last_checkpoint_write
-            if latest is None or latest is last_committed_latest:
-                return
-            if not buffer and last_committed_latest is not None and latest.end == last_committed_latest.end:
-                return
-            written = self.outbox.append(buffer, checkpoint=latest)
-            if self.stats.last_error is not None:
-                log.info("capture resumed from its checkpoint (it had stopped: %s)", self.stats.last_error)
-                self.stats.last_error = None
-            self.stats.rows_captured += written
-            self.stats.transactions += len(buffer)
-            self.stats.last_commit_at = time.time()
-            buffer = []
-            buffered_rows = 0
-            last_committed_latest = latest
-            last_checkpoint_write = time.monotonic()
-
-        received = False  # the current transaction was written by a pull from head office
-        for ev in reader:
-            if isinstance(ev, Rows):
-                if pending is None:
-                    pending = []
-                if ev.table == MARKER_TABLE:
-                    received = True
-                    continue
-                try:
-                    pending.extend(self.translator.translate(ev.kind, ev.table, ev.rows))
-                except UnknownColumnsError:
-                    self._refresh_tables(lenient={ev.table})
-                    pending.extend(self.translator.translate(ev.kind, ev.table, ev.rows))
-            elif isinstance(ev, TxnEnd):
-                # A transaction that carries the marker came from head office: not sent back.
-                changes = () if received else tuple(pending or ())
-                txn = SourceTransaction(changes, ev.position, gtid, ev.timestamp)
-                pending, gtid, received = None, None, False
-                latest = txn
-                self.stats.last_source_ts = ev.timestamp
-                if txn.changes:
-                    if not buffer:
-                        first_buffered_at = time.monotonic()
-                    buffer.append(txn)
-                    buffered_rows += len(txn.changes)
-                    catching_up = time.time() - ev.timestamp > CATCH_UP_AGE_S
-                    if (
-                        not catching_up
-                        or buffered_rows >= GROUP_MAX_ROWS
-                        or time.monotonic() - first_buffered_at >= GROUP_MAX_S
-                    ):
-                        flush()
-                elif not buffer and time.monotonic() - last_checkpoint_write >= CHECKPOINT_ONLY_EVERY_S:
-                    flush()
-            elif isinstance(ev, TxnBegin):
-                pending, gtid, received = [], ev.gtid, False
-            elif isinstance(ev, Ddl):
-                pending, gtid = None, None
-                latest = SourceTransaction((), ev.position, None, ev.timestamp)
-                flush()
-                if any(t in ev.query for t in self.tables):
-                    log.info("schema change seen in the binlog: %s", ev.query[:200])
-                    self._refresh_tables()
-            elif isinstance(ev, Rotate):
-                if pending is None:
-                    latest = SourceTransaction((), ev.position, None, 0)
-                    flush()
-            elif isinstance(ev, StreamStart):
-                if started and pending is not None:
-                    # The library reconnected by itself in the middle of a transaction:
-                    # keep what is complete and resume from our own checkpoint.
-                    log.warning("binlog stream reconnected mid-transaction; resuming from the checkpoint")
-                    flush()
-                    return
-                started = True
-            elif isinstance(ev, Heartbeat):
-                # Idle at the binlog end: everything before it is complete, so the end itself is
-                # a safe resume point (it may follow events that are not transactions).
-                if (
-                    pending is None
-                    and ev.position.pos > 0
-                    and (latest is None or ev.position.sort_key > latest.end.sort_key)
-                ):
-                    latest = SourceTransaction((), ev.position, None, 0)
-                flush()
-            if self.stop.is_set() and pending is None:
-                flush()
-                return
+    def _committed(self, rows: int, transactions: int) -> None:
+        if self.stats.last_error is not None:
+            log.info("capture resumed from its checkpoint (it had stopped: %s)", self.stats.last_error)
+            self.stats.last_error = None
+        self.stats.rows_captured += rows
+        self.stats.transactions += transactions
+        self.stats.last_commit_at = time.time()

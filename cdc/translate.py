@@ -83,7 +83,14 @@ class _Shape:
 
 
 class UnknownColumnsError(Exception):
-    """The binlog names columns our cached definition does not know: refresh and retry."""
+    """The binlog names columns our cached definition does not know (refresh and retry), or
+    lacks the table's key columns (an event written before a key column was renamed, or with
+    ``binlog_row_metadata=MINIMAL``: no names at all)."""
+
+    def __init__(self, table: str, columns: tuple[str, ...] = ()) -> None:
+        super().__init__(table)
+        self.table = table
+        self.columns = columns
 
 
 class Translator:
@@ -113,11 +120,12 @@ class Translator:
             return got
         tdef = self.tables.get(table)
         if tdef is None:
-            raise UnknownColumnsError(table)
+            raise UnknownColumnsError(table, columns)
         types = {c.name: c.data_type for c in tdef.columns}
-        if any(c not in types for c in columns) and table not in self.lenient:
-            raise UnknownColumnsError(table)
+        unknown = tuple(c for c in columns if c not in types)
+        if unknown and table not in self.lenient:
             # An event written before a column was dropped or renamed: no conversion for it.
+            raise UnknownColumnsError(table, unknown)
         converters = tuple((i, _CONVERTERS[types[c]]) for i, c in enumerate(columns) if types.get(c) in _CONVERTERS)
         none_fixes = tuple(
             (i, c, _NONE_REPLACEMENT[types[c]]) for i, c in enumerate(columns) if types.get(c) in _NONE_REPLACEMENT
@@ -125,7 +133,7 @@ class Translator:
         key = self.key_columns(table)
         key_idx = tuple(columns.index(k) for k in key if k in columns)
         if len(key_idx) != len(key):
-            raise UnknownColumnsError(table)
+            raise UnknownColumnsError(table, tuple(k for k in key if k not in columns))
         shape = _Shape(columns, converters, none_fixes, key_idx)
         self._shapes[(table, columns)] = shape
         return shape

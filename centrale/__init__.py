@@ -5,4 +5,4 @@ connections, the outbox, change records, the codec, errors and logging. The room
 ``applier``, later ``jobs``) import this package and never each other.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -45,13 +45,27 @@ class RowChange:
 
 
 @dataclass(frozen=True, slots=True)
+class XaStep:
+    """What a binlog group does to an XA transaction: ``prepare`` (its rows are kept aside under
+    ``xid`` until it ends), then ``commit`` (they become a transaction, at the commit's place in
+    the binlog) or ``rollback`` (they are dropped)."""
+
+    verb: Literal["prepare", "commit", "rollback"]
+    xid: str
+
+
+@dataclass(frozen=True, slots=True)
 class SourceTransaction:
-    """All captured changes of one committed store transaction, and where it ended."""
+    """All captured changes of one committed store transaction, and where it ended.
+
+    With ``xa`` set, the group is a step of an XA transaction: a prepare's ``changes`` are kept
+    aside, a commit's come from its prepare (``changes`` is empty)."""
 
     changes: tuple[RowChange, ...]
     end: BinlogPosition
     gtid: str | None = None
     timestamp: int = 0
+    xa: XaStep | None = None
 
 
 class OutboxRow(NamedTuple):

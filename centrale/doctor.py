@@ -7,6 +7,7 @@ import time
 import pymysql
 
 from cdc.binlog import binlog_files
+from cdc.capture_checks import capture_checks
 from cdc.preflight import binlog_checks, catalog_checks, retention_check
 from centrale.checks import Check, fail, ok, warn
 from centrale.config import Config
@@ -34,6 +35,7 @@ def run_checks(cfg: Config) -> list[Check]:
             return checks
         checks.extend(binlog_checks(conn, cfg.reader_server_id))
         checks.extend(catalog_checks(conn, local_params(cfg).database, cfg.catalog))
+        checks.extend(capture_checks(conn, local_params(cfg).database, cfg.catalog))
         checks.extend(_outbox_check(cfg, conn))
     checks.extend(_head_office_checks(cfg))
     return checks

@@ -5,6 +5,7 @@
      +-- PreflightError           exit 3   a start-up check failed (doctor)
      +-- SourceError              exit 4   the local database / binlog cannot be read
      |    +-- PositionLostError   exit 5   the checkpoint's binlog file was purged
+     |    +-- CaptureStoppedError exit 9   an event capture cannot carry: named, with the fix
      +-- OutboxError              exit 6   the local outbox cannot be read or written
      +-- ShipError                exit 7   head office did not take a batch
      |    +-- TransientShipError          network, timeouts, deadlocks: retry later
@@ -59,6 +60,14 @@ class SourceError(CentraleError):
 
 class PositionLostError(SourceError):
     exit_code = 5
+
+
+class CaptureStoppedError(SourceError):
+    """An event in the store's binlog that capture cannot carry exactly (a statement-logged
+    change, an unknown event type, rows without their columns ...): capture stops on it rather
+    than skip it, and the message names it, its binlog position and the fix."""
+
+    exit_code = 9
 
 
 class OutboxError(CentraleError):

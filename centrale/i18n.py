@@ -11,6 +11,7 @@ key of this catalog and its values, whose ``str()`` is the English text (logs st
 CLI renders it in the invocation's language. The catalog is split by area (this module: the
 CLI's frame and the console; ``i18n_errors``: the core's errors and hints, head office
 administration's from ``i18n_hq_errors``; ``i18n_rooms``: those of capture, shipping and jobs;
+``i18n_capture``: capture's refusals of events it cannot carry;
 ``i18n_checks``: checks and the commands' output), merged here into the one ``MESSAGES``
 (tests/console/test_i18n.py checks that no key is in two parts).
 """
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from centrale.i18n_capture import CAPTURE_MESSAGES
 from centrale.i18n_checks import CHECK_MESSAGES
 from centrale.i18n_errors import ERROR_MESSAGES
 from centrale.i18n_rooms import ROOM_MESSAGES
@@ -347,4 +349,10 @@ FRAME_MESSAGES: dict[str, dict[str, str]] = {
     "hq.no_jobs": {"en": "No job.", "fr": "Aucun travail."},
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**FRAME_MESSAGES, **ERROR_MESSAGES, **ROOM_MESSAGES, **CHECK_MESSAGES}
+MESSAGES: dict[str, dict[str, str]] = {
+    **FRAME_MESSAGES,
+    **ERROR_MESSAGES,
+    **ROOM_MESSAGES,
+    **CAPTURE_MESSAGES,
+    **CHECK_MESSAGES,
+}

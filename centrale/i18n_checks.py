@@ -115,6 +115,66 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
         "en": "set hq.ssl_ca to head office's CA certificate (see README, Security)",
         "fr": "renseigner hq.ssl_ca avec le certificat d'autorité du siège (voir README, Security)",
     },
+    "chk.capture.compressed": {
+        "en": "compressed binlog events (log_bin_compress=ON) are read and uncompressed",
+        "fr": "les événements compressés du binlog (log_bin_compress=ON) sont lus et décompressés",
+    },
+    "chk.capture.plain": {
+        "en": "binlog events are not compressed, or compressed in a way capture reads",
+        "fr": "les événements du binlog ne sont pas compressés, ou le sont d'une façon que la capture lit",
+    },
+    "chk.capture.partial_json": {
+        "en": "binlog_row_value_options=PARTIAL_JSON: JSON updates would be logged as partial rows",
+        "fr": "binlog_row_value_options=PARTIAL_JSON : les mises à jour JSON seraient journalisées en lignes "
+        "partielles",
+    },
+    "chk.capture.partial_json.hint": {
+        "en": "SET PERSIST binlog_row_value_options='' on the store's server",
+        "fr": "SET PERSIST binlog_row_value_options='' sur le serveur du magasin",
+    },
+    "chk.capture.cascade": {
+        "en": "foreign key {name} of captured table {table} (to {parent}) has {rules}: InnoDB changes those rows "
+        "itself and the binlog never shows it, so head office would keep rows the store changed or deleted",
+        "fr": "la clé étrangère {name} de la table capturée {table} (vers {parent}) a {rules} : InnoDB modifie "
+        "ces lignes lui-même sans que le binlog le montre, le siège garderait des lignes que le magasin a "
+        "modifiées ou supprimées",
+    },
+    "chk.capture.cascade.hint": {
+        "en": "make {name} ON DELETE RESTRICT ON UPDATE RESTRICT (the POS then writes the child rows' changes "
+        'itself, and they are in the binlog); for a cascading delete only, on_delete = "ignore" for {table} '
+        "in the catalog also does",
+        "fr": "passer {name} en ON DELETE RESTRICT ON UPDATE RESTRICT (la caisse écrit alors elle-même les "
+        "changements des lignes filles, qui sont dans le binlog) ; pour une suppression en cascade seulement, "
+        'on_delete = "ignore" pour {table} dans le catalogue convient aussi',
+    },
+    "chk.capture.cascade.ok": {
+        "en": "no foreign key changes a captured table's rows behind the binlog's back",
+        "fr": "aucune clé étrangère ne modifie les lignes d'une table capturée à l'insu du binlog",
+    },
+    "chk.capture.bytes": {
+        "en": "column(s) {columns} are carried as their bytes (a character set whose mapping to Unicode is "
+        "not the same in Python and the server)",
+        "fr": "la ou les colonnes {columns} sont transmises octet par octet (un jeu de caractères dont la "
+        "correspondance Unicode diffère entre Python et le serveur)",
+    },
+    "chk.capture.bytes.hint": {
+        "en": "give these columns the same character set at head office (`hq init --tables-from` does)",
+        "fr": "donner à ces colonnes le même jeu de caractères au siège (`hq init --tables-from` le fait)",
+    },
+    "chk.capture.charsets.ok": {
+        "en": "every captured text column crosses as text, byte for byte",
+        "fr": "chaque colonne texte capturée passe comme texte, octet pour octet",
+    },
+    "chk.capture.engines": {
+        "en": "table(s) {tables} cannot roll back: their changes are captured statement by statement, so a "
+        "ticket spread over them and InnoDB tables is not atomic at the store either",
+        "fr": "la ou les tables {tables} ne savent pas annuler : leurs changements sont capturés requête par "
+        "requête, un ticket réparti entre elles et des tables InnoDB n'est donc pas atomique, au magasin non plus",
+    },
+    "chk.capture.engines.hint": {
+        "en": "ALTER TABLE ... ENGINE=InnoDB for tables that belong to tickets (docs/capture.md)",
+        "fr": "ALTER TABLE ... ENGINE=InnoDB pour les tables qui font partie des tickets (docs/capture.md)",
+    },
     "chk.binlog.cnf.hint": {
         "en": "in the store's my.cnf [mariadbd] section set log_bin, binlog_format=ROW, binlog_row_image=FULL, "
         "binlog_row_metadata=FULL, then restart MariaDB",

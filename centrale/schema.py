@@ -27,6 +27,8 @@ class TableDef:
     name: str
     columns: tuple[ColumnDef, ...]
     primary_key: tuple[str, ...]
+    # False for MyISAM, Aria, MEMORY ...: their changes stay when a transaction rolls back
+    transactional: bool = True
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -74,4 +76,14 @@ def read_tables(conn: pymysql.connections.Connection, database: str, names: Iter
         pks: dict[str, list[str]] = {}
         for t, c in cur.fetchall():
             pks.setdefault(t, []).append(c)
-    return {t: TableDef(name=t, columns=tuple(cols[t]), primary_key=tuple(pks.get(t, ()))) for t in wanted if t in cols}
+        cur.execute(
+            "SELECT t.TABLE_NAME FROM information_schema.TABLES t JOIN information_schema.ENGINES e "
+            f"ON e.ENGINE = t.ENGINE WHERE t.TABLE_SCHEMA=%s AND t.TABLE_NAME IN ({marks}) AND e.TRANSACTIONS <> 'YES'",
+            [database, *wanted],
+        )
+        plain = {str(r[0]) for r in cur.fetchall()}
+    return {
+        t: TableDef(name=t, columns=tuple(cols[t]), primary_key=tuple(pks.get(t, ())), transactional=t not in plain)
+        for t in wanted
+        if t in cols
+    }

@@ -13,6 +13,7 @@ import pytest
 
 from centrale import errors
 from centrale.i18n import MESSAGES
+from centrale.i18n_capture import CAPTURE_MESSAGES
 from centrale.i18n_checks import CHECK_MESSAGES
 from centrale.i18n_errors import ERROR_MESSAGES
 from centrale.i18n_rooms import ROOM_MESSAGES
@@ -132,7 +133,11 @@ def test_every_msg_names_a_key_of_the_catalog_with_the_values_its_text_needs() -
     assert bad == [], "\n".join(bad)
 
 
-@pytest.mark.parametrize("part", [ERROR_MESSAGES, ROOM_MESSAGES, CHECK_MESSAGES], ids=["errors", "rooms", "checks"])
+@pytest.mark.parametrize(
+    "part",
+    [ERROR_MESSAGES, ROOM_MESSAGES, CAPTURE_MESSAGES, CHECK_MESSAGES],
+    ids=["errors", "rooms", "capture", "checks"],
+)
 def test_no_key_of_the_errors_and_checks_is_left_unused(part: dict[str, dict[str, str]]) -> None:
     used = {
         node.value

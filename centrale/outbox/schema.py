@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 
 from centrale.errors import OutboxError
 from centrale.i18n import Msg
 from centrale.outbox.disk import full_error, probe
+from centrale.outbox.xa import XA_SCHEMA
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: prepared XA transactions (centrale.outbox.xa)
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shapes (
     id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, columns BLOB NOT NULL, UNIQUE (tbl, columns));
@@ -40,6 +43,8 @@ CREATE TABLE IF NOT EXISTS pull_state (
     tbl TEXT PRIMARY KEY, hq_mark TEXT, store_mark TEXT, full_at REAL NOT NULL, tomb_mark INTEGER, seen TEXT);
 INSERT OR IGNORE INTO shipping (id) VALUES (1);
 """
+    + XA_SCHEMA
+)
 
 
 def _outbox_error(path: Path, exc: sqlite3.Error) -> OutboxError:
@@ -64,3 +69,21 @@ def _outbox_error(path: Path, exc: sqlite3.Error) -> OutboxError:
     else:
         hint = Msg("err.outbox.sqlite.other.hint", path=path)
     return OutboxError(Msg("err.outbox.sqlite", path=path, error=msg), hint=hint)
+
+
+def init_meta(db: sqlite3.Connection, path: Path) -> str:
+    """The outbox's generation (made when the file is created); refuses a file written by a newer
+    Centrale, and records this version's schema in an older file (its new tables are created by
+    ``_SCHEMA``, which only adds)."""
+    row = db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+    if row:
+        version = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if version and int(version[0]) > SCHEMA_VERSION:
+            raise OutboxError(Msg("err.outbox.newer", path=path, version=version[0]), hint=Msg("err.outbox.newer.hint"))
+        if not version or int(version[0]) < SCHEMA_VERSION:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        return str(row[0])
+    generation = uuid.uuid4().hex
+    db.execute("INSERT INTO meta VALUES ('generation', ?)", (generation,))
+    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    return generation

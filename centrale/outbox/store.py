@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -24,10 +23,11 @@ from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, Source
 from centrale.codec import decode_names, decode_values, encode_names, encode_values
 from centrale.errors import OutboxError
 from centrale.i18n import Msg
+from centrale.outbox import xa
 from centrale.outbox.disk import probe
 from centrale.outbox.reading import read_batches
 from centrale.outbox.records import Checkpoint, OutboxStats, PullState
-from centrale.outbox.schema import _SCHEMA, SCHEMA_VERSION, _outbox_error
+from centrale.outbox.schema import _SCHEMA, _outbox_error, init_meta
 from centrale.outbox.writer import SnapshotWriter
 
 
@@ -67,18 +67,7 @@ class OutboxStore:
 
     def _init_meta(self) -> str:
         with self._write():
-            row = self._db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
-            if row:
-                version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-                if version and int(version[0]) > SCHEMA_VERSION:
-                    raise OutboxError(
-                        Msg("err.outbox.newer", path=self.path, version=version[0]), hint=Msg("err.outbox.newer.hint")
-                    )
-                return str(row[0])
-            generation = uuid.uuid4().hex
-            self._db.execute("INSERT INTO meta VALUES ('generation', ?)", (generation,))
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            return generation
+            return init_meta(self._db, self.path)
 
     # --- transactions -----------------------------------------------------------------------
 
@@ -160,8 +149,9 @@ class OutboxStore:
 
         ``checkpoint`` defaults to the last transaction; pass one explicitly to advance past
         transactions that touched no captured table. Rows of a table fenced by a snapshot taken
-        at or after a transaction's end are dropped: the snapshot already holds them.
-        Returns the number of rows written.
+        at or after a transaction's end are dropped: the snapshot already holds them. XA steps
+        keep a prepared transaction's rows aside, and move them into the outbox at its commit
+        (``centrale.outbox.xa``). Returns the number of rows written.
         """
         last = checkpoint or (txns[-1] if txns else None)
         if last is None:
@@ -170,10 +160,15 @@ class OutboxStore:
         try:
             with self._write():
                 fences = self._fences()
-                if fences:
-                    written = self._insert_txns((_unfenced(txn, fences) for txn in txns), now)
-                else:
-                    written = self._insert_txns((txn.changes for txn in txns), now)
+                written, plain = 0, []
+                for txn in txns:
+                    if txn.xa is None:
+                        plain.append(txn)
+                        continue
+                    written += self._insert_txns((_unfenced(t, fences) for t in plain), now)
+                    plain = []
+                    written += self._xa_step(txn, fences, now)
+                written += self._insert_txns((_unfenced(t, fences) for t in plain), now)
                 self._set_checkpoint(last.end, last.gtid, last.timestamp, now)
                 if fences:
                     self._drop_passed_fences(last.end, fences)
@@ -181,9 +176,29 @@ class OutboxStore:
             raise _outbox_error(self.path, exc) from None
         return written
 
-    def _fences(self) -> dict[str, tuple[str, int, int]]:
+    def _xa_step(self, txn: SourceTransaction, fences: dict[str, tuple[str, int, int]], now: float) -> int:
+        assert txn.xa is not None
+        if txn.xa.verb == "prepare":
+            rows = [(self._shape(c.table, c.columns), c.op, encode_values(c.values)) for c in txn.changes]
+            xa.keep(self._db, txn.xa.xid, txn.end, rows, now)
+            return 0
+        if txn.xa.verb == "rollback":
+            xa.drop(self._db, txn.xa.xid)
+            return 0
+        end = txn.end.sort_key
+        return xa.commit(self._db, txn.xa.xid, self._next_seq(), [t for t, f in fences.items() if end <= f], now)
+
+    def prepared_xa(self) -> dict[str, tuple[BinlogPosition, int]]:
+        """XA transactions prepared at the store and not ended yet: xid -> (position, rows)."""
+        return xa.prepared(self._db)
+
+    def fences(self) -> dict[str, BinlogPosition]:
+        """The snapshots' fences the stream has not passed yet: table -> snapshot position."""
         rows = self._db.execute("SELECT tbl, log_file, log_pos FROM fences").fetchall()
-        return {str(t): BinlogPosition(str(f), int(p)).sort_key for t, f, p in rows}
+        return {str(t): BinlogPosition(str(f), int(p)) for t, f, p in rows}
+
+    def _fences(self) -> dict[str, tuple[str, int, int]]:
+        return {t: pos.sort_key for t, pos in self.fences().items()}
 
     def _drop_passed_fences(self, pos: BinlogPosition, fences: dict[str, tuple[str, int, int]]) -> None:
         passed = [t for t, key in fences.items() if pos.sort_key >= key]
@@ -374,5 +389,7 @@ class OutboxStore:
 
 def _unfenced(txn: SourceTransaction, fences: dict[str, tuple[str, int, int]]) -> tuple[RowChange, ...]:
     """The changes of ``txn`` that a snapshot of their table (fenced at or after its end) lacks."""
+    if not fences:
+        return txn.changes
     end = txn.end.sort_key
     return tuple(c for c in txn.changes if c.table not in fences or end > fences[c.table])

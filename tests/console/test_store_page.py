@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from starlette.testclient import TestClient
 
+import centrale
 from centrale.config import load
 from centrale.db import parse_url
 from sandbox.chain import Chain
@@ -23,7 +24,11 @@ def seed_hq_articles(chain: Chain) -> None:
 
 def test_the_page_shows_the_tray_menu_and_the_pipelines_state(store_client: TestClient) -> None:
     page = store_client.get("/").text
-    assert "<dd>0.1.0</dd>" in page and "<dd>12 Lyon</dd>" in page and "no (head office is store 1)" in page
+    assert (
+        f"<dd>{centrale.__version__}</dd>" in page
+        and "<dd>12 Lyon</dd>" in page
+        and "no (head office is store 1)" in page
+    )
     # `centrale run` is not running in this test: capture is red, with the reason.
     assert re.search(r'data-part="capture" data-color="red"', page)
     assert "`centrale run` is not running" in page

@@ -1,4 +1,4 @@
-"""``cdc.reader.decode_time2`` reads MariaDB's TIME2 binlog format exactly, negative fractions included.
+"""``cdc.library_fixes.decode_time2`` reads MariaDB's TIME2 binlog format exactly, negative fractions included.
 
 python-mysql-replication reads ``-01:02:03.450`` back as ``-01:02:03.550``; Centrale replaces its
 decoder. The reference encoder below follows the server's C code (sql/compat56.cc, identical to
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from cdc.reader import decode_time2
+from cdc.library_fixes import decode_time2
 
 TIMEF_INT_OFS = 0x800000
 TIMEF_OFS = 0x800000000000

@@ -1,0 +1,248 @@
+"""One dump connection's worth of capture: reader events -> whole transactions -> the outbox.
+
+Like ghostferry's streamer, it keeps two positions: the last *read* (in memory) and the last
+*committed* (the outbox checkpoint). Only the committed one survives a crash, and it always
+sits at a transaction end, so a restart never starts mid-transaction and never skips one.
+
+Every event is carried or stops capture with ``CaptureStoppedError`` naming the event, its
+binlog position, the cause and the fix. Some refusals have a way out the DBA takes: a snapshot
+of the table (``centrale snapshot TABLE``) taken after the event holds what the event did, so
+the event is passed over once the snapshot's fence lies beyond it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from cdc.assembler import Assembler
+from cdc.events import (
+    Ddl,
+    Heartbeat,
+    ReaderEvent,
+    Rollback,
+    RollbackTo,
+    Rotate,
+    Rows,
+    Savepoint,
+    StatementDml,
+    StreamStart,
+    Truncate,
+    TxnBegin,
+    TxnEnd,
+    Unreadable,
+    XaFinish,
+    XaPrepare,
+)
+from cdc.queries import names_table
+from cdc.translate import Translator, UnknownColumnsError
+from centrale.catalog import Catalog
+from centrale.changes import BinlogPosition, RowChange, SourceTransaction
+from centrale.errors import CaptureStoppedError
+from centrale.i18n import Msg
+from centrale.log import get_logger
+from centrale.outbox import OutboxStore
+
+log = get_logger("cdc")
+
+CATCH_UP_AGE_S = 2.0  # a transaction older than this means we are catching up: group commits
+GROUP_MAX_ROWS = 2000
+GROUP_MAX_S = 0.2
+CHECKPOINT_ONLY_EVERY_S = 1.0
+
+
+class Consumer:
+    """Consumes one reader (one dump connection) until stop, error or reconnect."""
+
+    def __init__(
+        self,
+        *,
+        catalog: Catalog,
+        database: str,
+        translator: Translator,
+        outbox: OutboxStore,
+        refresh_tables: Callable[[set[str] | None], None],
+        on_commit: Callable[[int, int], None],
+        stopping: Callable[[], bool],
+    ) -> None:
+        self.catalog = catalog
+        self.database = database
+        self.tables = catalog.captured
+        self.translator = translator
+        self.outbox = outbox
+        self._refresh = refresh_tables
+        self._on_commit = on_commit
+        self._stopping = stopping
+        self.asm = Assembler(self._translate, self._transactional)
+        self.prepared = set(outbox.prepared_xa())
+        self.buffer: list[SourceTransaction] = []
+        self.buffered_rows = 0
+        self.first_buffered_at = 0.0
+        self.latest: SourceTransaction | None = None  # last completed transaction, captured or not
+        self.committed: SourceTransaction | None = None
+        self.last_checkpoint_write = time.monotonic()
+
+    # --- committing ---------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        latest = self.latest
+        if latest is None or latest is self.committed:
+            return
+        if not self.buffer and self.committed is not None and latest.end == self.committed.end:
+            return
+        written = self.outbox.append(self.buffer, checkpoint=latest)
+        self._on_commit(written, len(self.buffer))
+        self.buffer, self.buffered_rows = [], 0
+        self.committed = latest
+        self.last_checkpoint_write = time.monotonic()
+
+    def _completed(self, txn: SourceTransaction) -> None:
+        self.latest = txn
+        if txn.changes or txn.xa is not None:  # an XA step is always written: it changes what is kept aside
+            if not self.buffer:
+                self.first_buffered_at = time.monotonic()
+            self.buffer.append(txn)
+            self.buffered_rows += len(txn.changes)
+            catching_up = time.time() - txn.timestamp > CATCH_UP_AGE_S
+            if (
+                not catching_up
+                or self.buffered_rows >= GROUP_MAX_ROWS
+                or time.monotonic() - self.first_buffered_at >= GROUP_MAX_S
+            ):
+                self.flush()
+        elif not self.buffer and time.monotonic() - self.last_checkpoint_write >= CHECKPOINT_ONLY_EVERY_S:
+            self.flush()
+
+    def _boundary(self, position: BinlogPosition, timestamp: int = 0) -> None:
+        self.asm.reset()
+        self.latest = Assembler.boundary(position, timestamp)
+        self.flush()
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    def consume(self, events: Iterable[ReaderEvent]) -> None:
+        started = False
+        asm = self.asm
+        for ev in events:
+            if isinstance(ev, Rows):
+                asm.rows(ev)
+            elif isinstance(ev, TxnEnd | Rollback):
+                self._completed(asm.end(ev))
+            elif isinstance(ev, TxnBegin):
+                asm.begin(ev)
+            elif isinstance(ev, Savepoint):
+                asm.savepoint(ev)
+            elif isinstance(ev, RollbackTo):
+                asm.rollback_to(ev)
+            elif isinstance(ev, XaPrepare):
+                self.prepared.add(ev.xid)
+                self._completed(asm.end(ev))
+            elif isinstance(ev, XaFinish):
+                self._xa_finish(ev)
+            elif isinstance(ev, StatementDml):
+                self._statement(ev)
+            elif isinstance(ev, Truncate):
+                self._truncate(ev)
+            elif isinstance(ev, Ddl):
+                self._boundary(ev.position, ev.timestamp)
+                if names_table(ev.query, self.tables):
+                    log.info("schema change seen in the binlog at %s: %s", ev.position, ev.query[:200])
+                    self._refresh(None)
+            elif isinstance(ev, Rotate):
+                if not asm.open:
+                    self._boundary(ev.position)
+            elif isinstance(ev, StreamStart):
+                if started and asm.open:
+                    # The library reconnected by itself in the middle of a transaction:
+                    # keep what is complete and resume from our own checkpoint.
+                    log.warning("binlog stream reconnected mid-transaction; resuming from the checkpoint")
+                    self.flush()
+                    return
+                started = True
+            elif isinstance(ev, Heartbeat):
+                # Idle at the binlog end: everything before it is complete, so the end itself is
+                # a safe resume point (it may follow events that are not transactions).
+                latest = self.latest
+                if (
+                    not asm.open
+                    and ev.position.pos > 0
+                    and (latest is None or ev.position.sort_key > latest.end.sort_key)
+                ):
+                    self.latest = Assembler.boundary(ev.position)
+                self.flush()
+            elif isinstance(ev, Unreadable):
+                self.flush()
+                raise CaptureStoppedError(Msg("err.capture.stopped", position=ev.position, what=ev.what), hint=ev.fix)
+            if self._stopping() and not asm.open:
+                self.flush()
+                return
+
+    # --- what a transaction's events mean ----------------------------------------------------------
+
+    def _transactional(self, table: str) -> bool:
+        tdef = self.translator.tables.get(table)
+        return tdef.transactional if tdef is not None else True
+
+    def _snapshot_holds(self, tables: Iterable[str], position: BinlogPosition) -> bool:
+        """Whether snapshots taken after ``position`` hold every one of ``tables``."""
+        fences = self.outbox.fences()
+        return all(t in fences and fences[t].sort_key >= position.sort_key for t in tables)
+
+    def _translate(self, ev: Rows) -> list[RowChange]:
+        try:
+            return self.translator.translate(ev.kind, ev.table, ev.rows)
+        except UnknownColumnsError:
+            pass
+        self._refresh({ev.table})  # a column added since the definition was read: follow it
+        try:
+            return self.translator.translate(ev.kind, ev.table, ev.rows)
+        except UnknownColumnsError as exc:
+            if self._snapshot_holds([ev.table], ev.position):
+                return []
+            self.flush()
+            raise CaptureStoppedError(
+                Msg("err.capture.columns", table=ev.table, position=ev.position, columns=", ".join(exc.columns)),
+                hint=Msg("err.capture.snapshot_table.hint", table=ev.table),
+            ) from None
+
+    def _statement(self, ev: StatementDml) -> None:
+        named = (
+            names_table(ev.query, self.tables) if ev.schema in (self.database, "") or self.database in ev.query else []
+        )
+        if not named or self._snapshot_holds(named, ev.position):
+            return
+        self.flush()
+        raise CaptureStoppedError(
+            Msg("err.capture.statement", tables=", ".join(named), position=ev.position, query=ev.query[:120]),
+            hint=Msg("err.capture.statement.hint", tables=" ".join(named)),
+        )
+
+    def _truncate(self, ev: Truncate) -> None:
+        if ev.schema not in (self.database, "") or ev.table not in self.tables:
+            self._boundary(ev.position, ev.timestamp)
+            return
+        spec = self.catalog.spec(ev.table)
+        if spec.on_delete == "ignore" or self._snapshot_holds([ev.table], ev.position):
+            self._boundary(ev.position, ev.timestamp)
+            return
+        if spec.kind == "shared":
+            self.flush()
+            raise CaptureStoppedError(
+                Msg("err.capture.truncate_shared", table=ev.table, position=ev.position),
+                hint=Msg("err.capture.truncate_shared.hint", table=ev.table),
+            )
+        self.asm.reset()
+        self._completed(SourceTransaction((RowChange(ev.table, "delete", (), ()),), ev.position, None, ev.timestamp))
+
+    def _xa_finish(self, ev: XaFinish) -> None:
+        if ev.xid in self.prepared:
+            self.prepared.discard(ev.xid)
+            self._completed(self.asm.xa_finish(ev))
+            return
+        if not ev.commit or self._snapshot_holds(self.tables, ev.position):
+            self._boundary(ev.position, ev.timestamp)  # nothing of it was kept: nothing to drop
+            return
+        self.flush()
+        raise CaptureStoppedError(
+            Msg("err.capture.xa_unknown", xid=ev.xid, position=ev.position), hint=Msg("err.capture.xa_unknown.hint")
+        )

@@ -1,0 +1,69 @@
+"""`centrale run` killed with SIGKILL while it captures transactions written with savepoints and
+XA: started again, head office ends equal to the store row for row, the rolled-back parts
+nowhere, a transaction prepared before the kill arriving whole at its commit after it."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from sandbox.chain import Chain, Site
+from sandbox.compare import wait_equal
+from sandbox.processes import status_json
+from sandbox.writes import rollback_prepared_xa, script, use_write_tables
+from tests.faults.conftest import Spawn
+
+TICKETS = 60
+
+
+@pytest.fixture
+def site(chain: Chain) -> Iterator[Site]:
+    store = chain.store(12)
+    use_write_tables(store)
+    yield store
+    rollback_prepared_xa(store)
+
+
+def ticket_with_savepoints(site: Site, n: int) -> None:
+    """One ticket the way an ORM writes it: a savepoint per line, every third line rolled back,
+    a journal row (MyISAM) after a savepoint that is rolled back too (it stays)."""
+    base = n * 1000
+    statements = [f"BEGIN; INSERT INTO tickets (id, label, total) VALUES ({n}, 'ticket {n}', {n})"]
+    for line in range(30):
+        statements.append(f"SAVEPOINT l{line}; INSERT INTO ticket_lines VALUES ({base + line}, {n}, {line})")
+        if line % 3 == 2:
+            statements.append(f"ROLLBACK TO SAVEPOINT l{line}")
+        else:
+            statements.append(f"RELEASE SAVEPOINT l{line}")
+    statements.append(f"SAVEPOINT j; INSERT INTO journal VALUES ({n}, 'ticket {n}'); ROLLBACK TO j; COMMIT")
+    script(site, "; ".join(statements))
+
+
+def test_kills_while_capturing_savepoints_and_a_prepared_xa_lose_nothing(
+    chain: Chain, site: Site, spawn: Spawn, rng: random.Random
+) -> None:
+    proc = spawn(site).wait_capturing()
+    script(
+        site,
+        "XA START 'pending'; INSERT INTO tickets (id, label, total) VALUES (900000, 'xa', 1); "
+        "INSERT INTO ticket_lines VALUES (900000, 900000, 1), (900001, 900000, 2); "
+        "XA END 'pending'; XA PREPARE 'pending'",
+    )
+    for n in range(TICKETS):
+        ticket_with_savepoints(site, n)
+        if n % 15 == 7:  # killed at a random moment of the capture of the tickets that follow
+            time.sleep(rng.uniform(0.0, 0.3))
+            proc.kill()
+            proc = spawn(site).wait_capturing()
+    proc.kill()
+    script(site, "XA COMMIT 'pending'")  # while Centrale is down: its prepared rows are in the outbox file
+    proc = spawn(site).wait_capturing()
+    wait_equal(chain, site)
+    assert chain.hq.sql("SELECT COUNT(*) FROM ticket_lines WHERE ticket_id = 900000") == [(2,)]
+    assert chain.hq.sql("SELECT COUNT(*) FROM ticket_lines") == [(TICKETS * 20 + 2,)]
+    assert chain.hq.sql("SELECT COUNT(*) FROM journal") == [(TICKETS,)]
+    assert proc.terminate() == 0, proc.log_text()[-3000:]
+    assert status_json(chain, site)["backlog"] == 0

@@ -1,0 +1,324 @@
+"""Capture carries every way a real store database writes, or stops on it by name.
+
+Each scenario writes the way a POS framework, an ORM or a DBA does (savepoints, XA, a session's
+own binlog_format, a compressed binlog, latin1 bytes, TRUNCATE, DDL while capture is behind),
+then checks head office row for row against the store (per-row hashes, and HEX where bytes
+matter), or checks the refusal: its message names the table, the binlog position and the fix,
+and the fix (a snapshot) lets capture go on past the event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from cdc.snapshot import take_snapshot
+from centrale.config import Config
+from centrale.errors import CaptureStoppedError
+from centrale.outbox import OutboxStore
+from sandbox.chain import Chain, Site
+from sandbox.compare import site_differences
+from sandbox.inprocess import InProcessStore
+from sandbox.writes import rollback_prepared_xa, script, use_write_tables
+
+STORE = 12
+
+
+@pytest.fixture
+def pos(chain: Chain) -> Iterator[tuple[Site, Config]]:
+    """Store 12 with sandbox.writes' tables as its whole catalog."""
+    site = chain.store(STORE)
+    cfg = use_write_tables(site)
+    yield site, cfg
+    rollback_prepared_xa(site)
+
+
+@pytest.fixture
+def run(pos: tuple[Site, Config]) -> Iterator[InProcessStore]:
+    store = InProcessStore(pos[1]).start()
+    try:
+        yield store
+    finally:
+        store.stop()
+
+
+def assert_equal(chain: Chain, site: Site) -> None:
+    assert site_differences(chain, site) == "equal"
+
+
+def hq_rows(chain: Chain, sql: str) -> list[tuple[object, ...]]:
+    return chain.hq.sql(sql)
+
+
+# --- savepoints ---------------------------------------------------------------------------------
+
+
+def test_a_ticket_written_with_savepoints_arrives_as_the_store_kept_it(
+    chain: Chain, pos: tuple[Site, Config], run: InProcessStore
+) -> None:
+    """The header before the first savepoint, the lines kept after ROLLBACK TO, none rolled back."""
+    site, _ = pos
+    script(
+        site,
+        """BEGIN; INSERT INTO tickets (id, label, total) VALUES (1, 'header', 10);
+        SAVEPOINT line1; INSERT INTO ticket_lines VALUES (1, 1, 5);
+        ROLLBACK TO SAVEPOINT line1; INSERT INTO ticket_lines VALUES (2, 1, 6);
+        SAVEPOINT `line 3`; INSERT INTO ticket_lines VALUES (3, 1, 7); RELEASE SAVEPOINT `line 3`;
+        SAVEPOINT s4; UPDATE tickets SET total = 99 WHERE id = 1; ROLLBACK TO s4;
+        COMMIT""",
+    )
+    run.sync()
+    assert hq_rows(chain, "SELECT id, total FROM tickets") == [(1, 10)]
+    assert hq_rows(chain, "SELECT id FROM ticket_lines ORDER BY id") == [(2,), (3,)]
+    assert_equal(chain, site)
+
+
+def test_a_rollback_to_savepoint_keeps_what_a_non_transactional_table_kept(
+    chain: Chain, pos: tuple[Site, Config], run: InProcessStore
+) -> None:
+    """MyISAM's rows cannot be rolled back: the server logs ROLLBACK TO, and head office keeps
+    the journal row written after the savepoint while the ticket line goes."""
+    site, _ = pos
+    script(
+        site,
+        """BEGIN; INSERT INTO tickets (id, label, total) VALUES (2, 'with journal', 1);
+        SAVEPOINT a; INSERT INTO ticket_lines VALUES (10, 2, 1); INSERT INTO journal VALUES (1, 'kept');
+        ROLLBACK TO a; INSERT INTO ticket_lines VALUES (11, 2, 2); COMMIT;
+        BEGIN; INSERT INTO tickets (id, label, total) VALUES (3, 'rolled back', 1);
+        INSERT INTO journal VALUES (2, 'kept too'); ROLLBACK""",
+    )
+    run.sync()
+    assert hq_rows(chain, "SELECT id FROM tickets ORDER BY id") == [(2,)]
+    assert hq_rows(chain, "SELECT id FROM ticket_lines ORDER BY id") == [(11,)]
+    assert hq_rows(chain, "SELECT id FROM journal ORDER BY id") == [(1,), (2,)]
+    assert_equal(chain, site)
+
+
+# --- XA -------------------------------------------------------------------------------------------
+
+
+def test_xa_transactions_arrive_at_their_commit_and_never_when_rolled_back(
+    chain: Chain, pos: tuple[Site, Config]
+) -> None:
+    """Two-phase (committed from another session, after a sale committed in between and after
+    capture restarted), one-phase, and rolled back."""
+    site, cfg = pos
+    first = InProcessStore(cfg).start()
+    # Each prepared XA transaction in a session of its own, which then disconnects: the
+    # transaction stays prepared at the server (MariaDB 10.5+) until another session ends it.
+    script(
+        site,
+        """XA START 'sale-1'; INSERT INTO tickets (id, label, total) VALUES (20, 'xa', 5);
+        INSERT INTO ticket_lines VALUES (20, 20, 1); XA END 'sale-1'; XA PREPARE 'sale-1'""",
+    )
+    script(
+        site,
+        """XA START 'sale-2', 'branch', 7; INSERT INTO tickets (id, label, total) VALUES (21, 'xa rb', 5);
+        XA END 'sale-2', 'branch', 7; XA PREPARE 'sale-2', 'branch', 7""",
+    )
+    script(
+        site,
+        """INSERT INTO tickets (id, label, total) VALUES (22, 'between', 1);
+        XA START 'one'; INSERT INTO tickets (id, label, total) VALUES (23, 'one phase', 1);
+        XA END 'one'; XA COMMIT 'one' ONE PHASE""",
+    )
+    first.sync()
+    assert hq_rows(chain, "SELECT id FROM tickets ORDER BY id") == [(22,), (23,)]
+    assert set(first.capture_box.prepared_xa()) == {"1:73616c652d31:", "7:73616c652d32:6272616e6368"}
+    first.stop()
+    # Committed and rolled back from another session, while Centrale is stopped.
+    script(site, "XA COMMIT 'sale-1'; XA ROLLBACK 'sale-2', 'branch', 7")
+    with InProcessStore(cfg) as second:
+        second.sync()
+        assert second.capture_box.prepared_xa() == {}
+    assert hq_rows(chain, "SELECT id FROM tickets ORDER BY id") == [(20,), (22,), (23,)]
+    assert hq_rows(chain, "SELECT id FROM ticket_lines") == [(20,)]
+    assert_equal(chain, site)
+
+
+def test_an_xa_commit_whose_prepare_came_before_capture_began_stops_until_a_snapshot(
+    chain: Chain, pos: tuple[Site, Config]
+) -> None:
+    site, cfg = pos
+    script(
+        site,
+        "XA START 'early'; INSERT INTO tickets (id, label, total) VALUES (30, 'early', 1); "
+        "XA END 'early'; XA PREPARE 'early'",
+    )
+    with InProcessStore(cfg) as run:  # starts at the binlog's end: after the prepare
+        script(site, "XA COMMIT 'early'")
+        with pytest.raises(CaptureStoppedError) as stopped:
+            run.sync()
+    assert "XA COMMIT of 1:6561726c79:" in stopped.value.message
+    assert "centrale snapshot" in str(stopped.value.hint)
+    with OutboxStore(cfg.outbox.path) as outbox:
+        take_snapshot(cfg, outbox)
+    with InProcessStore(cfg) as run:
+        run.sync()
+    assert_equal(chain, site)
+
+
+# --- a session's own binlog_format --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["STATEMENT", "MIXED"])
+def test_a_change_logged_as_a_statement_stops_capture_until_the_table_is_snapshotted(
+    chain: Chain, pos: tuple[Site, Config], fmt: str
+) -> None:
+    site, cfg = pos
+    with InProcessStore(cfg) as run:
+        script(site, "INSERT INTO tickets (id, label, total) VALUES (40, 'row based', 1)")
+        run.sync()
+        script(
+            site,
+            f"SET SESSION binlog_format = {fmt}; INSERT INTO tickets (id, label, total) VALUES (41, 'import', 2); "
+            "UPDATE tickets SET total = 3 WHERE id = 40",
+        )
+        with pytest.raises(CaptureStoppedError) as stopped:
+            run.sync()
+    message = stopped.value.message
+    assert "tickets" in message and "logged as a statement" in message and "mariadb-bin." in message
+    assert "centrale snapshot tickets" in str(stopped.value.hint)
+    assert stopped.value.exit_code == 9
+    with OutboxStore(cfg.outbox.path) as outbox:
+        take_snapshot(cfg, outbox, ["tickets"])
+    script(site, "INSERT INTO tickets (id, label, total) VALUES (42, 'after', 4)")
+    with InProcessStore(cfg) as run:
+        run.sync()
+    assert hq_rows(chain, "SELECT id, total FROM tickets ORDER BY id") == [(40, 3), (41, 2), (42, 4)]
+    assert_equal(chain, site)
+
+
+def test_statements_on_tables_capture_does_not_carry_pass(chain: Chain, pos: tuple[Site, Config]) -> None:
+    site, cfg = pos
+    site.sql("CREATE TABLE scratch (id INT PRIMARY KEY)")
+    with InProcessStore(cfg) as run:
+        script(
+            site,
+            "SET SESSION binlog_format = STATEMENT; INSERT INTO scratch VALUES (1); "
+            "SET SESSION binlog_format = ROW; INSERT INTO tickets (id, label, total) VALUES (50, 'x', 1)",
+        )
+        run.sync()
+    assert_equal(chain, site)
+
+
+# --- compressed binlog ----------------------------------------------------------------------------
+
+
+def test_a_compressed_binlog_is_read_whole(chain: Chain, pos: tuple[Site, Config], run: InProcessStore) -> None:
+    """log_bin_compress=ON: rows events (and statements) longer than the minimum are compressed;
+    inserts, updates, deletes and DDL all arrive."""
+    site, _ = pos
+    server = site.server
+    server.sql("SET GLOBAL log_bin_compress = ON, GLOBAL log_bin_compress_min_len = 10")
+    try:
+        with site.connect() as conn, conn.cursor() as cur:
+            for i in range(50):
+                cur.execute("INSERT INTO tickets (id, label, total) VALUES (%s, REPEAT('é', 50), %s)", (100 + i, i))
+                cur.execute("INSERT INTO ticket_lines VALUES (%s, %s, %s)", (100 + i, 100 + i, i))
+            cur.execute("UPDATE tickets SET label = REPEAT('u', 40) WHERE id < 120")
+            cur.execute("DELETE FROM ticket_lines WHERE id >= 140")
+            cur.execute("ALTER TABLE tickets ADD COLUMN extra VARCHAR(20) NULL")
+            cur.execute("UPDATE tickets SET extra = REPEAT('z', 20) WHERE id = 100")
+        run.sync()
+    finally:
+        server.sql("SET GLOBAL log_bin_compress = OFF, GLOBAL log_bin_compress_min_len = 256")
+    assert hq_rows(chain, "SELECT COUNT(*) FROM tickets") == [(50,)]
+    assert hq_rows(chain, "SELECT COUNT(*) FROM ticket_lines") == [(40,)]
+    assert_equal(chain, site)
+
+
+# --- character sets -------------------------------------------------------------------------------
+
+
+def test_every_byte_of_a_latin1_column_arrives_as_it_is(
+    chain: Chain, pos: tuple[Site, Config], run: InProcessStore
+) -> None:
+    """0x81, 0x8D, 0x8F, 0x90, 0x9D included (undefined in cp1252, C1 controls in MariaDB's
+    latin1); in cp1250, a byte the charset leaves undefined (0x81) is carried as its bytes."""
+    site, _ = pos
+    all_bytes = bytes(b for b in range(256) if b not in (0x00,))
+    utf8_through_latin1 = "Á Í Ð".encode()  # UTF-8 stored through a latin1 connection: C3 81, C3 8D ...
+    with site.connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO tickets (id, label, note, legacy, total) VALUES (1, 'all', %s, %s, 0), (2, 'utf8', %s, %s, 0)",
+            (all_bytes, bytes(range(0x80, 0x100)), utf8_through_latin1, b"\x81\x8a\x9a"),
+        )
+        cur.execute("UPDATE tickets SET note = CONCAT(note, X'9D') WHERE id = 2")
+    run.sync()
+    sql = "SELECT id, HEX(note), HEX(legacy) FROM tickets ORDER BY id"
+    assert chain.hq.sql(sql) == site.sql(sql)
+    assert chain.hq.sql("SELECT HEX(note) FROM tickets WHERE id = 1")[0][0] == all_bytes.hex().upper()
+    assert_equal(chain, site)
+
+
+# --- TRUNCATE ---------------------------------------------------------------------------------------
+
+
+def test_truncate_empties_head_offices_copy_by_the_tables_delete_policy(
+    chain: Chain, pos: tuple[Site, Config], run: InProcessStore
+) -> None:
+    site, _ = pos
+    script(
+        site,
+        "INSERT INTO ticket_lines VALUES (1, 1, 1), (2, 1, 2); INSERT INTO counters VALUES (1, 1), (2, 2)",
+    )
+    run.sync()
+    script(site, "TRUNCATE TABLE ticket_lines; TRUNCATE counters; INSERT INTO ticket_lines VALUES (3, 1, 3)")
+    run.sync()
+    assert hq_rows(chain, "SELECT id FROM ticket_lines") == [(3,)]  # on_delete = "delete"
+    assert hq_rows(chain, "SELECT COUNT(*) FROM counters") == [(2,)]  # on_delete = "ignore": history kept
+
+
+# --- DDL while capture is behind -------------------------------------------------------------------
+
+
+def test_rows_written_before_a_key_column_was_renamed_stop_capture_by_name_until_a_snapshot(
+    chain: Chain, pos: tuple[Site, Config]
+) -> None:
+    """Capture stopped, the POS writes tickets and renames their key: the old rows' key is gone
+    from today's definition. Capture stops on them once (no restart loop), naming the table, the
+    position and the snapshot that lets it go on."""
+    site, cfg = pos
+    with InProcessStore(cfg) as run:
+        run.sync()
+    script(
+        site,
+        "INSERT INTO tickets (id, label, total) VALUES (60, 'before', 1); "
+        "ALTER TABLE tickets CHANGE id ticket_no INT NOT NULL; "
+        "INSERT INTO tickets (ticket_no, label, total) VALUES (61, 'after', 1)",
+    )
+    with InProcessStore(cfg) as run, pytest.raises(CaptureStoppedError) as stopped:
+        run.sync()
+    assert "rows of table tickets at binlog position mariadb-bin." in stopped.value.message
+    assert "lack column(s) ticket_no" in stopped.value.message
+    assert "centrale snapshot tickets" in str(stopped.value.hint)
+    with OutboxStore(cfg.outbox.path) as outbox:
+        take_snapshot(cfg, outbox, ["tickets"])
+        snapshot_rows = outbox.stats().backlog
+    script(site, "INSERT INTO tickets (ticket_no, label, total) VALUES (62, 'later', 1)")
+    with InProcessStore(cfg, shipper=None) as run:
+        run.wait_caught_up()
+        assert run.capture_box.stats().backlog == snapshot_rows + 1
+
+
+def test_rows_logged_without_column_names_stop_capture_by_name(chain: Chain, pos: tuple[Site, Config]) -> None:
+    site, cfg = pos
+    server = site.server
+    with InProcessStore(cfg) as run:
+        server.sql("SET GLOBAL binlog_row_metadata = MINIMAL")
+        try:
+            script(site, "INSERT INTO ticket_lines VALUES (70, 1, 1)")
+        finally:
+            server.sql("SET GLOBAL binlog_row_metadata = FULL")
+        with pytest.raises(CaptureStoppedError) as stopped:
+            run.sync()
+    assert "rows of table ticket_lines" in stopped.value.message
+    assert "binlog_row_metadata=MINIMAL" in stopped.value.message
+    with OutboxStore(cfg.outbox.path) as outbox:
+        take_snapshot(cfg, outbox, ["ticket_lines"])
+    script(site, "INSERT INTO ticket_lines VALUES (71, 1, 1)")
+    with InProcessStore(cfg) as run:
+        run.sync()
+    assert_equal(chain, site)
