@@ -8,8 +8,9 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/ensure-system
+$(STAMP): pyproject.toml scripts/ensure-system scripts/ensure-mysql
 	./scripts/ensure-system
+	./scripts/ensure-mysql
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'

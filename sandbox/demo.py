@@ -17,8 +17,8 @@ from pathlib import Path
 from centrale.config import load
 from sandbox.chain import Chain, build_chain, start_servers
 from sandbox.compare import compare_store
-from sandbox.mariadb import free_port
 from sandbox.processes import CentraleProcess
+from sandbox.server import free_port
 from sandbox.workload import ARTICLES, StoreActivity, seed_store, totals
 
 

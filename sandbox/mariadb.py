@@ -14,23 +14,18 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pymysql
+
+from sandbox.server import LocalServer, alive, free_port
 
 MARIADBD = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
 INSTALL_DB = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
 
 _TEMPLATE_CACHE: dict[str, Path] = {}
-
-
-def free_port() -> int:
-    """Ask the kernel for a free TCP port on loopback."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _is_root() -> bool:
@@ -62,38 +57,10 @@ def _template_datadir(root: Path) -> Path:
 
 
 @dataclass
-class MariaDBServer:
+class MariaDBServer(LocalServer):
     """One disposable MariaDB server with binlog ROW/FULL on a free loopback port."""
 
-    name: str
-    root: Path
-    server_id: int
-    port: int = 0
-    extra_options: dict[str, str] = field(default_factory=dict)
-    max_binlog_size: int = 1024 * 1024
-    pid: int | None = None
-    host: str = "127.0.0.1"
-    controllable: bool = True
-
-    @property
-    def base(self) -> Path:
-        return self.root / self.name
-
-    @property
-    def datadir(self) -> Path:
-        return self.base / "data"
-
-    @property
-    def socket_path(self) -> Path:
-        return self.base / "mariadb.sock"
-
-    @property
-    def cnf(self) -> Path:
-        return self.base / "my.cnf"
-
-    @property
-    def error_log(self) -> Path:
-        return self.base / "error.log"
+    SOCKET_NAME: ClassVar[str] = "mariadb.sock"
 
     def common_options(self) -> dict[str, str]:
         """What every throwaway server gets (a Galera node too): its own files and loopback port,
@@ -190,7 +157,7 @@ class MariaDBServer:
             if proc is not None:
                 if proc.poll() is not None:
                     return
-            elif self.pid is None or not _alive(self.pid):
+            elif self.pid is None or not alive(self.pid):
                 return
             time.sleep(0.05)
         raise RuntimeError(f"mariadbd {self.name} (pid {self.pid}) did not stop")
@@ -221,27 +188,6 @@ class MariaDBServer:
         self.stop()
         shutil.rmtree(self.base, ignore_errors=True)
 
-    def url(self, database: str, user: str = "root", password: str = "") -> str:
-        auth = user if not password else f"{user}:{password}"
-        return f"mysql://{auth}@127.0.0.1:{self.port}/{database}"
-
-    def connect(self, database: str | None = None, **kw: Any) -> pymysql.connections.Connection[Any]:
-        return pymysql.connect(
-            host="127.0.0.1",
-            port=self.port,
-            user="root",
-            password="",
-            database=database,
-            charset="utf8mb4",
-            **{"autocommit": True, **kw},
-        )
-
-    def sql(self, statement: str, database: str | None = None, args: object = None) -> list[tuple[Any, ...]]:
-        """Run one statement as root and return its rows (a convenience for tests and demo)."""
-        with self.connect(database) as conn, conn.cursor() as cur:
-            cur.execute(statement, args)
-            return list(cur.fetchall())
-
     def purge_binlogs(self, timeout_s: float = 30) -> str:
         """Rotate and purge every binlog file but the new current one (a capture's checkpoint
         "lost"). Waits for binlog readers to go first, since MariaDB keeps files they read."""
@@ -270,14 +216,6 @@ def _socket_accepts(path: Path) -> bool:
             s.connect(str(path))
         except OSError:
             return False
-    return True
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
     return True
 
 

@@ -1,0 +1,88 @@
+"""What every throwaway database server of the sandbox has, MariaDB's (``sandbox.mariadb``) and
+MySQL's (``sandbox.mysql``) alike: its own folder of files under a temp root, a free loopback
+port, root over TCP, and a PID to stop it by."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pymysql
+
+
+def free_port() -> int:
+    """Ask the kernel for a free TCP port on loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@dataclass
+class LocalServer:
+    """A server's place and the ways in, whatever the server."""
+
+    SOCKET_NAME: ClassVar[str] = "server.sock"
+
+    name: str
+    root: Path
+    server_id: int
+    port: int = 0
+    extra_options: dict[str, str] = field(default_factory=dict)
+    max_binlog_size: int = 1024 * 1024
+    pid: int | None = None
+    host: str = "127.0.0.1"
+    controllable: bool = True
+
+    @property
+    def base(self) -> Path:
+        return self.root / self.name
+
+    @property
+    def datadir(self) -> Path:
+        return self.base / "data"
+
+    @property
+    def socket_path(self) -> Path:
+        return self.base / self.SOCKET_NAME
+
+    @property
+    def cnf(self) -> Path:
+        return self.base / "my.cnf"
+
+    @property
+    def error_log(self) -> Path:
+        return self.base / "error.log"
+
+    def url(self, database: str, user: str = "root", password: str = "") -> str:
+        auth = user if not password else f"{user}:{password}"
+        return f"mysql://{auth}@127.0.0.1:{self.port}/{database}"
+
+    def connect(self, database: str | None = None, **kw: Any) -> pymysql.connections.Connection[Any]:
+        """A root connection over TCP (PyMySQL's default TLS when the server offers it, as MySQL
+        does: ``ssl_disabled=True`` would make MySQL's password logins need RSA)."""
+        return pymysql.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user="root",
+            password="",
+            database=database,
+            charset="utf8mb4",
+            **{"autocommit": True, **kw},
+        )
+
+    def sql(self, statement: str, database: str | None = None, args: object = None) -> list[tuple[Any, ...]]:
+        """Run one statement as root and return its rows (a convenience for tests and demo)."""
+        with self.connect(database) as conn, conn.cursor() as cur:
+            cur.execute(statement, args)
+            return list(cur.fetchall())
