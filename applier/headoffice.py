@@ -23,7 +23,7 @@ from applier.shipper import Operation, plan
 from applier.writer import MAX_QUERY_BYTES, RowWriter
 from centrale import __version__
 from centrale.catalog import Catalog
-from centrale.changes import Batch
+from centrale.changes import Batch, StreamedBatch
 from centrale.db import TRANSIENT_CODES, ConnParams, connect, connection_hint, error_code
 from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
 from centrale.hqaccess import read_account_store
@@ -281,7 +281,8 @@ class HeadOfficeShipper:
         # A catch-up batch large enough for uploads goes the careful way: a few round trips more
         # are nothing beside its rows, and an upload cannot run inside a compound statement.
         may_upload = self._writer.may_upload(batch)
-        fast = batch.generation in self._known_generations and self._fast_path and not may_upload
+        streamed = isinstance(batch, StreamedBatch)
+        fast = batch.generation in self._known_generations and self._fast_path and not may_upload and not streamed
         if fast and self._ship_fast(conn, batch):
             return len(batch)
         return self._ship_careful(conn, batch)
@@ -341,7 +342,10 @@ class HeadOfficeShipper:
             last = int(found[0]) if found else 0
             todo = batch.after(last)
             built = self._writer.take(batch)
-            if built is not None and todo is batch:
+            if isinstance(todo, StreamedBatch):
+                for piece in todo.pieces():  # one head-office transaction, a piece's memory at a time
+                    self._writer.write(conn, plan(piece.runs))
+            elif built is not None and todo is batch:
                 self._writer.write(conn, built.ops, built.uploads)
             elif len(todo):
                 self._writer.write(conn, plan(todo.runs))

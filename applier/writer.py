@@ -19,7 +19,7 @@ from pymysql.converters import escape_string
 from applier.bulk import BulkTables, UploadWarnedError, load_statement, may_upload_some, upload_for
 from applier.shipper import Operation, plan
 from applier.statements import StatementBuilder
-from centrale.changes import Batch
+from centrale.changes import Batch, StreamedBatch
 from centrale.hqtables import Layout
 
 MAX_QUERY_BYTES = 1 << 20  # one multi-statement query stays well under max_allowed_packet
@@ -70,13 +70,15 @@ class RowWriter:
         return [stmt for op in ops for stmt in self.builder.statements(op, literal)]
 
     def may_upload(self, batch: Batch) -> bool:
+        if isinstance(batch, StreamedBatch):  # decided piece by piece, as they are read
+            return self.bulk.server_allows is not False
         return self.bulk.server_allows is not False and may_upload_some(batch)
 
     def prebuild(self, batch: Batch) -> None:
         """The CPU part of a large batch, done ahead: its plan and its uploads. ``take`` hands
         them over when head office has none of the batch's rows yet (the usual case)."""
-        if not self.may_upload(batch):
-            return
+        if isinstance(batch, StreamedBatch) or not self.may_upload(batch):
+            return  # a streamed batch is built piece by piece while it is sent
         if len(self._prebuilt) >= PREBUILT_MAX:  # batches read ahead, then dropped by a failure
             self._prebuilt.clear()
         ops = plan(batch.runs)

@@ -6,7 +6,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from bench import applier, capture, catchup, idle, lag, pull, stores
+from bench import applier, bigtxn, capture, catchup, idle, lag, pull, stores
 from bench.harness import QUICK, Report, Stopwatch, fmt, save, timed
 
 BENCHMARKS: list[tuple[str, Callable[[], Report]]] = [
@@ -17,6 +17,7 @@ BENCHMARKS: list[tuple[str, Callable[[], Report]]] = [
     ("idle", idle.run),
     ("stores", stores.run),
     ("catchup", catchup.run),
+    ("bigtxn", bigtxn.run),
 ]
 
 

@@ -13,11 +13,16 @@ a COMMIT or ROLLBACK statement, or an ``XA PREPARE`` event. In between:
 An XA transaction's rows end at ``XA PREPARE``; its ``XA COMMIT`` or ``XA ROLLBACK`` comes later,
 in a group of its own. The assembler reports both as ``SourceTransaction`` with an ``XaStep``;
 the outbox keeps a prepared transaction's rows aside until its end (``centrale.outbox``).
+
+A transaction of any size is held with bounded memory: past ``spill_rows`` rows, the rows read
+so far go to a ``Spill`` (the outbox's staging area), and the transaction's end says how many
+were staged before the rows still in memory. Positions (savepoints) count both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from cdc.events import Rollback, RollbackTo, Rows, Savepoint, TxnBegin, TxnEnd, XaFinish, XaPrepare
 from centrale.catalog import MARKER_TABLE
@@ -25,18 +30,56 @@ from centrale.changes import BinlogPosition, RowChange, SourceTransaction, XaSte
 
 Translate = Callable[[Rows], list[RowChange]]
 IsTransactional = Callable[[str], bool]
+SPILL_ROWS = 5_000
+
+
+class Spill(Protocol):
+    """Where a large transaction's first rows wait for its end."""
+
+    def stage(self, changes: list[RowChange], first: int) -> None:
+        """Keep ``changes`` as rows ``first``, ``first + 1`` ... of the open transaction."""
+
+    def unstage(self, first: int, keep_tables: Iterable[str]) -> int:
+        """Drop staged rows from ``first`` on, but those of ``keep_tables``; the rows left."""
+
+    def clear(self) -> None:
+        """Drop every staged row."""
+
+
+class InMemory:
+    """A spill that never spills (``spill_rows`` is then infinite): tests, and the bare
+    assembler."""
+
+    def stage(self, changes: list[RowChange], first: int) -> None:
+        raise AssertionError("an in-memory assembler never stages")
+
+    def unstage(self, first: int, keep_tables: Iterable[str]) -> int:
+        return 0
+
+    def clear(self) -> None:
+        pass
 
 
 class Assembler:
     """Feeds on a transaction's events; ``end`` returns the whole transaction."""
 
-    def __init__(self, translate: Translate, transactional: IsTransactional) -> None:
+    def __init__(
+        self,
+        translate: Translate,
+        transactional: IsTransactional,
+        spill: Spill | None = None,
+        spill_rows: int = SPILL_ROWS,
+    ) -> None:
         self._translate = translate
         self._transactional = transactional
+        self._spill: Spill = spill or InMemory()
+        self._spill_rows = spill_rows if spill is not None else 2**62
         self.pending: list[RowChange] | None = None
+        self.staged = 0  # rows of the open transaction in the spill, before ``pending``
         self.gtid: str | None = None
         self._received = False
         self._savepoints: list[tuple[str, int]] = []
+        self.tables_seen: set[str] = set()
 
     @property
     def open(self) -> bool:
@@ -44,8 +87,16 @@ class Assembler:
         return self.pending is not None
 
     def reset(self) -> None:
-        self.pending, self.gtid, self._received = None, None, False
+        """Outside any transaction. Staged rows of a transaction left unfinished are dropped;
+        those of one that ended (``end``) belong to it now."""
+        if self.staged:
+            self._spill.clear()
+        self._forget()
+
+    def _forget(self) -> None:
+        self.pending, self.gtid, self._received, self.staged = None, None, False, 0
         self._savepoints = []
+        self.tables_seen = set()
 
     def begin(self, ev: TxnBegin) -> None:
         self.reset()
@@ -57,13 +108,22 @@ class Assembler:
         if ev.table == MARKER_TABLE:
             self._received = True
             return
-        self.pending.extend(self._translate(ev))
+        if self._received:
+            return  # a pull's transaction: nothing of it goes back
+        changes = self._translate(ev)
+        if changes:
+            self.tables_seen.add(ev.table)
+        self.pending.extend(changes)
+        if len(self.pending) >= self._spill_rows:
+            self._spill.stage(self.pending, self.staged)
+            self.staged += len(self.pending)
+            self.pending = []
 
     def savepoint(self, ev: Savepoint) -> None:
         if self.pending is None:
             self.pending = []
         self._savepoints = [(n, i) for n, i in self._savepoints if n != ev.name]
-        self._savepoints.append((ev.name, len(self.pending)))
+        self._savepoints.append((ev.name, self.staged + len(self.pending)))
 
     def rollback_to(self, ev: RollbackTo) -> None:
         if self.pending is None:
@@ -71,19 +131,32 @@ class Assembler:
         for k in range(len(self._savepoints) - 1, -1, -1):
             name, at = self._savepoints[k]
             if name == ev.name:
-                self.pending[at:] = [c for c in self.pending[at:] if not self._transactional(c.table)]
+                self._drop_from(at)
                 del self._savepoints[k + 1 :]
                 return
+
+    def _drop_from(self, at: int) -> None:
+        """What a transactional table changed from position ``at`` on is undone."""
+        assert self.pending is not None
+        if at >= self.staged:
+            i = at - self.staged
+            self.pending[i:] = [c for c in self.pending[i:] if not self._transactional(c.table)]
+            return
+        self.pending = [c for c in self.pending if not self._transactional(c.table)]
+        self.staged = self._spill.unstage(at, [t for t in self.tables_seen if not self._transactional(t)])
 
     def end(self, ev: TxnEnd | Rollback | XaPrepare) -> SourceTransaction:
         """The transaction that ends with ``ev`` (its changes, or none when it came from head
         office); the assembler is then outside any transaction."""
-        changes = [] if self._received else list(self.pending or ())
-        if isinstance(ev, Rollback):
-            changes = [c for c in changes if not self._transactional(c.table)]
+        if self._received:
+            if self.staged:
+                self._spill.clear()
+            self.pending, self.staged = [], 0
+        elif isinstance(ev, Rollback) and self.pending is not None:
+            self._drop_from(0)
         xa = XaStep("prepare", ev.xid) if isinstance(ev, XaPrepare) else None
-        txn = SourceTransaction(tuple(changes), ev.position, self.gtid, ev.timestamp, xa)
-        self.reset()
+        txn = SourceTransaction(tuple(self.pending or ()), ev.position, self.gtid, ev.timestamp, xa, self.staged)
+        self._forget()  # the staged rows go with ``txn``
         return txn
 
     def xa_finish(self, ev: XaFinish) -> SourceTransaction:

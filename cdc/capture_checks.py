@@ -1,5 +1,5 @@
 """What capture depends on beyond the binlog settings, checked before the first row (doctor, and
-`run` at start-up): compression it cannot decode, partial JSON rows, foreign keys whose cascades
+`run` at start-up): compression, partial JSON rows, foreign keys whose cascades
 never reach the binlog, character sets carried as bytes, tables that cannot roll back.
 
 A failure here is an action that would lose or change rows at head office without a word once
@@ -25,20 +25,21 @@ def _global(cur: pymysql.cursors.Cursor, name: str) -> str | None:
 
 
 def compression_check(conn: pymysql.connections.Connection) -> list[Check]:
-    """MariaDB's compressed events are read; MySQL's compressed transaction payloads are not
-    (yet), and partial JSON updates carry no whole row."""
+    """Compressed binlogs are read (MariaDB's compressed events, MySQL's zstd transaction
+    payloads); partial JSON updates carry no whole row."""
     out: list[Check] = []
     with conn.cursor() as cur:
         payload = _global(cur, "binlog_transaction_compression")
         partial = _global(cur, "binlog_row_value_options")
         mariadb_compress = _global(cur, "log_bin_compress")
-    if payload is not None and payload.upper() == "ON":
-        out.append(fail("binlog compression", Msg("err.capture.payload"), Msg("err.capture.payload.hint")))
     if partial and "PARTIAL_JSON" in partial.upper():
         out.append(fail("binlog row values", Msg("chk.capture.partial_json"), Msg("chk.capture.partial_json.hint")))
-    if not out:
-        compressed = (mariadb_compress or "").upper() == "ON"
-        out.append(ok("binlog compression", Msg("chk.capture.compressed" if compressed else "chk.capture.plain")))
+    if (mariadb_compress or "").upper() == "ON":
+        out.append(ok("binlog compression", Msg("chk.capture.compressed")))
+    elif (payload or "").upper() == "ON":
+        out.append(ok("binlog compression", Msg("chk.capture.payloads")))
+    else:
+        out.append(ok("binlog compression", Msg("chk.capture.plain")))
     return out
 
 

@@ -122,3 +122,70 @@ def uncompress_packet(packet: bytes, *, checksum: bool, post_header_lengths: Seq
     head[4] = plain_type
     struct.pack_into("<I", head, 9, kept + len(body) + len(tail))
     return packet[:1] + bytes(head) + body + tail
+
+
+# --- MySQL: Transaction_payload_event (binlog_transaction_compression=ON) -------------------------
+
+TRANSACTION_PAYLOAD_EVENT = 40
+_PAYLOAD_END_MARK, _PAYLOAD_SIZE, _PAYLOAD_COMPRESSION, _PAYLOAD_UNCOMPRESSED_SIZE = 0, 1, 2, 3
+_ZSTD, _NONE = 0, 255
+
+
+def _net_int(buf: bytes, at: int) -> tuple[int, int]:
+    """MySQL's length-encoded integer at ``at``: (value, position after it)."""
+    value, size = _packed_int(buf, at)
+    return value, at + size
+
+
+def payload_packets(packet: bytes, *, checksum: bool) -> list[bytes]:
+    """The events a MySQL ``Transaction_payload`` event holds (a whole transaction: its GTID's
+    successors, BEGIN, table maps, rows, XID), each as a packet of its own as the dump stream
+    would have sent it: an OK byte, the event, and a checksum's 4 bytes when the stream has
+    checksums (the library skips them; the payload's events carry none). Every event gets the
+    payload's own end position, so the XID ends the transaction where the payload ends.
+
+    The payload's header is a list of (type, length, value) fields, each a length-encoded
+    integer, up to an end mark; then the events, compressed with zstd (or not compressed)."""
+    event = packet[1:]
+    body_end = len(event) - (4 if checksum else 0)
+    next_pos = struct.unpack_from("<I", event, 13)[0]
+    at = _HEADER
+    compression, uncompressed = _ZSTD, -1
+    while at < body_end:
+        field, at = _net_int(event, at)
+        if field == _PAYLOAD_END_MARK:
+            break
+        length, at = _net_int(event, at)
+        value, _ = _net_int(event, at)
+        if field == _PAYLOAD_COMPRESSION:
+            compression = value
+        elif field == _PAYLOAD_UNCOMPRESSED_SIZE:
+            uncompressed = value
+        at += length
+    data = bytes(event[at:body_end])
+    if compression == _ZSTD:
+        import zstandard  # only stores that compress their binlog need it loaded
+
+        try:  # a stream decompressor: the frame need not state its size
+            data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+        except zstandard.ZstdError as exc:
+            raise CompressedEventError(f"zstd: {exc}") from None
+    elif compression != _NONE:
+        raise CompressedEventError(f"transaction payload compression {compression} (only zstd, 0, is known)")
+    if uncompressed >= 0 and len(data) != uncompressed:
+        raise CompressedEventError(f"{len(data)} bytes uncompressed, {uncompressed} announced")
+    out = []
+    pos = 0
+    tail = b"\x00\x00\x00\x00" if checksum else b""
+    while pos < len(data):
+        if pos + _HEADER > len(data):
+            raise CompressedEventError("a transaction payload ends inside an event header")
+        size = struct.unpack_from("<I", data, pos + 9)[0]
+        if size < _HEADER or pos + size > len(data):
+            raise CompressedEventError(f"an event of {size} bytes inside a transaction payload")
+        inner = bytearray(data[pos : pos + size])
+        struct.pack_into("<I", inner, 9, size + len(tail))
+        struct.pack_into("<I", inner, 13, next_pos)
+        out.append(b"\x00" + bytes(inner) + tail)
+        pos += size
+    return out

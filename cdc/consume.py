@@ -34,7 +34,7 @@ from cdc.events import (
     XaFinish,
     XaPrepare,
 )
-from cdc.queries import names_table
+from cdc.queries import names_table, table_ddl
 from cdc.translate import Translator, UnknownColumnsError
 from centrale.catalog import Catalog
 from centrale.changes import BinlogPosition, RowChange, SourceTransaction
@@ -51,6 +51,22 @@ GROUP_MAX_S = 0.2
 CHECKPOINT_ONLY_EVERY_S = 1.0
 
 
+class OutboxSpill:
+    """The assembler's spill: the outbox's staging area for the transaction being read."""
+
+    def __init__(self, outbox: OutboxStore) -> None:
+        self.outbox = outbox
+
+    def stage(self, changes: list[RowChange], first: int) -> None:
+        self.outbox.stage(changes, first)
+
+    def unstage(self, first: int, keep_tables: Iterable[str]) -> int:
+        return self.outbox.unstage(first, keep_tables)
+
+    def clear(self) -> None:
+        self.outbox.clear_staged()
+
+
 class Consumer:
     """Consumes one reader (one dump connection) until stop, error or reconnect."""
 
@@ -62,6 +78,7 @@ class Consumer:
         translator: Translator,
         outbox: OutboxStore,
         refresh_tables: Callable[[set[str] | None], None],
+        indirect_writers: Callable[[], set[str]],
         on_commit: Callable[[int, int], None],
         stopping: Callable[[], bool],
     ) -> None:
@@ -71,9 +88,11 @@ class Consumer:
         self.translator = translator
         self.outbox = outbox
         self._refresh = refresh_tables
+        self._indirect_writers = indirect_writers
         self._on_commit = on_commit
         self._stopping = stopping
-        self.asm = Assembler(self._translate, self._transactional)
+        outbox.clear_staged()  # a transaction that was being read: it is read again from its start
+        self.asm = Assembler(self._translate, self._transactional, OutboxSpill(outbox))
         self.prepared = set(outbox.prepared_xa())
         self.buffer: list[SourceTransaction] = []
         self.buffered_rows = 0
@@ -98,14 +117,15 @@ class Consumer:
 
     def _completed(self, txn: SourceTransaction) -> None:
         self.latest = txn
-        if txn.changes or txn.xa is not None:  # an XA step is always written: it changes what is kept aside
+        if txn.changes or txn.staged or txn.xa is not None:  # an XA step changes what is kept aside
             if not self.buffer:
                 self.first_buffered_at = time.monotonic()
             self.buffer.append(txn)
-            self.buffered_rows += len(txn.changes)
+            self.buffered_rows += len(txn.changes) + txn.staged
             catching_up = time.time() - txn.timestamp > CATCH_UP_AGE_S
             if (
                 not catching_up
+                or txn.staged  # its staged rows must be claimed before another transaction stages
                 or self.buffered_rows >= GROUP_MAX_ROWS
                 or time.monotonic() - self.first_buffered_at >= GROUP_MAX_S
             ):
@@ -144,10 +164,7 @@ class Consumer:
             elif isinstance(ev, Truncate):
                 self._truncate(ev)
             elif isinstance(ev, Ddl):
-                self._boundary(ev.position, ev.timestamp)
-                if names_table(ev.query, self.tables):
-                    log.info("schema change seen in the binlog at %s: %s", ev.position, ev.query[:200])
-                    self._refresh(None)
+                self._ddl(ev)
             elif isinstance(ev, Rotate):
                 if not asm.open:
                     self._boundary(ev.position)
@@ -190,12 +207,12 @@ class Consumer:
 
     def _translate(self, ev: Rows) -> list[RowChange]:
         try:
-            return self.translator.translate(ev.kind, ev.table, ev.rows)
+            return self.translator.translate(ev.kind, ev.table, ev.rows, ev.families)
         except UnknownColumnsError:
             pass
         self._refresh({ev.table})  # a column added since the definition was read: follow it
         try:
-            return self.translator.translate(ev.kind, ev.table, ev.rows)
+            return self.translator.translate(ev.kind, ev.table, ev.rows, ev.families)
         except UnknownColumnsError as exc:
             if self._snapshot_holds([ev.table], ev.position):
                 return []
@@ -206,33 +223,89 @@ class Consumer:
             ) from None
 
     def _statement(self, ev: StatementDml) -> None:
-        named = (
-            names_table(ev.query, self.tables) if ev.schema in (self.database, "") or self.database in ev.query else []
-        )
-        if not named or self._snapshot_holds(named, ev.position):
+        """A change logged as a statement: its rows are not in the binlog. Refused when it names
+        a captured table, or an object that may write one (a trigger's table, a view, a stored
+        function); passed over when it can touch neither, or a snapshot taken since holds it."""
+        if not ev.known:
+            if self._snapshot_holds(self.tables, ev.position):
+                return
+            self.flush()
+            raise CaptureStoppedError(
+                Msg("err.capture.load_data", position=ev.position), hint=Msg("err.capture.statement_indirect.hint")
+            )
+        if ev.schema not in (self.database, "") and self.database not in ev.query:
+            return
+        named = names_table(ev.query, self.tables)
+        if named:
+            if self._snapshot_holds(named, ev.position):
+                return
+            self.flush()
+            raise CaptureStoppedError(
+                Msg("err.capture.statement", tables=", ".join(named), position=ev.position, query=ev.query[:120]),
+                hint=Msg("err.capture.statement.hint", tables=" ".join(named)),
+            )
+        through = names_table(ev.query, sorted(self._indirect_writers()))
+        if not through or self._snapshot_holds(self.tables, ev.position):
             return
         self.flush()
         raise CaptureStoppedError(
-            Msg("err.capture.statement", tables=", ".join(named), position=ev.position, query=ev.query[:120]),
-            hint=Msg("err.capture.statement.hint", tables=" ".join(named)),
+            Msg(
+                "err.capture.statement_indirect", objects=", ".join(through), position=ev.position, query=ev.query[:120]
+            ),
+            hint=Msg("err.capture.statement_indirect.hint"),
         )
+
+    def _ddl(self, ev: Ddl) -> None:
+        """DDL is a transaction of its own. One that puts other rows under a captured table's
+        name (RENAME, EXCHANGE PARTITION) stops capture until that table is snapshotted; DROP
+        TABLE empties head office's copy like TRUNCATE; any other is followed (the definitions
+        are read again)."""
+        effect = table_ddl(ev.query)
+        mine = (
+            [t for schema, t in effect[1] if t in self.tables and (schema or ev.schema) == self.database]
+            if effect
+            else []
+        )
+        if effect and mine and effect[0] == "replace" and not self._snapshot_holds(mine, ev.position):
+            self.flush()
+            raise CaptureStoppedError(
+                Msg("err.capture.replaced", tables=", ".join(dict.fromkeys(mine)), position=ev.position),
+                hint=Msg("err.capture.replaced.hint", tables=" ".join(dict.fromkeys(mine))),
+            )
+        if effect and mine and effect[0] == "drop":
+            self._emptied(list(dict.fromkeys(mine)), ev.position, ev.timestamp)
+        else:
+            self._boundary(ev.position, ev.timestamp)
+        if names_table(ev.query, self.tables):
+            log.info("schema change seen in the binlog at %s: %s", ev.position, ev.query[:200])
+            self._refresh(None)
 
     def _truncate(self, ev: Truncate) -> None:
         if ev.schema not in (self.database, "") or ev.table not in self.tables:
             self._boundary(ev.position, ev.timestamp)
             return
-        spec = self.catalog.spec(ev.table)
-        if spec.on_delete == "ignore" or self._snapshot_holds([ev.table], ev.position):
-            self._boundary(ev.position, ev.timestamp)
-            return
-        if spec.kind == "shared":
+        self._emptied([ev.table], ev.position, ev.timestamp)
+
+    def _emptied(self, tables: list[str], position: BinlogPosition, timestamp: int) -> None:
+        """Captured tables emptied at the store (TRUNCATE, DROP TABLE): head office deletes the
+        store's rows of those whose deletes it follows (``on_delete = "delete"``); a shared
+        table's rows are the chain's, so that stops capture instead."""
+        follow = [
+            t for t in tables if self.catalog.spec(t).on_delete == "delete" and not self._snapshot_holds([t], position)
+        ]
+        shared = [t for t in follow if self.catalog.spec(t).kind == "shared"]
+        if shared:
             self.flush()
             raise CaptureStoppedError(
-                Msg("err.capture.truncate_shared", table=ev.table, position=ev.position),
-                hint=Msg("err.capture.truncate_shared.hint", table=ev.table),
+                Msg("err.capture.truncate_shared", table=shared[0], position=position),
+                hint=Msg("err.capture.truncate_shared.hint", table=shared[0]),
             )
         self.asm.reset()
-        self._completed(SourceTransaction((RowChange(ev.table, "delete", (), ()),), ev.position, None, ev.timestamp))
+        if not follow:
+            self._boundary(position, timestamp)
+            return
+        changes = tuple(RowChange(t, "delete", (), ()) for t in follow)
+        self._completed(SourceTransaction(changes, position, None, timestamp))
 
     def _xa_finish(self, ev: XaFinish) -> None:
         if ev.xid in self.prepared:

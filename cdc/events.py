@@ -42,6 +42,7 @@ class Rows:
     table: str
     rows: list[dict[str, Any]]
     position: BinlogPosition  # the end of the rows event, to name it in a message
+    families: tuple[str, ...] | None = None  # the columns' types as written (cdc.reader.column_families)
 
 
 @dataclass(slots=True)
@@ -103,6 +104,7 @@ class StatementDml:
     position: BinlogPosition
     schema: str
     query: str
+    known: bool = True  # False: a statement-logged LOAD DATA, whose text (and target) is not read
 
 
 @dataclass(slots=True)

@@ -13,21 +13,26 @@ MariaDB 10.11 (see ../shared/MARIADB-NOTES.md):
   the server's own tables instead (``cdc.charsets``);
 - compressed events (MariaDB's ``log_bin_compress``): unknown to the library, so skipped without
   a word: turned back into the plain events they stand for (``cdc.compressed``) before the
-  library reads them.
+  library reads them;
+- MySQL's compressed transactions (``binlog_transaction_compression``, one event holding a whole
+  transaction): the dump connection hands the library the events inside, one at a time
+  (``PayloadConnection``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from typing import Any
 
+import pymysql.connections
 import pymysql.protocol
 from pymysqlreplication import binlogstream, row_event
 from pymysqlreplication.packet import BinLogPacketWrapper
 from pymysqlreplication.row_event import RowsEvent
 
 from cdc.charsets import ServerCharsets
-from cdc.compressed import COMPRESSED_TYPES, uncompress_packet
+from cdc.compressed import COMPRESSED_TYPES, TRANSACTION_PAYLOAD_EVENT, payload_packets, uncompress_packet
 
 # --- library fix: TIME2 ------------------------------------------------------------------------
 
@@ -167,6 +172,61 @@ class UncompressingPacketWrapper(BinLogPacketWrapper):  # type: ignore[misc]
             plain = uncompress_packet(bytes(data), checksum=use_checksum, post_header_lengths=post_header_lengths)
             from_packet = pymysql.protocol.MysqlPacket(plain, "utf8")  # (the encoding is not kept)
         super().__init__(from_packet, *args)
+
+
+# --- library fix: MySQL's transaction payloads ------------------------------------------------------
+
+_DUMP_COMMANDS = frozenset({0x12, 0x1E})  # COM_BINLOG_DUMP, COM_BINLOG_DUMP_GTID
+
+
+class PayloadConnection(pymysql.connections.Connection):  # type: ignore[misc]
+    """A PyMySQL connection that, once it streams a binlog, unpacks each transaction payload
+    event into the events it holds and returns them one per read, as if the server had sent
+    them so. (The library reads one event per packet and knows no payload events.)"""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._dumping = False
+        self._unpacked: list[Any] = []
+        super().__init__(*args, **kwargs)
+
+    def _write_bytes(self, data: bytes) -> None:
+        if len(data) > 4 and data[4] in _DUMP_COMMANDS:
+            self._dumping = True
+        super()._write_bytes(data)  # type: ignore[misc]
+
+    def _read_packet(self, packet_type: Any = pymysql.protocol.MysqlPacket) -> Any:
+        if self._unpacked:
+            return self._unpacked.pop(0)
+        packet = super()._read_packet(packet_type)  # type: ignore[no-untyped-call]
+        data = packet._data
+        if self._dumping and len(data) > 5 and data[0] == 0 and data[5] == TRANSACTION_PAYLOAD_EVENT:
+            checksum = _has_checksum(bytes(data))
+            inner = [pymysql.protocol.MysqlPacket(p, "utf8") for p in payload_packets(bytes(data), checksum=checksum)]
+            if inner:
+                self._unpacked = inner[1:]
+                return inner[0]
+        return packet
+
+
+def current_names(kw: dict[str, Any]) -> dict[str, Any]:
+    """The library still passes PyMySQL's deprecated ``db``/``passwd`` names: translated."""
+    if "db" in kw:
+        kw["database"] = kw.pop("db")
+    if "passwd" in kw:
+        kw["password"] = kw.pop("passwd")
+    return kw
+
+
+def connect_unpacking_payloads(**kw: Any) -> PayloadConnection:
+    """The library's connections (``pymysql_wrapper``), as ``PayloadConnection``."""
+    return PayloadConnection(**current_names(kw))
+
+
+def _has_checksum(packet: bytes) -> bool:
+    """Whether an event (after the packet's OK byte) ends with its CRC32: the stream's checksum
+    setting, read off the event itself."""
+    event = packet[1:]
+    return len(event) > 4 and zlib.crc32(event[:-4]) == int.from_bytes(event[-4:], "little")
 
 
 # --- installing ----------------------------------------------------------------------------------

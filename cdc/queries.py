@@ -149,3 +149,51 @@ def names_table(query: str, tables: Iterable[str]) -> list[str]:
         if re.search(rf"(?<![\w$]){re.escape(t.lower())}(?![\w$])", text):
             found.append(t)
     return found
+
+
+_QUALIFIED = re.compile(rf"{_NAME}(?:\s*\.\s*{_NAME})?")
+_RENAME_TABLE = re.compile(r"^RENAME\s+TABLES?\s+(?:IF\s+EXISTS\s+)?(.*)$", re.I | re.S)
+_DROP_TABLE = re.compile(r"^DROP\s+TABLES?\s+(?:IF\s+EXISTS\s+)?(.*?)(?:\s+(?:RESTRICT|CASCADE))?\s*$", re.I | re.S)
+_ALTER_TABLE = re.compile(
+    rf"^ALTER\s+(?:ONLINE\s+)?(?:IGNORE\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?({_QUALIFIED.pattern})(.*)$", re.I | re.S
+)
+_ALTER_RENAME = re.compile(
+    rf"(?:^|,)\s*RENAME\s+(?!COLUMN\b|INDEX\b|KEY\b)(?:TO\s+|AS\s+)?({_QUALIFIED.pattern})", re.I | re.S
+)
+_EXCHANGE = re.compile(
+    rf"EXCHANGE\s+PARTITION\s+(?:`(?:[^`]|``)+`|[\w$]+)\s+WITH\s+TABLE\s+({_QUALIFIED.pattern})", re.I | re.S
+)
+
+Qualified = tuple[str | None, str]  # (schema or None, table)
+
+
+def _names(text: str) -> list[Qualified]:
+    out: list[Qualified] = []
+    for m in _QUALIFIED.finditer(text):
+        first, second = m.group(1), m.group(2)
+        if first.upper() in ("TO", "WAIT", "NOWAIT"):
+            continue
+        out.append((_unquote(first), _unquote(second)) if second else (None, _unquote(first)))
+    return out
+
+
+def table_ddl(query: str) -> tuple[Literal["replace", "drop"], list[Qualified]] | None:
+    """What a DDL statement does to whole tables: ``replace`` (RENAME TABLE, ALTER TABLE ...
+    RENAME, EXCHANGE PARTITION: a name then holds rows the binlog never showed as rows) or
+    ``drop`` (DROP TABLE), with the tables it names; None for any other statement."""
+    text = strip_leading(query)
+    m = _RENAME_TABLE.match(text)
+    if m:
+        return "replace", _names(re.sub(r"\s+(?:WAIT\s+\d+|NOWAIT)\s*$", "", m.group(1), flags=re.I))
+    m = _DROP_TABLE.match(text)
+    if m and not re.match(r"^DROP\s+TEMPORARY\b", text, re.I):
+        body = re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S)
+        return "drop", _names(re.sub(r"\s+(?:WAIT\s+\d+|NOWAIT)\b", "", body, flags=re.I))
+    m = _ALTER_TABLE.match(text)
+    if m:
+        target = _names(m.group(1))
+        rest = m.group(m.lastindex or 1)
+        others = [_names(x.group(1))[0] for x in (*_ALTER_RENAME.finditer(rest), *_EXCHANGE.finditer(rest))]
+        if others:
+            return "replace", target + others
+    return None

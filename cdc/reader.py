@@ -63,30 +63,26 @@ from cdc.events import (
     XaFinish,
     XaPrepare,
 )
-from cdc.library_fixes import install_library_fixes, register_charsets
+from cdc.library_fixes import connect_unpacking_payloads, current_names, install_library_fixes, register_charsets
 from cdc.queries import classify, xid_key
 from centrale.changes import BinlogPosition
 from centrale.db import ConnParams
 from centrale.i18n import Msg
 
 LOG_EVENT_IGNORABLE_F = 0x80  # the server says a replica that does not know the event may skip it
-# Event types the library does not parse that carry nothing capture needs: MySQL's anonymous
-# GTID (a BEGIN statement follows), transaction context and view change (group replication),
-# heartbeat v2.
-HARMLESS_UNPARSED = frozenset({34, 36, 37, 41})
+# Event types the library does not parse that carry nothing capture needs: a statement-logged
+# LOAD DATA's file blocks (APPEND_BLOCK 9, DELETE_FILE 11: its EXECUTE_LOAD_QUERY is judged like
+# any statement), MySQL's anonymous GTID (a BEGIN statement follows), transaction context and
+# view change (group replication), heartbeat v2.
+HARMLESS_UNPARSED = frozenset({9, 11, 34, 36, 37, 41})
 TRANSACTION_PAYLOAD_EVENT = 40
+_EXECUTE_LOAD_POST_HEADER = 26  # a query event's 13 bytes, then file id, start, end, duplicates flag
 INCIDENT_EVENT = 26
 
 
 def _pymysql_connect(**kw: Any) -> Any:
-    """The library still passes PyMySQL's deprecated ``db``/``passwd`` names: translate them."""
-    import pymysql
-
-    if "db" in kw:
-        kw["database"] = kw.pop("db")
-    if "passwd" in kw:
-        kw["password"] = kw.pop("passwd")
-    return pymysql.connect(**kw)
+    """The library's connections, with PyMySQL's current argument names."""
+    return pymysql.connect(**current_names(kw))
 
 
 ROW_EVENTS = (WriteRowsEvent, UpdateRowsEvent, DeleteRowsEvent)
@@ -151,11 +147,19 @@ class BinlogReader:
         heartbeat_s: float = 1.0,
     ) -> None:
         self.start = start
+        self._family_cache: dict[int, tuple[list[Any], tuple[str, ...]]] = {}
         install_library_fixes()
         register_charsets(dbms, charsets)
-        self._stream = BinLogStreamReader(
-            **stream_settings(params, server_id=server_id, tables=tables, start=start, heartbeat_s=heartbeat_s)
-        )
+        settings = stream_settings(params, server_id=server_id, tables=tables, start=start, heartbeat_s=heartbeat_s)
+        settings["pymysql_wrapper"] = connect_unpacking_payloads  # MySQL's compressed transactions
+        self._stream = BinLogStreamReader(**settings)
+
+    def _families(self, columns: list[Any]) -> tuple[str, ...]:
+        """``column_families`` of a table map's columns, once per table map."""
+        got = self._family_cache.get(id(columns))
+        if got is None or got[0] is not columns:
+            got = self._family_cache[id(columns)] = (columns, column_families(columns))
+        return got[1]
 
     def _here(self) -> BinlogPosition:
         return BinlogPosition(str(self._stream.log_file), int(self._stream.log_pos or 0))
@@ -183,13 +187,16 @@ class BinlogReader:
         stream = self._stream
         kind = _ROW_KINDS.get(type(ev))
         if kind is not None:
-            return Rows(kind, ev.table, ev.rows, BinlogPosition(stream.log_file, ev.packet.log_pos))
+            pos = BinlogPosition(stream.log_file, ev.packet.log_pos)
+            return Rows(kind, ev.table, ev.rows, pos, self._families(ev.columns))
         if isinstance(ev, XidEvent):
             return TxnEnd(BinlogPosition(stream.log_file, ev.packet.log_pos), ev.timestamp)
         if isinstance(ev, MariadbGtidEvent):
             return TxnBegin(ev.gtid, ev.timestamp)
-        if isinstance(ev, QueryEvent | ExecuteLoadQueryEvent):
+        if isinstance(ev, QueryEvent):
             return _statement(ev, BinlogPosition(stream.log_file, ev.packet.log_pos))
+        if isinstance(ev, ExecuteLoadQueryEvent):  # LOAD DATA logged as a statement
+            return _load_data(ev, BinlogPosition(stream.log_file, ev.packet.log_pos))
         if isinstance(ev, XAPrepareEvent):
             pos = BinlogPosition(stream.log_file, ev.packet.log_pos)
             if ev.one_phase:
@@ -212,6 +219,26 @@ class BinlogReader:
 
     def close(self) -> None:
         self._stream.close()
+
+
+# Table-map type codes (include/mysql_com.h) -> the families cdc.translate converts by.
+_FAMILIES = {16: "bit", 7: "timestamp", 17: "timestamp", 13: "year", 10: "date", 14: "date", 12: "datetime"}
+_FAMILIES |= {18: "datetime", 248: "set", 247: "enum"}
+_STRINGS = frozenset({15, 249, 250, 251, 252, 253, 254})
+
+
+def column_families(columns: list[Any]) -> tuple[str, ...]:
+    """What each column was when the event was written, as far as conversion goes: ``bit``,
+    ``timestamp``, ``year``, ``date``, ``datetime``, ``set``, ``enum``, ``binary`` (a string or
+    blob of the binary charset) or ``other``."""
+    out = []
+    for c in columns:
+        family = _FAMILIES.get(c.type)
+        if family is None:
+            binary = c.type in _STRINGS and c.character_set_name in (None, "binary")
+            family = "binary" if binary else "other"
+        out.append(family)
+    return tuple(out)
 
 
 def _statement(ev: Any, pos: BinlogPosition) -> ReaderEvent | None:
@@ -237,6 +264,21 @@ def _statement(ev: Any, pos: BinlogPosition) -> ReaderEvent | None:
     if st.kind == "truncate":
         return Truncate(pos, st.schema or schema, st.name, ev.timestamp)
     return Ddl(pos, schema, query, ev.timestamp)
+
+
+def _load_data(ev: Any, pos: BinlogPosition) -> StatementDml:
+    """A statement-logged LOAD DATA: the library reads only its post-header; its schema and text
+    follow as in a query event (status variables, schema, NUL, text). When they cannot be read,
+    the statement is reported without them (capture then refuses it whatever its target)."""
+    try:
+        ev.packet.read(ev.status_vars_length)
+        schema = ev.packet.read(ev.schema_length).decode()
+        ev.packet.advance(1)
+        text_len = ev.event_size - _EXECUTE_LOAD_POST_HEADER - ev.status_vars_length - ev.schema_length - 1
+        query = ev.packet.read(text_len).decode("utf-8", errors="backslashreplace") if text_len > 0 else ""
+    except (struct.error, UnicodeError, ValueError, AttributeError):
+        return StatementDml(pos, "", "", known=False)
+    return StatementDml(pos, schema, query, known=bool(query))
 
 
 def _unparsed(ev: Any, pos: BinlogPosition) -> ReaderEvent | None:

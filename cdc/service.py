@@ -57,6 +57,7 @@ class CdcService:
         self.translator = Translator(cfg.catalog, {})
         self.charsets = ServerCharsets()
         self.dbms = "mariadb"
+        self._stop_noted = bool(outbox.noted("capture_stopped"))
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -93,6 +94,23 @@ class CdcService:
         with self._local() as conn:
             self.translator.update_tables(read_tables(conn, self.params.database, self.tables), lenient=lenient)
 
+    def _indirect_writers(self) -> set[str]:
+        """Objects of the store's database through which a statement may write other tables:
+        tables with triggers, views, stored functions (a statement-logged change to one of them
+        may have changed captured tables without naming them)."""
+        with self._local() as conn, conn.cursor() as cur:
+            db = self.params.database
+            cur.execute("SELECT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA=%s", (db,))
+            found = {str(r[0]) for r in cur.fetchall()}
+            cur.execute("SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA=%s", (db,))
+            found |= {str(r[0]) for r in cur.fetchall()}
+            cur.execute(
+                "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
+                "WHERE ROUTINE_SCHEMA=%s AND ROUTINE_TYPE='FUNCTION'",
+                (db,),
+            )
+            return found | {str(r[0]) for r in cur.fetchall()}
+
     # --- the loop ---------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -104,7 +122,10 @@ class CdcService:
                 try:
                     self.stream_once()
                     backoff = 0.5
-                except (PositionLostError, CaptureStoppedError):
+                except PositionLostError:
+                    raise
+                except CaptureStoppedError as exc:
+                    self._note_stop(f"{exc.message} (fix: {exc.hint})" if exc.hint else exc.message)
                     raise
                 except SourceError as exc:
                     # The local database restarting: nothing was half-written, so wait and
@@ -190,11 +211,22 @@ class CdcService:
             translator=self.translator,
             outbox=self.outbox,
             refresh_tables=self._refresh_tables,
+            indirect_writers=self._indirect_writers,
             on_commit=self._committed,
             stopping=self.stop.is_set,
         ).consume(reader)
 
+    def _note_stop(self, text: str | None) -> None:
+        """Why capture stopped, for `status` (and the console) until it goes on again."""
+        try:
+            self.outbox.note("capture_stopped", text)
+            self._stop_noted = text is not None
+        except OutboxError as exc:
+            log.error("could not record in the outbox why capture stopped: %s", exc.message)
+
     def _committed(self, rows: int, transactions: int) -> None:
+        if self._stop_noted:
+            self._note_stop(None)
         if self.stats.last_error is not None:
             log.info("capture resumed from its checkpoint (it had stopped: %s)", self.stats.last_error)
             self.stats.last_error = None

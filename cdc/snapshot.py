@@ -100,7 +100,13 @@ def take_snapshot(
         for table in tables:
             columns = [c for c in defs[table].columns if not c.generated]
             cols = tuple(c.name for c in columns)
+            spec = cfg.catalog.spec(table)
             with outbox.snapshot_writer() as writer:
+                if not resend and not since and spec.on_delete == "delete" and spec.kind == "aggregate":
+                    # Head office mirrors this table's deletes: what the store no longer has goes
+                    # there too (rows deleted while capture could not see them: a lost position,
+                    # a rename), before the snapshot's rows.
+                    writer.empty_first(table)
                 cur = conn.cursor()
                 cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cur.execute("SET time_zone = '+00:00'")  # TIMESTAMPs as UTC, like the binlog

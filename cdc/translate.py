@@ -9,6 +9,12 @@ Conversions (each fixes a library trap, see ../shared/MARIADB-NOTES.md):
   into MariaDB's zero literal;
 - an empty BLOB/BINARY arrives as the str '': turned into b'';
 - YEAR 0000 arrives as 1900 (the library adds 1900 to the stored byte): turned back into 0.
+
+Which conversion a column needs is decided by the type it had when the event was written (the
+binlog's table map, as ``families``: ``cdc.reader.column_families``) where that says enough, and
+by today's definition for what it cannot tell (UUID or INET6 versus BINARY(16)). A column whose
+type changed while capture was behind (BIT to INT, YEAR to INT, DATETIME to TIMESTAMP ...) is
+so read as it was written, not as it is now.
 """
 
 from __future__ import annotations
@@ -58,6 +64,19 @@ def _timestamp(v: Any) -> Any:
     return "0000-00-00 00:00:00" if v == _EPOCH else v
 
 
+# What a data type looks like in the binlog's table map (cdc.reader.column_families).
+_FAMILY_OF_TYPE: dict[str, str] = {
+    "bit": "bit",
+    "timestamp": "timestamp",
+    "year": "year",
+    "date": "date",
+    "datetime": "datetime",
+    "set": "set",
+    "uuid": "binary",
+    "inet6": "binary",
+    **dict.fromkeys(BINARY_TYPES, "binary"),
+}
+
 _CONVERTERS: dict[str, Converter] = {
     "uuid": _uuid,
     "inet6": _inet6,
@@ -72,6 +91,16 @@ _NONE_REPLACEMENT: dict[str, dict[str, Any]] = {
     "datetime": dict.fromkeys(_ZERO_SOURCES, "0000-00-00 00:00:00"),
     "timestamp": dict.fromkeys(_ZERO_SOURCES, "0000-00-00 00:00:00"),
 }
+# A family's own conversion, for a column whose type today is of another family.
+_FAMILY_CONVERTERS: dict[str, Converter] = {"bit": _bit, "timestamp": _timestamp, "year": _year, "binary": _binary}
+
+
+def _as_written(today: str | None, family: str | None) -> str | None:
+    """The data type to convert by: today's when the event's family agrees with it (or is not
+    known), else the family itself (a type change the event predates)."""
+    if family is None or (today is not None and _FAMILY_OF_TYPE.get(today, "other") == family):
+        return today
+    return family
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +128,7 @@ class Translator:
     def __init__(self, catalog: Catalog, tables: dict[str, TableDef]) -> None:
         self.catalog = catalog
         self.tables = dict(tables)
-        self._shapes: dict[tuple[str, tuple[str, ...]], _Shape] = {}
+        self._shapes: dict[tuple[str, tuple[str, ...], tuple[str, ...] | None], _Shape] = {}
         self.lenient: set[str] = set()
 
     def update_tables(self, tables: dict[str, TableDef], *, lenient: set[str] | None = None) -> None:
@@ -114,8 +143,8 @@ class Translator:
             return spec.key
         return self.tables[table].primary_key
 
-    def _shape(self, table: str, columns: tuple[str, ...]) -> _Shape:
-        got = self._shapes.get((table, columns))
+    def _shape(self, table: str, columns: tuple[str, ...], families: tuple[str, ...] | None = None) -> _Shape:
+        got = self._shapes.get((table, columns, families))
         if got is not None:
             return got
         tdef = self.tables.get(table)
@@ -126,16 +155,26 @@ class Translator:
         if unknown and table not in self.lenient:
             # An event written before a column was dropped or renamed: no conversion for it.
             raise UnknownColumnsError(table, unknown)
-        converters = tuple((i, _CONVERTERS[types[c]]) for i, c in enumerate(columns) if types.get(c) in _CONVERTERS)
+        written = [
+            _as_written(types.get(c), families[i] if families is not None and i < len(families) else None)
+            for i, c in enumerate(columns)
+        ]
+        converters = tuple(
+            (i, _CONVERTERS.get(t) or _FAMILY_CONVERTERS[t])
+            for i, t in enumerate(written)
+            if t in _CONVERTERS or t in _FAMILY_CONVERTERS
+        )
         none_fixes = tuple(
-            (i, c, _NONE_REPLACEMENT[types[c]]) for i, c in enumerate(columns) if types.get(c) in _NONE_REPLACEMENT
+            (i, c, _NONE_REPLACEMENT[t])
+            for i, (c, t) in enumerate(zip(columns, written, strict=True))
+            if t in _NONE_REPLACEMENT
         )
         key = self.key_columns(table)
         key_idx = tuple(columns.index(k) for k in key if k in columns)
         if len(key_idx) != len(key):
             raise UnknownColumnsError(table, tuple(k for k in key if k not in columns))
         shape = _Shape(columns, converters, none_fixes, key_idx)
-        self._shapes[(table, columns)] = shape
+        self._shapes[(table, columns, families)] = shape
         return shape
 
     @staticmethod
@@ -153,19 +192,22 @@ class Translator:
                         out[i] = fixes[src]
         return tuple(out)
 
-    def translate(self, kind: str, table: str, rows: list[dict[str, Any]]) -> list[RowChange]:
-        """Convert one row event. Deletes of ``on_delete = "ignore"`` tables are dropped here."""
+    def translate(
+        self, kind: str, table: str, rows: list[dict[str, Any]], families: tuple[str, ...] | None = None
+    ) -> list[RowChange]:
+        """Convert one row event (``families``: its columns' types as written, when known).
+        Deletes of ``on_delete = "ignore"`` tables are dropped here."""
         if not rows:
             return []
         spec = self.catalog.spec(table)
         out: list[RowChange] = []
         if kind == "insert":
             # The hot path (every sale): one comprehension, no per-value work in the common case.
-            shape = self._shape(table, tuple(rows[0]["values"]))
+            shape = self._shape(table, tuple(rows[0]["values"]), families)
             columns, values = shape.columns, self._values
             return [RowChange(table, "upsert", columns, values(shape, r["values"], r["none_sources"])) for r in rows]
         if kind == "update":
-            shape = self._shape(table, tuple(rows[0]["after_values"]))
+            shape = self._shape(table, tuple(rows[0]["after_values"]), families)
             key_cols = tuple(shape.columns[i] for i in shape.key_idx)
             for r in rows:
                 after = self._values(shape, r["after_values"], r["after_none_sources"])
@@ -177,7 +219,7 @@ class Translator:
         elif kind == "delete":
             if spec.on_delete == "ignore":
                 return []
-            shape = self._shape(table, tuple(rows[0]["values"]))
+            shape = self._shape(table, tuple(rows[0]["values"]), families)
             for r in rows:
                 vals = self._values(shape, r["values"], r["none_sources"])
                 key_cols = tuple(shape.columns[i] for i in shape.key_idx)

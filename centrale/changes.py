@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby, repeat
 from operator import attrgetter
@@ -59,13 +59,15 @@ class SourceTransaction:
     """All captured changes of one committed store transaction, and where it ended.
 
     With ``xa`` set, the group is a step of an XA transaction: a prepare's ``changes`` are kept
-    aside, a commit's come from its prepare (``changes`` is empty)."""
+    aside, a commit's come from its prepare (``changes`` is empty). ``staged`` rows came before
+    ``changes``: a large transaction's, written to the outbox while it was read (bounded memory)."""
 
     changes: tuple[RowChange, ...]
     end: BinlogPosition
     gtid: str | None = None
     timestamp: int = 0
     xa: XaStep | None = None
+    staged: int = 0
 
 
 class OutboxRow(NamedTuple):
@@ -186,3 +188,57 @@ class Batch:
             return f"Batch({self.generation!r}, empty)"
         seqs = f"seq {self.first_seq}..{self.last_seq}"
         return f"Batch({self.generation!r}, {seqs}, {len(self)} rows, {len(self.runs)} runs)"
+
+
+class StreamedBatch(Batch):
+    """One capture transaction too large to hold in memory (a stock-take of a million rows): it
+    still goes to head office in one head-office transaction, but its rows are read from the
+    outbox piece by piece while they are sent (``pieces``).
+
+    ``runs`` and ``rows`` read the whole transaction into memory: only for shippers that cannot
+    stream (tests' in-memory shipper); head office's shipper streams."""
+
+    __slots__ = ("_captured", "_first", "_last", "_pieces")
+
+    def __init__(
+        self,
+        generation: str,
+        *,
+        first_seq: int,
+        last_seq: int,
+        rows: int,
+        last_captured_at: float,
+        pieces: Callable[[], Iterator[Batch]],
+    ) -> None:
+        self.generation = generation
+        self._rows = None
+        self._first, self._last, self._len = first_seq, last_seq, rows
+        self._captured = last_captured_at
+        self._pieces = pieces
+
+    def pieces(self) -> Iterator[Batch]:
+        """The transaction's rows, a few thousand at a time, in seq order."""
+        return self._pieces()
+
+    @property
+    def runs(self) -> tuple[Run, ...]:  # type: ignore[override]
+        return tuple(run for piece in self.pieces() for run in piece.runs)
+
+    @property
+    def first_seq(self) -> int:
+        return self._first
+
+    @property
+    def last_seq(self) -> int:
+        return self._last
+
+    @property
+    def last_captured_at(self) -> float:
+        return self._captured
+
+    def after(self, seq: int) -> Batch:
+        """One capture transaction: head office holds all of it or none of it."""
+        return self if seq < self._first else Batch(self.generation)
+
+    def __repr__(self) -> str:
+        return f"StreamedBatch({self.generation!r}, seq {self._first}..{self._last}, {len(self)} rows)"

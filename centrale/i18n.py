@@ -154,6 +154,14 @@ FRAME_MESSAGES: dict[str, dict[str, str]] = {
         "en": "capture    checkpoint {checkpoint}, binlog end {end}, lag {lag}s",
         "fr": "capture    point de reprise {checkpoint}, fin du binlog {end}, retard {lag} s",
     },
+    "status.capture_stopped": {
+        "en": "capture    STOPPED: {error}",
+        "fr": "capture    ARRÊTÉE : {error}",
+    },
+    "status.xa_prepared": {
+        "en": "XA         {n} prepared transaction(s) waiting for their commit ({rows} rows kept aside)",
+        "fr": "XA         {n} transaction(s) préparée(s) en attente de leur validation ({rows} lignes de côté)",
+    },
     "status.retention": {
         "en": "retention  {hours:.1f} h before the checkpoint's binlog may expire (kept {days:g} days)",
         "fr": "rétention  {hours:.1f} h avant que le binlog du point de reprise puisse expirer (gardé {days:g} jours)",
@@ -236,6 +244,7 @@ FRAME_MESSAGES: dict[str, dict[str, str]] = {
     "part.jobs": {"en": "Jobs", "fr": "Travaux"},
     "light.outbox_error": {"en": "outbox: {error}", "fr": "file d'envoi : {error}"},
     "light.local_error": {"en": "local database: {error}", "fr": "base locale : {error}"},
+    "light.capture_stopped": {"en": "capture stopped: {error}", "fr": "capture arrêtée : {error}"},
     "light.not_running": {
         "en": "`centrale run` is not running: nothing is captured",
         "fr": "`centrale run` n'est pas lancé : rien n'est capturé",

@@ -30,12 +30,14 @@ CAPTURE_MESSAGES: dict[str, dict[str, str]] = {
         "`centrale snapshot` (voir docs/capture.md)",
     },
     "err.capture.payload": {
-        "en": "a compressed transaction payload (binlog_transaction_compression=ON), which this Centrale cannot read",
-        "fr": "une transaction compressée (binlog_transaction_compression=ON), que ce Centrale ne sait pas lire",
+        "en": "a compressed transaction payload (binlog_transaction_compression=ON) that reached the library unread",
+        "fr": "une transaction compressée (binlog_transaction_compression=ON) parvenue à la bibliothèque sans être lue",
     },
     "err.capture.payload.hint": {
-        "en": "SET PERSIST binlog_transaction_compression=OFF on the store's server, then `centrale snapshot`",
-        "fr": "SET PERSIST binlog_transaction_compression=OFF sur le serveur du magasin, puis `centrale snapshot`",
+        "en": "this is a bug of Centrale's reader: report it; meanwhile SET PERSIST binlog_transaction_compression=OFF "
+        "on the store's server, then `centrale snapshot`",
+        "fr": "c'est un défaut du lecteur de Centrale : le signaler ; en attendant, SET PERSIST "
+        "binlog_transaction_compression=OFF sur le serveur du magasin, puis `centrale snapshot`",
     },
     "err.capture.incident": {
         "en": "an incident event: the server says changes are missing from its binlog here",
@@ -78,6 +80,39 @@ CAPTURE_MESSAGES: dict[str, dict[str, str]] = {
         "`centrale snapshot {tables}`: capture resumes past the statement, whose effect the snapshot holds",
         "fr": "arrêter ce qui change binlog_format dans sa session (un script d'import, une réparation), puis "
         "lancer `centrale snapshot {tables}` : la capture reprend après la requête, dont l'instantané contient l'effet",
+    },
+    "err.capture.statement_indirect": {
+        "en": "capture stopped: a statement at binlog position {position} was logged as a statement, not as rows, "
+        "and writes {objects}, whose triggers, view or function may change captured tables: {query}",
+        "fr": "capture arrêtée : une requête à la position binlog {position} a été journalisée comme une requête "
+        "et non comme des lignes, et écrit {objects}, dont les déclencheurs, la vue ou la fonction peuvent modifier "
+        "des tables capturées : {query}",
+    },
+    "err.capture.statement_indirect.hint": {
+        "en": "stop whatever sets binlog_format in its session, then run `centrale snapshot` (every table): capture "
+        "resumes past the statement, whose effects the snapshot holds",
+        "fr": "arrêter ce qui change binlog_format dans sa session, puis lancer `centrale snapshot` (toutes les "
+        "tables) : la capture reprend après la requête, dont l'instantané contient les effets",
+    },
+    "err.capture.replaced": {
+        "en": "capture stopped: table(s) {tables} were renamed or swapped at binlog position {position} (RENAME "
+        "TABLE, ALTER TABLE ... RENAME, EXCHANGE PARTITION): the name now holds rows the binlog never showed as rows",
+        "fr": "capture arrêtée : la ou les tables {tables} ont été renommées ou échangées à la position binlog "
+        "{position} (RENAME TABLE, ALTER TABLE ... RENAME, EXCHANGE PARTITION) : le nom désigne maintenant des "
+        "lignes que le binlog n'a jamais montrées comme lignes",
+    },
+    "err.capture.replaced.hint": {
+        "en": "run `centrale snapshot {tables}` (capture resumes past the rename, whose result the snapshot holds); "
+        "for a table gone for good, remove it from the catalog",
+        "fr": "lancer `centrale snapshot {tables}` (la capture reprend après le renommage, dont l'instantané contient "
+        "le résultat) ; pour une table supprimée pour de bon, la retirer du catalogue",
+    },
+    "err.capture.load_data": {
+        "en": "capture stopped: a LOAD DATA at binlog position {position} was logged as a statement, not as rows "
+        "(a session with binlog_format=STATEMENT or MIXED): its rows are not in the binlog",
+        "fr": "capture arrêtée : un LOAD DATA à la position binlog {position} a été journalisé comme une requête et "
+        "non comme des lignes (une session en binlog_format=STATEMENT ou MIXED) : ses lignes ne sont pas dans le "
+        "binlog",
     },
     "err.capture.truncate_shared": {
         "en": "capture stopped: shared table {table} was truncated at binlog position {position}; head office "

@@ -119,6 +119,10 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
         "en": "compressed binlog events (log_bin_compress=ON) are read and uncompressed",
         "fr": "les événements compressés du binlog (log_bin_compress=ON) sont lus et décompressés",
     },
+    "chk.capture.payloads": {
+        "en": "compressed transactions (binlog_transaction_compression=ON) are read and uncompressed (zstd)",
+        "fr": "les transactions compressées (binlog_transaction_compression=ON) sont lues et décompressées (zstd)",
+    },
     "chk.capture.plain": {
         "en": "binlog events are not compressed, or compressed in a way capture reads",
         "fr": "les événements du binlog ne sont pas compressés, ou le sont d'une façon que la capture lit",

@@ -39,6 +39,10 @@ def site_status(cfg: Config) -> dict[str, Any]:
     out["outbox_error"] = f"{problem.message}: {problem.hint}" if problem else None
     with OutboxStore(cfg.outbox.path) as outbox:
         st = outbox.stats()
+        out["capture_stopped"] = outbox.noted("capture_stopped")
+        prepared = outbox.prepared_xa()
+    out["xa_prepared"] = len(prepared)
+    out["xa_prepared_rows"] = sum(rows for _, rows in prepared.values())
     out.update(
         {
             "generation": st.generation,
@@ -169,6 +173,10 @@ def status_lines(st: dict[str, Any], t: Translator | None = None) -> list[str]:
         ),
         t("status.capture", checkpoint=st["checkpoint"], end=st.get("binlog_end", "?"), lag=st.get("capture_lag_s")),
     ]
+    if st.get("capture_stopped"):
+        lines.append(t("status.capture_stopped", error=st["capture_stopped"]))
+    if st.get("xa_prepared"):
+        lines.append(t("status.xa_prepared", n=st["xa_prepared"], rows=st["xa_prepared_rows"]))
     if st.get("retention_headroom_s") is not None:
         lines.append(t("status.retention", hours=st["retention_headroom_s"] / 3600, days=st["binlog_keep_s"] / 86400))
     if st.get("skipped_rows"):

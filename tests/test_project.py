@@ -47,6 +47,7 @@ def test_one_owner_per_third_party_library() -> None:
     owners = {
         "pymysqlreplication": {"cdc/reader.py", "cdc/library_fixes.py"},
         "orjson": {"centrale/codec.py"},
+        "zstandard": {"cdc/compressed.py"},
         "apscheduler": {"centrale/scheduler.py"},
         "uvicorn": {"centrale/console/server.py"},
         "typer": None,

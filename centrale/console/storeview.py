@@ -49,6 +49,8 @@ def capture_light(st: dict[str, Any]) -> Light:
         return Light("red", "light.outbox_error", {"error": st["outbox_error"]})
     if st.get("local_error"):
         return Light("red", "light.local_error", {"error": st["local_error"]})
+    if st.get("capture_stopped"):
+        return Light("red", "light.capture_stopped", {"error": st["capture_stopped"]})
     if not st.get("running"):
         return Light("red", "light.not_running")
     if st.get("capture_behind_bytes") == -1:

@@ -5,19 +5,27 @@ work per row in Python beyond what SQLite's own row tuples cost: rows are cut in
 transaction boundaries by looking only where a batch would end, and each batch into runs
 (``Run``: one table, kind and columns) by C-level grouping and transposition. Values stay as the
 outbox stores them; the applier decodes them only where it needs them.
+
+A transaction larger than ``STREAM_ROWS`` is not read here at all: it becomes a ``StreamedBatch``
+whose rows a connection of its own reads piece by piece while the shipper sends them, so a
+million-row stock-take ships with the memory of a few thousand rows.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from itertools import groupby
+from collections.abc import Callable, Iterator
+from itertools import groupby, islice
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
-from centrale.changes import Batch, Run
+from centrale.changes import Batch, OutboxRow, Run, StreamedBatch
+from centrale.codec import decode_names
 
 FETCH_ROWS = 1024  # rows per fetch from SQLite (more when a batch is larger)
+STREAM_ROWS = 20_000  # a transaction at least this large is streamed (``StreamedBatch``)
+PIECE_ROWS = 5_000  # rows per piece of a streamed transaction
 _SHAPE_AND_OP = itemgetter(2, 3)
 _TXN = 1
 
@@ -33,10 +41,12 @@ def read_batches(
     after_seq: int,
     up_to_seq: int,
     max_batches: int,
+    path: Path | None = None,
 ) -> list[Batch]:
     """Up to ``max_batches`` consecutive batches of rows with ``after_seq < seq <= up_to_seq``,
     each of whole capture transactions and at most ``max_rows`` rows (a larger transaction goes
-    alone, whole)."""
+    alone, whole; streamed from ``path``, the outbox file, when it has ``STREAM_ROWS`` rows or
+    more)."""
     cur = db.execute(
         "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq",
         (after_seq, up_to_seq),
@@ -52,6 +62,10 @@ def read_batches(
                 pending += chunk
             while pending and len(batches) < max_batches:
                 cut = _batch_end(pending, max_rows, exhausted)
+                if cut is None and path is not None and _large(pending):
+                    if not batches:  # alone, like any transaction larger than a batch
+                        batches.append(_streamed(db, path, generation, pending[0], up_to_seq))
+                    return batches
                 if cut is None:
                     break  # where this batch ends is further on: read more
                 batches.append(Batch(generation, runs=_runs(pending[:cut], shape_of)))
@@ -86,3 +100,72 @@ def _runs(rows: list[Any], shape_of: Shapes) -> list[Run]:
         table, columns = shape_of(shape)
         runs.append(Run(table, op, columns, seqs, txns, captured, stored))
     return runs
+
+
+def _large(rows: list[Any]) -> bool:
+    """Whether the rows read so far hold ``STREAM_ROWS`` rows of their first transaction."""
+    return len(rows) >= STREAM_ROWS and rows[STREAM_ROWS - 1][_TXN] == rows[0][_TXN]
+
+
+def _streamed(db: sqlite3.Connection, path: Path, generation: str, first: Any, up_to_seq: int) -> StreamedBatch:
+    """The transaction starting at row ``first``, as a batch read piece by piece when shipped."""
+    first_seq, txn = int(first[0]), int(first[_TXN])
+    after = db.execute(
+        "SELECT seq FROM changes WHERE seq > ? AND seq <= ? AND txn <> ? ORDER BY seq LIMIT 1",
+        (first_seq, up_to_seq, txn),
+    ).fetchone()
+    end = int(after[0]) - 1 if after else up_to_seq
+    count, last_seq, captured = db.execute(
+        "SELECT COUNT(*), MAX(seq), MAX(captured_at) FROM changes WHERE seq >= ? AND seq <= ?", (first_seq, end)
+    ).fetchone()
+
+    def pieces() -> Iterator[Batch]:
+        return read_pieces(path, generation, first_seq, int(last_seq))
+
+    return StreamedBatch(
+        generation,
+        first_seq=first_seq,
+        last_seq=int(last_seq),
+        rows=int(count),
+        last_captured_at=float(captured),
+        pieces=pieces,
+    )
+
+
+def read_pieces(path: Path, generation: str, first_seq: int, last_seq: int) -> Iterator[Batch]:
+    """Rows ``first_seq..last_seq`` as batches of ``PIECE_ROWS``, through a read-only connection
+    of their own (the shipping thread reads them while the applier's thread reads what follows)."""
+    db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
+    shapes: dict[int, tuple[str, tuple[str, ...]]] = {}
+
+    def shape_of(sid: int) -> tuple[str, tuple[str, ...]]:
+        got = shapes.get(sid)
+        if got is None:
+            row = db.execute("SELECT tbl, columns FROM shapes WHERE id=?", (sid,)).fetchone()
+            got = shapes[sid] = (str(row[0]), decode_names(row[1]))
+        return got
+
+    try:
+        cur = db.execute(
+            "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq >= ? AND seq <= ? ORDER BY seq",
+            (first_seq, last_seq),
+        )
+        while chunk := cur.fetchmany(PIECE_ROWS):
+            yield Batch(generation, runs=_runs(chunk, shape_of))
+    finally:
+        db.close()
+
+
+def first_rows(claim: Callable[..., list[Batch]], limit: int, after_seq: int) -> list[OutboxRow]:
+    """The first ``limit`` rows after ``after_seq`` (``claim`` is ``OutboxStore.claim_batches``).
+    Batches hold whole transactions only, so several may be needed to reach ``limit`` rows; a
+    large transaction (streamed) is read only as far as its first ``limit`` rows."""
+    out: list[OutboxRow] = []
+    while len(out) < limit:
+        batches = claim(max(1, limit), after_seq=after_seq, max_batches=2)
+        if not batches:
+            break
+        pieces = (p for b in batches for p in (b.pieces() if isinstance(b, StreamedBatch) else [b]))
+        out += islice((r for p in pieces for r in p.rows), limit - len(out))
+        after_seq = batches[-1].last_seq
+    return out

@@ -1,7 +1,8 @@
-"""Value types read from the outbox."""
+"""Value types read from the outbox, and the queries that read the simple ones."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from centrale.changes import BinlogPosition
@@ -38,3 +39,51 @@ class PullState:
     full_at: float  # when the last full comparison ran (time.time())
     tomb_mark: int | None = None  # the greatest head-office tombstone id already applied
     seen: str | None = None  # rows the last pull looked at inside the next window (JSON)
+
+
+def read_stats(db: sqlite3.Connection, generation: str, checkpoint: Checkpoint | None) -> OutboxStats:
+    backlog, oldest = db.execute("SELECT count(*), min(captured_at) FROM changes").fetchone()
+    ship = db.execute(
+        "SELECT last_shipped_seq, last_shipped_at, rows_shipped, last_error, last_error_at FROM shipping"
+    ).fetchone()
+    seqrow = db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
+    skipped = db.execute("SELECT count(*) FROM skipped").fetchone()[0]
+    return OutboxStats(
+        generation=generation,
+        backlog=int(backlog),
+        oldest_captured_at=oldest,
+        last_seq=int(seqrow[0]) if seqrow else 0,
+        last_shipped_seq=int(ship[0]),
+        last_shipped_at=ship[1],
+        rows_shipped=int(ship[2]),
+        last_error=ship[3],
+        last_error_at=ship[4],
+        checkpoint=checkpoint,
+        skipped=int(skipped),
+    )
+
+
+def read_pull_state(db: sqlite3.Connection, table: str) -> PullState | None:
+    row = db.execute(
+        "SELECT hq_mark, store_mark, full_at, tomb_mark, seen FROM pull_state WHERE tbl=?", (table,)
+    ).fetchone()
+    return None if row is None else PullState(table, row[0], row[1], float(row[2]), row[3], row[4])
+
+
+def write_pull_state(db: sqlite3.Connection, state: PullState) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO pull_state (tbl, hq_mark, store_mark, full_at, tomb_mark, seen) VALUES (?,?,?,?,?,?)",
+        (state.table, state.hq_mark, state.store_mark, state.full_at, state.tomb_mark, state.seen),
+    )
+
+
+def read_note(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key=?", ("note:" + key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def write_note(db: sqlite3.Connection, key: str, value: str | None) -> None:
+    if value is None:
+        db.execute("DELETE FROM meta WHERE key=?", ("note:" + key,))
+    else:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", ("note:" + key, value))

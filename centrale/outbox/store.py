@@ -25,8 +25,18 @@ from centrale.errors import OutboxError
 from centrale.i18n import Msg
 from centrale.outbox import xa
 from centrale.outbox.disk import probe
-from centrale.outbox.reading import read_batches
-from centrale.outbox.records import Checkpoint, OutboxStats, PullState
+from centrale.outbox.fences import drop_passed_fences, read_fences, unfenced
+from centrale.outbox.reading import first_rows, read_batches
+from centrale.outbox.records import (
+    Checkpoint,
+    OutboxStats,
+    PullState,
+    read_note,
+    read_pull_state,
+    read_stats,
+    write_note,
+    write_pull_state,
+)
 from centrale.outbox.schema import _SCHEMA, _outbox_error, init_meta
 from centrale.outbox.writer import SnapshotWriter
 
@@ -120,20 +130,21 @@ class OutboxStore:
         row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
         return (int(row[0]) if row else 0) + 1
 
-    def _insert_txns(self, txns: Iterable[Sequence[RowChange]], now: float) -> int:
+    def _insert_txns(self, txns: Iterable[Sequence[RowChange]], now: float, txn_id: int | None = None) -> int:
         """Every row of whole transactions in one statement; a transaction's id is the seq of its
-        first row (seq grows by one per row while the write lock is held)."""
+        first row (seq grows by one per row while the write lock is held), or ``txn_id`` for the
+        rest of one whose first rows were staged."""
         nonempty = [changes for changes in txns if changes]
         if not nonempty:
             return 0
-        first = self._next_seq()
+        first = self._next_seq() if txn_id is None else txn_id
         rows: list[tuple[int, int, str, bytes, float]] = []
         add = rows.append
         table: str | None = None
         columns: tuple[str, ...] | None = None
         sid = 0
         for changes in nonempty:
-            txn = first + len(rows)
+            txn = first + len(rows) if txn_id is None else txn_id
             for c in changes:
                 if c.columns is not columns or c.table != table:  # rows of one event share their columns
                     table, columns = c.table, c.columns
@@ -159,34 +170,64 @@ class OutboxStore:
         now = time.time()
         try:
             with self._write():
-                fences = self._fences()
+                fences = {t: pos.sort_key for t, pos in read_fences(self._db).items()}
                 written, plain = 0, []
                 for txn in txns:
-                    if txn.xa is None:
+                    if txn.xa is None and not txn.staged:
                         plain.append(txn)
                         continue
-                    written += self._insert_txns((_unfenced(t, fences) for t in plain), now)
+                    written += self._insert_txns((unfenced(t, fences) for t in plain), now)
                     plain = []
-                    written += self._xa_step(txn, fences, now)
-                written += self._insert_txns((_unfenced(t, fences) for t in plain), now)
+                    written += self._special(txn, fences, now)
+                written += self._insert_txns((unfenced(t, fences) for t in plain), now)
                 self._set_checkpoint(last.end, last.gtid, last.timestamp, now)
                 if fences:
-                    self._drop_passed_fences(last.end, fences)
+                    drop_passed_fences(self._db, last.end, fences)
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
         return written
 
-    def _xa_step(self, txn: SourceTransaction, fences: dict[str, tuple[str, int, int]], now: float) -> int:
-        assert txn.xa is not None
+    def _special(self, txn: SourceTransaction, fences: dict[str, tuple[str, int, int]], now: float) -> int:
+        """A transaction with staged rows, or an XA step (``centrale.outbox.xa``)."""
+        end = txn.end.sort_key
+        left_out = [t for t, f in fences.items() if end <= f]
+        if txn.xa is None:  # staged while it was read: those rows first, then the rest, one txn id
+            first = self._next_seq()
+            moved = xa.commit(self._db, xa.OPEN, first, left_out, now)
+            return moved + self._insert_txns([unfenced(txn, fences)], now, txn_id=first)
         if txn.xa.verb == "prepare":
-            rows = [(self._shape(c.table, c.columns), c.op, encode_values(c.values)) for c in txn.changes]
-            xa.keep(self._db, txn.xa.xid, txn.end, rows, now)
+            xa.keep(self._db, txn.xa.xid, txn.end, self._encoded(txn.changes), now, staged=txn.staged > 0)
             return 0
         if txn.xa.verb == "rollback":
             xa.drop(self._db, txn.xa.xid)
             return 0
-        end = txn.end.sort_key
-        return xa.commit(self._db, txn.xa.xid, self._next_seq(), [t for t, f in fences.items() if end <= f], now)
+        return xa.commit(self._db, txn.xa.xid, self._next_seq(), left_out, now)
+
+    def _encoded(self, changes: Iterable[RowChange]) -> list[tuple[int, str, bytes]]:
+        return [(self._shape(c.table, c.columns), c.op, encode_values(c.values)) for c in changes]
+
+    def stage(self, changes: Sequence[RowChange], first_ord: int) -> None:
+        """Rows of the transaction being read, written before its end (``Assembler``'s spill)."""
+        with self._write():
+            xa.stage(self._db, self._encoded(changes), first_ord)
+
+    def unstage(self, from_ord: int, keep_tables: Iterable[str]) -> int:
+        """``ROLLBACK TO`` over staged rows (``xa.unstage``); returns the rows still staged."""
+        with self._write():
+            return xa.unstage(self._db, from_ord, keep_tables)
+
+    def clear_staged(self) -> None:
+        """Forget the staged rows of a transaction that will be read again from its start."""
+        with self._write():
+            xa.drop(self._db, xa.OPEN)
+
+    def note(self, key: str, value: str | None) -> None:
+        """Keep (or with None forget) a fact for `status` (``capture_stopped``: why capture stopped)."""
+        with self._write():
+            write_note(self._db, key, value)
+
+    def noted(self, key: str) -> str | None:
+        return read_note(self._db, key)
 
     def prepared_xa(self) -> dict[str, tuple[BinlogPosition, int]]:
         """XA transactions prepared at the store and not ended yet: xid -> (position, rows)."""
@@ -194,15 +235,7 @@ class OutboxStore:
 
     def fences(self) -> dict[str, BinlogPosition]:
         """The snapshots' fences the stream has not passed yet: table -> snapshot position."""
-        rows = self._db.execute("SELECT tbl, log_file, log_pos FROM fences").fetchall()
-        return {str(t): BinlogPosition(str(f), int(p)) for t, f, p in rows}
-
-    def _fences(self) -> dict[str, tuple[str, int, int]]:
-        return {t: pos.sort_key for t, pos in self.fences().items()}
-
-    def _drop_passed_fences(self, pos: BinlogPosition, fences: dict[str, tuple[str, int, int]]) -> None:
-        passed = [t for t, key in fences.items() if pos.sort_key >= key]
-        self._db.executemany("DELETE FROM fences WHERE tbl=?", [(t,) for t in passed])
+        return read_fences(self._db)
 
     def _set_checkpoint(self, pos: BinlogPosition, gtid: str | None, source_ts: int, now: float) -> None:
         self._db.execute(
@@ -293,6 +326,7 @@ class OutboxStore:
                 after_seq=after_seq,
                 up_to_seq=up_to_seq if up_to_seq is not None else 2**62,
                 max_batches=max_batches,
+                path=self.path,
             )
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
@@ -340,56 +374,20 @@ class OutboxStore:
 
     def rows(self, limit: int = 50, after_seq: int = 0) -> list[OutboxRow]:
         """The first ``limit`` rows waiting to be shipped, oldest first (for `outbox list`)."""
-        # A batch of at most ``limit`` rows holds whole transactions only; the next one starts
-        # with the transaction that did not fit, so two always reach ``limit`` rows if there are.
-        batches = self.claim_batches(max(1, limit), after_seq=after_seq, max_batches=2)
-        return [r for b in batches for r in b.rows][:limit]
+        return first_rows(self.claim_batches, limit, after_seq)
 
     def stats(self) -> OutboxStats:
         try:
-            backlog, oldest = self._db.execute("SELECT count(*), min(captured_at) FROM changes").fetchone()
-            ship = self._db.execute(
-                "SELECT last_shipped_seq, last_shipped_at, rows_shipped, last_error, last_error_at FROM shipping"
-            ).fetchone()
-            seqrow = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
-            skipped = self._db.execute("SELECT count(*) FROM skipped").fetchone()[0]
+            return read_stats(self._db, self.generation, self.checkpoint())
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
-        return OutboxStats(
-            generation=self.generation,
-            backlog=int(backlog),
-            oldest_captured_at=oldest,
-            last_seq=int(seqrow[0]) if seqrow else 0,
-            last_shipped_seq=int(ship[0]),
-            last_shipped_at=ship[1],
-            rows_shipped=int(ship[2]),
-            last_error=ship[3],
-            last_error_at=ship[4],
-            checkpoint=self.checkpoint(),
-            skipped=int(skipped),
-        )
 
     # --- pulls ---------------------------------------------------------------------------------
 
     def pull_state(self, table: str) -> PullState | None:
         """Where the last pull of a table left its modified-column marks (for incremental pulls)."""
-        row = self._db.execute(
-            "SELECT hq_mark, store_mark, full_at, tomb_mark, seen FROM pull_state WHERE tbl=?", (table,)
-        ).fetchone()
-        return None if row is None else PullState(table, row[0], row[1], float(row[2]), row[3], row[4])
+        return read_pull_state(self._db, table)
 
     def save_pull_state(self, state: PullState) -> None:
         with self._write():
-            self._db.execute(
-                "INSERT OR REPLACE INTO pull_state (tbl, hq_mark, store_mark, full_at, tomb_mark, seen) "
-                "VALUES (?,?,?,?,?,?)",
-                (state.table, state.hq_mark, state.store_mark, state.full_at, state.tomb_mark, state.seen),
-            )
-
-
-def _unfenced(txn: SourceTransaction, fences: dict[str, tuple[str, int, int]]) -> tuple[RowChange, ...]:
-    """The changes of ``txn`` that a snapshot of their table (fenced at or after its end) lacks."""
-    if not fences:
-        return txn.changes
-    end = txn.end.sort_key
-    return tuple(c for c in txn.changes if c.table not in fences or end > fences[c.table])
+            write_pull_state(self._db, state)

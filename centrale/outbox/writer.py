@@ -33,6 +33,15 @@ class SnapshotWriter:
         )
         self.rows += len(rows)
 
+    def empty_first(self, table: str) -> None:
+        """Head office deletes the store's rows of ``table`` before the snapshot's rows arrive
+        (a delete without key columns: every row of the store)."""
+        st = self._store
+        st._db.execute(
+            "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
+            (st._next_seq(), st._shape(table, ()), "delete", encode_values(()), time.time()),
+        )
+
     def fence(self, table: str, pos: BinlogPosition) -> None:
         self._store._db.execute(
             "INSERT OR REPLACE INTO fences (tbl, log_file, log_pos, taken_at) VALUES (?,?,?,?)",

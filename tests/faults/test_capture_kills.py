@@ -42,8 +42,19 @@ def ticket_with_savepoints(site: Site, n: int) -> None:
     script(site, "; ".join(statements))
 
 
+@pytest.fixture(params=[False, True], ids=["plain binlog", "compressed binlog"])
+def compressed(request: pytest.FixtureRequest, site: Site) -> Iterator[bool]:
+    """The scenario on a plain binlog, then on a compressed one (log_bin_compress=ON)."""
+    if request.param:
+        site.server.sql("SET GLOBAL log_bin_compress = ON, GLOBAL log_bin_compress_min_len = 10")
+    try:
+        yield bool(request.param)
+    finally:
+        site.server.sql("SET GLOBAL log_bin_compress = OFF, GLOBAL log_bin_compress_min_len = 256")
+
+
 def test_kills_while_capturing_savepoints_and_a_prepared_xa_lose_nothing(
-    chain: Chain, site: Site, spawn: Spawn, rng: random.Random
+    chain: Chain, site: Site, spawn: Spawn, rng: random.Random, compressed: bool
 ) -> None:
     proc = spawn(site).wait_capturing()
     script(
@@ -67,3 +78,27 @@ def test_kills_while_capturing_savepoints_and_a_prepared_xa_lose_nothing(
     assert chain.hq.sql("SELECT COUNT(*) FROM journal") == [(TICKETS,)]
     assert proc.terminate() == 0, proc.log_text()[-3000:]
     assert status_json(chain, site)["backlog"] == 0
+
+
+def test_kills_while_a_transaction_larger_than_memory_is_captured_and_shipped_lose_nothing(
+    chain: Chain, site: Site, spawn: Spawn, rng: random.Random
+) -> None:
+    """Killed while the transaction's first rows wait in the outbox file (staged), and while it
+    ships piece by piece: the staged rows are dropped and read again, head office's transaction
+    rolls back whole, and the next start carries it once."""
+    proc = spawn(site).wait_capturing()
+    script(
+        site,
+        """BEGIN; INSERT INTO tickets (id, label, total) VALUES (1, 'stock-take', 0);
+        SAVEPOINT s; INSERT INTO ticket_lines SELECT seq, 1, seq FROM seq_1_to_20000;
+        INSERT INTO journal VALUES (1, 'recount'); ROLLBACK TO s;
+        INSERT INTO ticket_lines SELECT seq, 2, seq % 11 FROM seq_1_to_70000; COMMIT""",
+    )
+    for _ in range(3):
+        time.sleep(rng.uniform(0.2, 1.5))
+        proc.kill()
+        proc = spawn(site).wait_capturing()
+    wait_equal(chain, site, timeout_s=180)
+    assert chain.hq.sql("SELECT COUNT(*) FROM ticket_lines") == [(70000,)]
+    assert chain.hq.sql("SELECT id FROM journal") == [(1,)]
+    assert proc.terminate() == 0, proc.log_text()[-3000:]

@@ -9,12 +9,14 @@ and the fix (a snapshot) lets capture go on past the event.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from cdc.snapshot import take_snapshot
-from centrale.config import Config
+from centrale.config import Config, load
 from centrale.errors import CaptureStoppedError
 from centrale.outbox import OutboxStore
 from sandbox.chain import Chain, Site
@@ -126,6 +128,7 @@ def test_xa_transactions_arrive_at_their_commit_and_never_when_rolled_back(
     first.sync()
     assert hq_rows(chain, "SELECT id FROM tickets ORDER BY id") == [(22,), (23,)]
     assert set(first.capture_box.prepared_xa()) == {"1:73616c652d31:", "7:73616c652d32:6272616e6368"}
+    assert json.loads(chain.centrale(site, "status", "--json").stdout)["xa_prepared"] == 2
     first.stop()
     # Committed and rolled back from another session, while Centrale is stopped.
     script(site, "XA COMMIT 'sale-1'; XA ROLLBACK 'sale-2', 'branch', 7")
@@ -181,6 +184,9 @@ def test_a_change_logged_as_a_statement_stops_capture_until_the_table_is_snapsho
     assert "tickets" in message and "logged as a statement" in message and "mariadb-bin." in message
     assert "centrale snapshot tickets" in str(stopped.value.hint)
     assert stopped.value.exit_code == 9
+    status = json.loads(chain.centrale(site, "status", "--json").stdout)
+    assert "logged as a statement" in status["capture_stopped"]
+    assert "centrale snapshot tickets" in chain.centrale(site, "status").stdout
     with OutboxStore(cfg.outbox.path) as outbox:
         take_snapshot(cfg, outbox, ["tickets"])
     script(site, "INSERT INTO tickets (id, label, total) VALUES (42, 'after', 4)")
@@ -188,6 +194,7 @@ def test_a_change_logged_as_a_statement_stops_capture_until_the_table_is_snapsho
         run.sync()
     assert hq_rows(chain, "SELECT id, total FROM tickets ORDER BY id") == [(40, 3), (41, 2), (42, 4)]
     assert_equal(chain, site)
+    assert json.loads(chain.centrale(site, "status", "--json").stdout)["capture_stopped"] is None
 
 
 def test_statements_on_tables_capture_does_not_carry_pass(chain: Chain, pos: tuple[Site, Config]) -> None:
@@ -322,3 +329,138 @@ def test_rows_logged_without_column_names_stop_capture_by_name(chain: Chain, pos
     with InProcessStore(cfg) as run:
         run.sync()
     assert_equal(chain, site)
+
+
+# --- a transaction larger than memory ---------------------------------------------------------------
+
+
+def test_a_stock_take_larger_than_memory_arrives_whole_with_its_savepoints(
+    chain: Chain, pos: tuple[Site, Config], run: InProcessStore
+) -> None:
+    """90,000 rows in one transaction: capture keeps a few thousand in memory at a time (the rest
+    wait in the outbox file), ROLLBACK TO goes back over rows already written there, and the
+    transaction ships piece by piece in one head-office transaction."""
+    site, _ = pos
+    script(
+        site,
+        """BEGIN; INSERT INTO tickets (id, label, total) VALUES (1, 'stock-take', 0);
+        SAVEPOINT counted; INSERT INTO ticket_lines SELECT seq, 1, seq FROM seq_1_to_30000;
+        INSERT INTO journal VALUES (1, 'recount'); ROLLBACK TO counted;
+        INSERT INTO ticket_lines SELECT seq, 2, seq % 97 FROM seq_1_to_60000; COMMIT""",
+    )
+    run.sync(timeout_s=120)
+    assert hq_rows(chain, "SELECT ticket_id, COUNT(*) FROM ticket_lines GROUP BY ticket_id") == [(2, 60000)]
+    assert hq_rows(chain, "SELECT id FROM journal") == [(1,)]
+    assert_equal(chain, site)
+
+
+def test_a_statement_on_a_table_whose_trigger_writes_a_captured_one_stops_capture(
+    chain: Chain, pos: tuple[Site, Config]
+) -> None:
+    """In STATEMENT format a trigger's rows are not in the binlog either: the statement names
+    only the trigger's table, and capture stops on it until every table is snapshotted."""
+    site, cfg = pos
+    site.sql("CREATE TABLE imports (id INT PRIMARY KEY, total DECIMAL(10,2))")
+    site.sql(
+        "CREATE TRIGGER imports_to_tickets AFTER INSERT ON imports FOR EACH ROW "
+        "INSERT INTO tickets (id, label, total) VALUES (NEW.id, 'imported', NEW.total)"
+    )
+    with InProcessStore(cfg) as run:
+        script(site, "SET SESSION binlog_format = STATEMENT; INSERT INTO imports VALUES (80, 8)")
+        with pytest.raises(CaptureStoppedError) as stopped:
+            run.sync()
+    assert "writes imports, whose triggers, view or function may change captured tables" in stopped.value.message
+    with OutboxStore(cfg.outbox.path) as outbox:
+        take_snapshot(cfg, outbox)
+    with InProcessStore(cfg) as run:
+        run.sync()
+    assert hq_rows(chain, "SELECT id, label FROM tickets") == [(80, "imported")]
+    assert_equal(chain, site)
+
+
+def test_a_table_swapped_in_by_rename_stops_capture_until_a_snapshot_makes_head_office_equal(
+    chain: Chain, pos: tuple[Site, Config]
+) -> None:
+    """The DBA's rebuild: a copy filled outside capture, then RENAME TABLE t TO old, new TO t.
+    The captured name now holds rows the binlog never showed; after `snapshot tickets` head
+    office holds exactly the new table (the old rows it had are gone too)."""
+    site, cfg = pos
+    with InProcessStore(cfg) as run:
+        script(site, "INSERT INTO tickets (id, label, total) VALUES (1, 'old', 1), (2, 'old', 2)")
+        run.sync()
+        script(
+            site,
+            "CREATE TABLE tickets_new LIKE tickets; INSERT INTO tickets_new (id, label, total) VALUES (3, 'new', 3); "
+            "RENAME TABLE tickets TO tickets_old, tickets_new TO tickets",
+        )
+        with pytest.raises(CaptureStoppedError) as stopped:
+            run.sync()
+    assert "table(s) tickets were renamed or swapped at binlog position mariadb-bin." in stopped.value.message
+    assert "centrale snapshot tickets" in str(stopped.value.hint)
+    with OutboxStore(cfg.outbox.path) as outbox:
+        take_snapshot(cfg, outbox, ["tickets"])
+    with InProcessStore(cfg) as run:
+        run.sync()
+    assert hq_rows(chain, "SELECT id FROM tickets") == [(3,)]
+    assert_equal(chain, site)
+
+
+def test_drop_table_empties_head_offices_copy_by_the_tables_delete_policy(
+    chain: Chain, pos: tuple[Site, Config], run: InProcessStore
+) -> None:
+    site, _ = pos
+    script(site, "INSERT INTO ticket_lines VALUES (1, 1, 1), (2, 1, 2); INSERT INTO counters VALUES (1, 1)")
+    run.sync()
+    script(
+        site,
+        "DROP TABLE ticket_lines, counters; "
+        "CREATE TABLE ticket_lines (id INT PRIMARY KEY, ticket_id INT NOT NULL, qty INT NOT NULL) ENGINE=InnoDB; "
+        "CREATE TABLE counters (id INT PRIMARY KEY, n INT) ENGINE=InnoDB; INSERT INTO ticket_lines VALUES (5, 1, 5)",
+    )
+    run.sync()
+    assert hq_rows(chain, "SELECT id FROM ticket_lines") == [(5,)]  # on_delete = "delete"
+    assert hq_rows(chain, "SELECT id FROM counters") == [(1,)]  # on_delete = "ignore": history kept
+
+
+def test_rows_written_before_a_type_change_are_read_as_they_were_written(chain: Chain) -> None:
+    """BIT and YEAR columns become INT while capture is stopped: the rows written before the
+    change are converted by their types then (the binlog's), not today's: 5, not 101; 0, not 1900."""
+    site = chain.store(STORE)
+    site.sql("CREATE TABLE flagged (id INT PRIMARY KEY, flags BIT(8), y YEAR)")
+    with open(site.config, "a", encoding="utf-8") as fh:
+        fh.write('\n[tables.flagged]\nkind = "aggregate"\ngroup = "sales"\n')
+    cfg = load(site.config)
+    first = InProcessStore(cfg).start()  # sets the checkpoint; head office gets the table later, as it is then
+    first.wait_caught_up()
+    first.stop()
+    script(
+        site,
+        "INSERT INTO flagged VALUES (1, b'101', 0), (2, b'11111111', 2024); "
+        "ALTER TABLE flagged MODIFY flags INT, MODIFY y INT; INSERT INTO flagged VALUES (3, 7, 1999)",
+    )
+    with InProcessStore(cfg) as run:
+        run.sync()
+    assert hq_rows(chain, "SELECT id, flags, y FROM flagged ORDER BY id") == [(1, 5, 0), (2, 255, 2024), (3, 7, 1999)]
+    assert_equal(chain, site)
+
+
+def test_a_load_data_logged_as_a_statement_stops_capture_naming_its_table(
+    chain: Chain, pos: tuple[Site, Config], tmp_path: Path
+) -> None:
+    site, cfg = pos
+    data = tmp_path / "tickets.csv"
+    data.write_text("90,imported,9\n91,imported,1\n")
+    with InProcessStore(cfg) as run:
+        script(
+            site,
+            f"SET SESSION binlog_format = STATEMENT; LOAD DATA INFILE '{data}' INTO TABLE tickets "
+            "FIELDS TERMINATED BY ',' (id, label, total)",
+        )
+        with pytest.raises(CaptureStoppedError) as stopped:
+            run.sync()
+    assert "a change to tickets" in stopped.value.message and "LOAD DATA" in stopped.value.message
+    with OutboxStore(cfg.outbox.path) as outbox:
+        take_snapshot(cfg, outbox, ["tickets"])
+    with InProcessStore(cfg) as run:
+        run.sync()
+    assert hq_rows(chain, "SELECT id FROM tickets ORDER BY id") == [(90,), (91,)]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from cdc.assembler import Assembler
+from cdc.consume import OutboxSpill
 from cdc.events import Rollback, RollbackTo, Rows, Savepoint, TxnBegin, TxnEnd, XaFinish, XaPrepare
 from centrale.catalog import MARKER_TABLE
 from centrale.changes import BinlogPosition, RowChange, XaStep
+from centrale.outbox import OutboxStore
 
 POS = BinlogPosition("mariadb-bin.000001", 100)
 NON_TRANSACTIONAL = {"journal"}
@@ -104,3 +107,76 @@ def test_rows_without_a_begin_are_a_transaction_all_the_same() -> None:
     asm.rows(rows("journal", 1))
     assert asm.open
     assert ids(asm.end(TxnEnd(POS, 0)).changes) == [("journal", 1)]
+
+
+# --- large transactions: the rows read so far wait in the outbox -------------------------------
+
+
+def spilling(tmp_path: Path, every: int = 3) -> tuple[Assembler, OutboxStore]:
+    box = OutboxStore(tmp_path / "outbox.db")
+    return Assembler(translate, lambda t: t not in NON_TRANSACTIONAL, OutboxSpill(box), spill_rows=every), box
+
+
+def stored(box: OutboxStore) -> list[tuple[str, int]]:
+    return [(r.table, r.values[0]) for r in box.rows(limit=1000)]
+
+
+def test_a_transaction_larger_than_memory_arrives_whole_and_in_order(tmp_path: Path) -> None:
+    asm, box = spilling(tmp_path)
+    asm.begin(TxnBegin("0-1-8", 0))
+    for i in range(10):
+        asm.rows(rows("sale_lines", i))
+    assert asm.staged == 9 and len(asm.pending or ()) == 1  # at most ``every`` rows held in memory
+    txn = asm.end(TxnEnd(POS, 0))
+    assert txn.staged == 9
+    assert box.append([txn]) == 10
+    assert stored(box) == [("sale_lines", i) for i in range(10)]
+    assert len({r.txn for r in box.rows(limit=1000)}) == 1
+
+
+def test_rollback_to_a_savepoint_before_the_staged_rows_keeps_only_what_the_store_kept(tmp_path: Path) -> None:
+    asm, box = spilling(tmp_path)
+    asm.begin(TxnBegin("0-1-9", 0))
+    asm.rows(rows("sales", 1))
+    asm.savepoint(Savepoint("a"))
+    for i in range(4):
+        asm.rows(rows("sale_lines", 10 + i))
+    asm.rows(rows("journal", 5))
+    asm.rows(rows("sale_lines", 20, 21))
+    asm.rollback_to(RollbackTo("a", POS))  # back over staged rows: the journal row stays
+    asm.savepoint(Savepoint("b"))
+    for i in range(4):
+        asm.rows(rows("sale_lines", 30 + i))
+    asm.rollback_to(RollbackTo("b", POS))
+    asm.rows(rows("sale_lines", 40))
+    box.append([asm.end(TxnEnd(POS, 0))])
+    assert stored(box) == [("sales", 1), ("journal", 5), ("sale_lines", 40)]
+
+
+def test_a_large_rolled_back_or_received_transaction_leaves_nothing_staged(tmp_path: Path) -> None:
+    asm, box = spilling(tmp_path)
+    asm.begin(TxnBegin("0-1-10", 0))
+    asm.rows(rows("sales", 1, 2, 3, 4))
+    asm.rows(rows("journal", 9))
+    box.append([asm.end(Rollback(POS, 0))])
+    asm.begin(TxnBegin("0-1-11", 0))
+    asm.rows(rows("articles", 1, 2, 3, 4, 5))
+    asm.rows(Rows("insert", MARKER_TABLE, [{"values": {"id": 1}}], POS))
+    box.append([asm.end(TxnEnd(POS, 0))])
+    assert stored(box) == [("journal", 9)]
+    asm.begin(TxnBegin("0-1-12", 0))
+    asm.rows(rows("sales", 7, 8, 9, 10))  # never ends: the stream starts again from its beginning
+    asm.reset()
+    assert box.prepared_xa() == {} and stored(box) == [("journal", 9)]
+    box.append([asm.end(TxnEnd(POS, 0))])
+    assert stored(box) == [("journal", 9)]
+
+
+def test_a_large_prepared_xa_transaction_is_kept_aside_whole(tmp_path: Path) -> None:
+    asm, box = spilling(tmp_path)
+    asm.begin(TxnBegin("0-1-13", 0))
+    asm.rows(rows("sales", 1, 2, 3, 4, 5, 6, 7))
+    box.append([asm.end(XaPrepare("1:99:", POS, 0))])
+    assert box.prepared_xa() == {"1:99:": (POS, 7)} and stored(box) == []
+    box.append([asm.xa_finish(XaFinish("1:99:", True, POS, 0))])
+    assert stored(box) == [("sales", i) for i in range(1, 8)]

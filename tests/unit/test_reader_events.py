@@ -1,0 +1,42 @@
+"""Event types the library does not parse are skipped only when they cannot matter; any other
+stops capture, named."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from cdc.events import Unreadable
+from cdc.reader import _unparsed
+from centrale.changes import BinlogPosition
+
+POS = BinlogPosition("mariadb-bin.000007", 4242)
+
+
+def event(event_type: int, flags: int = 0) -> SimpleNamespace:
+    return SimpleNamespace(packet=SimpleNamespace(event_type=event_type, flags=flags))
+
+
+@pytest.mark.parametrize("event_type", [9, 11, 34, 36, 37, 41])
+def test_events_that_carry_nothing_capture_needs_are_skipped(event_type: int) -> None:
+    assert _unparsed(event(event_type), POS) is None
+
+
+def test_an_event_the_server_marks_ignorable_is_skipped() -> None:
+    assert _unparsed(event(250, flags=0x80), POS) is None
+
+
+@pytest.mark.parametrize(
+    ("event_type", "key"),
+    [
+        (26, "err.capture.incident"),
+        (40, "err.capture.payload"),
+        (172, "err.capture.unknown_event"),
+        (250, "err.capture.unknown_event"),
+    ],
+)
+def test_any_other_stops_capture_naming_it(event_type: int, key: str) -> None:
+    got = _unparsed(event(event_type), POS)
+    assert isinstance(got, Unreadable) and got.position == POS and got.what.key == key
+    assert got.fix.key == key + ".hint"
