@@ -123,6 +123,15 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
         "en": "compressed transactions (binlog_transaction_compression=ON) are read and uncompressed (zstd)",
         "fr": "les transactions compressées (binlog_transaction_compression=ON) sont lues et décompressées (zstd)",
     },
+    "chk.capture.stopped": {
+        "en": "capture stopped the last time it ran: {error}",
+        "fr": "la capture s'est arrêtée la dernière fois : {error}",
+    },
+    "chk.capture.stopped.hint": {
+        "en": "make the fix it names, then start `centrale run` again: it goes on past the event, or stops on it again",
+        "fr": "appliquer le correctif indiqué, puis relancer `centrale run` : elle reprend après l'événement, ou "
+        "s'arrête à nouveau dessus",
+    },
     "chk.capture.plain": {
         "en": "binlog events are not compressed, or compressed in a way capture reads",
         "fr": "les événements du binlog ne sont pas compressés, ou le sont d'une façon que la capture lit",

@@ -187,6 +187,8 @@ def test_a_change_logged_as_a_statement_stops_capture_until_the_table_is_snapsho
     status = json.loads(chain.centrale(site, "status", "--json").stdout)
     assert "logged as a statement" in status["capture_stopped"]
     assert "centrale snapshot tickets" in chain.centrale(site, "status").stdout
+    doctor = chain.centrale(site, "doctor", check=False).stdout
+    assert "capture stopped the last time it ran" in doctor and "centrale snapshot tickets" in doctor
     with OutboxStore(cfg.outbox.path) as outbox:
         take_snapshot(cfg, outbox, ["tickets"])
     script(site, "INSERT INTO tickets (id, label, total) VALUES (42, 'after', 4)")
