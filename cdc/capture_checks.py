@@ -97,12 +97,21 @@ def table_checks(conn: pymysql.connections.Connection, database: str, catalog: C
             [database, *names],
         )
         plain = [(str(t), str(e)) for t, e in cur.fetchall()]
+        cur.execute(
+            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
+            f"WHERE TABLE_SCHEMA=%s AND TABLE_NAME IN ({marks}) AND COALESCE(GENERATION_EXPRESSION, '') <> '' "
+            "ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            [database, *names],
+        )
+        generated = [f"{t}.{c}" for t, c in cur.fetchall()]
     out: list[Check] = []
     if as_bytes:
         columns = ", ".join(f"{t}.{c} ({cs})" for t, c, cs in as_bytes)
         out.append(warn("character sets", Msg("chk.capture.bytes", columns=columns), Msg("chk.capture.bytes.hint")))
     else:
         out.append(ok("character sets", Msg("chk.capture.charsets.ok")))
+    if generated:
+        out.append(ok("generated columns", Msg("chk.capture.generated", columns=", ".join(generated))))
     if plain:
         tables = ", ".join(f"{t} ({e})" for t, e in plain)
         out.append(warn("engines", Msg("chk.capture.engines", tables=tables), Msg("chk.capture.engines.hint")))

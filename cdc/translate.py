@@ -105,10 +105,11 @@ def _as_written(today: str | None, family: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class _Shape:
-    columns: tuple[str, ...]
-    converters: tuple[tuple[int, Converter], ...]
+    columns: tuple[str, ...]  # the columns carried (the event's, less generated ones)
+    converters: tuple[tuple[int, Converter], ...]  # by position in the event
     none_fixes: tuple[tuple[int, str, dict[str, Any]], ...]
-    key_idx: tuple[int, ...]
+    key_idx: tuple[int, ...]  # by position in ``columns``
+    keep: tuple[int, ...] | None = None  # the event's positions carried, when not all
 
 
 class UnknownColumnsError(Exception):
@@ -170,16 +171,21 @@ class Translator:
             if t in _NONE_REPLACEMENT
         )
         key = self.key_columns(table)
-        key_idx = tuple(columns.index(k) for k in key if k in columns)
+        # Generated columns (VIRTUAL or STORED) are left out, as snapshots and head office's
+        # tables (created from the store's definition) leave them out: the store computes them.
+        generated = {c.name for c in tdef.columns if c.generated} - set(key)
+        keep = tuple(i for i, c in enumerate(columns) if c not in generated)
+        carried = tuple(columns[i] for i in keep)
+        key_idx = tuple(carried.index(k) for k in key if k in carried)
         if len(key_idx) != len(key):
             raise UnknownColumnsError(table, tuple(k for k in key if k not in columns))
-        shape = _Shape(columns, converters, none_fixes, key_idx)
+        shape = _Shape(carried, converters, none_fixes, key_idx, keep if len(keep) != len(columns) else None)
         self._shapes[(table, columns, families)] = shape
         return shape
 
     @staticmethod
     def _values(shape: _Shape, values: dict[str, Any], none_sources: dict[str, str]) -> tuple[Any, ...]:
-        if not shape.converters and not none_sources:
+        if not shape.converters and not none_sources and shape.keep is None:
             return tuple(values.values())  # nothing to convert, no None to explain: the common case
         out = list(values.values())
         for i, fn in shape.converters:
@@ -190,6 +196,8 @@ class Translator:
                     src = none_sources.get(name)
                     if src in fixes:
                         out[i] = fixes[src]
+        if shape.keep is not None:
+            return tuple(out[i] for i in shape.keep)
         return tuple(out)
 
     def translate(

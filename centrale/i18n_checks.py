@@ -132,6 +132,12 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "appliquer le correctif indiqué, puis relancer `centrale run` : elle reprend après l'événement, ou "
         "s'arrête à nouveau dessus",
     },
+    "chk.capture.generated": {
+        "en": "generated column(s) {columns} are left out of head office's copy, as from snapshots (the store "
+        "computes them; head office may define them itself)",
+        "fr": "la ou les colonnes générées {columns} ne sont pas copiées au siège, comme pour les instantanés (le "
+        "magasin les calcule ; le siège peut les définir lui-même)",
+    },
     "chk.capture.plain": {
         "en": "binlog events are not compressed, or compressed in a way capture reads",
         "fr": "les événements du binlog ne sont pas compressés, ou le sont d'une façon que la capture lit",
