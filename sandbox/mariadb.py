@@ -6,10 +6,8 @@ and must not depend on whatever runs on port 3306.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -20,7 +18,7 @@ from typing import Any, ClassVar
 
 import pymysql
 
-from sandbox.server import LocalServer, alive, free_port
+from sandbox.server import LocalServer, free_port
 
 MARIADBD = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
 INSTALL_DB = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
@@ -61,6 +59,7 @@ class MariaDBServer(LocalServer):
     """One disposable MariaDB server with binlog ROW/FULL on a free loopback port."""
 
     SOCKET_NAME: ClassVar[str] = "mariadb.sock"
+    PROGRAM: ClassVar[str] = "mariadbd"
 
     def common_options(self) -> dict[str, str]:
         """What every throwaway server gets (a Galera node too): its own files and loopback port,
@@ -122,15 +121,7 @@ class MariaDBServer(LocalServer):
         self.write_cnf()
         if self.socket_path.exists():
             self.socket_path.unlink()
-        proc = subprocess.Popen(
-            [MARIADBD, f"--defaults-file={self.cnf}"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self.pid = proc.pid
-        self._proc = proc
+        proc = self._spawn([MARIADBD, f"--defaults-file={self.cnf}"])
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -149,44 +140,6 @@ class MariaDBServer(LocalServer):
                 cur.execute("GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION")
             return self
         raise RuntimeError(f"mariadbd {self.name} did not start within {timeout_s}s")
-
-    def _wait_exit(self, timeout_s: float) -> None:
-        proc = getattr(self, "_proc", None)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if proc is not None:
-                if proc.poll() is not None:
-                    return
-            elif self.pid is None or not alive(self.pid):
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"mariadbd {self.name} (pid {self.pid}) did not stop")
-
-    def stop(self) -> None:
-        """Clean shutdown by SIGTERM to the PID we started."""
-        if self.pid is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
-        self._wait_exit(60)
-        self.pid = None
-
-    def kill(self) -> None:
-        """SIGKILL: a power cut as far as the server is concerned."""
-        if self.pid is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        self._wait_exit(30)
-        self.pid = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.base, ignore_errors=True)
 
     def purge_binlogs(self, timeout_s: float = 30) -> str:
         """Rotate and purge every binlog file but the new current one (a capture's checkpoint

@@ -10,10 +10,8 @@ unpacks sid's packages into a folder and this module runs ``mysqld`` there with 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -25,7 +23,7 @@ from typing import ClassVar
 
 import pymysql
 
-from sandbox.server import LocalServer, alive, free_port
+from sandbox.server import LocalServer, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 ENSURE_SCRIPT = REPO / "scripts" / "ensure-mysql"
@@ -136,6 +134,8 @@ class MySQLServer(LocalServer):
     The same surface as ``sandbox.mariadb.MariaDBServer``, so tests can run a scenario on either."""
 
     SOCKET_NAME: ClassVar[str] = "mysqld.sock"
+    PROGRAM: ClassVar[str] = "mysqld"
+    STOP_TIMEOUT_S: ClassVar[float] = 120.0
 
     def options(self) -> dict[str, str]:
         """Its own files and loopback port, capture's binlog settings (9.x defaults metadata to MINIMAL),
@@ -191,15 +191,7 @@ class MySQLServer(LocalServer):
         self.create()
         self.write_cnf()
         self.socket_path.unlink(missing_ok=True)
-        proc = subprocess.Popen(
-            run_command(mysql_root(), "usr/sbin/mysqld", f"--defaults-file={self.cnf}"),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self.pid = proc.pid
-        self._proc = proc
+        proc = self._spawn(run_command(mysql_root(), "usr/sbin/mysqld", f"--defaults-file={self.cnf}"))
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -228,42 +220,6 @@ class MySQLServer(LocalServer):
 
     def _log_tail(self, n: int = 3000) -> str:
         return self.error_log.read_text(errors="replace")[-n:] if self.error_log.exists() else "(no error log)"
-
-    def _wait_exit(self, timeout_s: float) -> None:
-        proc: subprocess.Popen[bytes] | None = getattr(self, "_proc", None)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if proc is not None and proc.pid == self.pid:
-                if proc.poll() is not None:
-                    return
-            elif self.pid is None or not alive(self.pid):
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"mysqld {self.name} (pid {self.pid}) did not stop")
-
-    def stop(self) -> None:
-        """Clean shutdown by SIGTERM to the PID we started."""
-        self._signal(signal.SIGTERM, 120)
-
-    def kill(self) -> None:
-        """SIGKILL: a power cut as far as the server is concerned."""
-        self._signal(signal.SIGKILL, 30)
-
-    def _signal(self, sig: signal.Signals, timeout_s: float) -> None:
-        if self.pid is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, sig)
-        self._wait_exit(timeout_s)
-        self.pid = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.base, ignore_errors=True)
 
 
 def _tcp_accepts(port: int) -> bool:

@@ -4,8 +4,13 @@ port, root over TCP, and a PID to stop it by."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import signal
 import socket
+import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,6 +38,8 @@ class LocalServer:
     """A server's place and the ways in, whatever the server."""
 
     SOCKET_NAME: ClassVar[str] = "server.sock"
+    PROGRAM: ClassVar[str] = "server"  # its binary's name, for messages
+    STOP_TIMEOUT_S: ClassVar[float] = 60.0
 
     name: str
     root: Path
@@ -86,3 +93,58 @@ class LocalServer:
         with self.connect(database) as conn, conn.cursor() as cur:
             cur.execute(statement, args)
             return list(cur.fetchall())
+
+    # --- its process ---------------------------------------------------------------------------
+
+    def start(self, timeout_s: float = 30.0) -> LocalServer:
+        raise NotImplementedError
+
+    def _spawn(self, command: list[str]) -> subprocess.Popen[bytes]:
+        """Start ``command`` in its own session (a test's Ctrl-C does not reach it, and
+        ``mysqld_safe`` is never there to restart a killed server)."""
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.pid = proc.pid
+        self._proc = proc
+        return proc
+
+    def _wait_exit(self, timeout_s: float) -> None:
+        proc: subprocess.Popen[bytes] | None = getattr(self, "_proc", None)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if proc is not None and proc.pid == self.pid:
+                if proc.poll() is not None:
+                    return
+            elif self.pid is None or not alive(self.pid):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.PROGRAM} {self.name} (pid {self.pid}) did not stop")
+
+    def _signal(self, sig: signal.Signals, timeout_s: float) -> None:
+        if self.pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, sig)
+        self._wait_exit(timeout_s)
+        self.pid = None
+
+    def stop(self) -> None:
+        """Clean shutdown by SIGTERM to the PID we started."""
+        self._signal(signal.SIGTERM, self.STOP_TIMEOUT_S)
+
+    def kill(self) -> None:
+        """SIGKILL: a power cut as far as the server is concerned."""
+        self._signal(signal.SIGKILL, 30)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)

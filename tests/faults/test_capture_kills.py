@@ -102,3 +102,23 @@ def test_kills_while_a_transaction_larger_than_memory_is_captured_and_shipped_lo
     assert chain.hq.sql("SELECT COUNT(*) FROM ticket_lines") == [(70000,)]
     assert chain.hq.sql("SELECT id FROM journal") == [(1,)]
     assert proc.terminate() == 0, proc.log_text()[-3000:]
+
+
+def test_centrale_run_stops_with_exit_code_9_naming_the_event_and_goes_on_after_the_fix(
+    chain: Chain, site: Site, spawn: Spawn
+) -> None:
+    """As a store PC runs it: a DBA's import in STATEMENT format stops `centrale run` with exit
+    code 9 and one line naming the table, the position and the fix; after the snapshot, the
+    next start goes on and head office equals the store."""
+    proc = spawn(site).wait_capturing()
+    script(site, "INSERT INTO tickets (id, label, total) VALUES (1, 'sale', 1)")
+    script(site, "SET SESSION binlog_format = STATEMENT; UPDATE tickets SET total = 2 WHERE id = 1")
+    assert proc.wait_until(lambda: not proc.alive, timeout_s=60)
+    assert proc.terminate() == 9
+    text = proc.log_text(since_start=True)
+    assert "a change to tickets at binlog position mariadb-bin." in text and "centrale snapshot tickets" in text
+    chain.centrale(site, "snapshot", "tickets")
+    proc = spawn(site).wait_capturing()
+    wait_equal(chain, site)
+    assert chain.hq.sql("SELECT id, total FROM tickets") == [(1, 2)]
+    assert proc.terminate() == 0, proc.log_text()[-3000:]
