@@ -32,6 +32,9 @@ _DECODER_FIXES = (
     "_read_string",
     "decode",
     "_find_charset",
+    "single_byte",
+    "_families",
+    "column_families",
 )
 # Where a sample goes: the innermost frame of the library or of Centrale decides (see profile_shares).
 LIBRARY_DECODING = "library: event and row decoding (pymysqlreplication)"
@@ -54,7 +57,9 @@ def _bucket(name: str, file: str) -> str | None:
     if f.startswith("pymysql/") or "/pymysql/" in f:
         return LIBRARY_READS
     tail = f[f.rfind("/cdc/") + 1 :] if "/cdc/" in f else f[f.rfind("/centrale/") + 1 :] if "/centrale/" in f else f
-    if tail in ("cdc/library_fixes.py", "cdc/charsets.py", "cdc/compressed.py") and name in _DECODER_FIXES:
+    if tail in ("cdc/library_fixes.py", "cdc/charsets.py", "cdc/compressed.py", "cdc/reader.py") and (
+        name in _DECODER_FIXES
+    ):
         return OURS["fixes"]
     if tail == "cdc/translate.py":
         return OURS["translate"]

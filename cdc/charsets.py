@@ -21,8 +21,25 @@ character set (``hq init --tables-from`` creates them so). Nothing is ever dropp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+Decoder = Callable[[bytes], "str | bytes"]
+
+
+def _raw(raw: bytes) -> str | bytes:
+    return raw
+
+
+def _codec(name: str) -> Decoder:
+    def decode(raw: bytes) -> str | bytes:
+        try:
+            return raw.decode(name)
+        except UnicodeDecodeError:
+            return raw
+
+    return decode
 
 # Character sets whose Unicode mapping is Unicode itself: Python's codec is exact.
 _UNICODE_CODECS = {
@@ -44,6 +61,7 @@ class ServerCharsets:
     collations: dict[int, str] = field(default_factory=dict)  # collation id -> charset name
     single_byte: dict[str, dict[int, str]] = field(default_factory=dict)  # charset -> translate table
     unsafe_bytes: dict[str, bytes] = field(default_factory=dict)  # charset -> bytes without a round trip
+    _decoders: dict[str | None, Decoder] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, conn: Any) -> ServerCharsets:
@@ -94,18 +112,29 @@ class ServerCharsets:
     def decode(self, raw: bytes, charset: str | None) -> str | bytes:
         """``raw`` as text the way the server reads it, or ``raw`` itself when text would not
         convert back to the same bytes at head office."""
+        return self.decoder(charset)(raw)
+
+    def decoder(self, charset: str | None) -> Decoder:
+        """``decode`` for one character set, made once (the hot path: every text value)."""
+        got = self._decoders.get(charset)
+        if got is None:
+            got = self._decoders[charset] = self._make_decoder(charset)
+        return got
+
+    def _make_decoder(self, charset: str | None) -> Decoder:
         if charset is None or charset == BINARY:
-            return raw
+            return _raw
         codec = _UNICODE_CODECS.get(charset)
         if codec is not None:
-            try:
-                return raw.decode(codec)
-            except UnicodeDecodeError:
-                return raw
+            return _codec(codec)
         table = self.single_byte.get(charset)
         if table is None:
-            return raw
+            return _raw
         unsafe = self.unsafe_bytes[charset]
-        if unsafe and len(raw.translate(None, unsafe)) != len(raw):
-            return raw
-        return raw.decode("latin-1").translate(table) if table else raw.decode("latin-1")
+
+        def single_byte(raw: bytes) -> str | bytes:
+            if unsafe and len(raw.translate(None, unsafe)) != len(raw):
+                return raw
+            return raw.decode("latin-1").translate(table) if table else raw.decode("latin-1")
+
+        return single_byte

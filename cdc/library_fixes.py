@@ -134,6 +134,7 @@ def register_charsets(dbms: str, charsets: ServerCharsets) -> None:
     known.collations.update(charsets.collations)
     known.single_byte.update(charsets.single_byte)
     known.unsafe_bytes.update(charsets.unsafe_bytes)
+    known._decoders.clear()  # made from the tables as they were
 
 
 def _find_charset(charset_id: Any, dbms: str = "mysql") -> tuple[str | None, str | None, str | None]:
@@ -147,11 +148,13 @@ def _find_charset(charset_id: Any, dbms: str = "mysql") -> tuple[str | None, str
 
 
 def _read_string(self: Any, size: int, column: Any) -> str | bytes:
-    raw = self.packet.read_length_coded_pascal_string(size)
-    known = _CHARSETS.get(self.dbms)
-    if known is None:
-        known = _CHARSETS.setdefault(self.dbms, ServerCharsets())
-    return known.decode(bytes(raw), column.character_set_name)
+    decode = getattr(column, "centrale_decode", None)
+    if decode is None:  # once per column of a table map
+        known = _CHARSETS.get(self.dbms)
+        if known is None:
+            known = _CHARSETS.setdefault(self.dbms, ServerCharsets())
+        decode = column.centrale_decode = known.decoder(column.character_set_name)
+    return decode(self.packet.read_length_coded_pascal_string(size))
 
 
 def _charset_name(name: str) -> str:

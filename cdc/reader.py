@@ -75,6 +75,7 @@ LOG_EVENT_IGNORABLE_F = 0x80  # the server says a replica that does not know the
 # any statement), MySQL's anonymous GTID (a BEGIN statement follows), transaction context and
 # view change (group replication), heartbeat v2.
 HARMLESS_UNPARSED = frozenset({9, 11, 34, 36, 37, 41})
+FAMILY_CACHE_SIZE = 64
 TRANSACTION_PAYLOAD_EVENT = 40
 _EXECUTE_LOAD_POST_HEADER = 26  # a query event's 13 bytes, then file id, start, end, duplicates flag
 INCIDENT_EVENT = 26
@@ -155,9 +156,12 @@ class BinlogReader:
         self._stream = BinLogStreamReader(**settings)
 
     def _families(self, columns: list[Any]) -> tuple[str, ...]:
-        """``column_families`` of a table map's columns, once per table map."""
+        """``column_families`` of a table map's columns, once per table map (the library reads
+        one per transaction and table: the cache is kept small)."""
         got = self._family_cache.get(id(columns))
         if got is None or got[0] is not columns:
+            if len(self._family_cache) >= FAMILY_CACHE_SIZE:
+                self._family_cache.clear()
             got = self._family_cache[id(columns)] = (columns, column_families(columns))
         return got[1]
 
