@@ -38,13 +38,25 @@ class UploadWarnedError(Exception):
     that table as upserts (strict mode makes bad data an error; a warning is a surprise)."""
 
 
-def load_statement(table: str, columns: Iterable[str], origin: str, store: int) -> str:
-    """The upload statement for rows written one per line as stored literal text."""
-    cols = ", ".join(quote_ident(c) for c in columns)
+def load_statement(
+    table: str, columns: Iterable[str], origin: str, store: int, bits: frozenset[str] = frozenset()
+) -> str:
+    """The upload statement for rows written one per line as stored literal text.
+
+    A BIT column's value is its number as text, which ``LOAD DATA`` would store as the bytes of
+    that text (1 as 0x31): it goes through a variable and ``CAST(... AS UNSIGNED)``, as the
+    statement path's integer literal does."""
+    fields, sets = [], [f"{quote_ident(origin)} = {int(store)}"]
+    for i, c in enumerate(columns):
+        if c in bits:
+            fields.append(f"@bit{i}")
+            sets.append(f"{quote_ident(c)} = CAST(@bit{i} AS UNSIGNED)")
+        else:
+            fields.append(quote_ident(c))
     return (
         f"LOAD DATA LOCAL INFILE {FILE_SLOT} REPLACE INTO TABLE {quote_ident(table)} CHARACTER SET utf8mb4 "
         "FIELDS TERMINATED BY ',' ENCLOSED BY '\"' ESCAPED BY '\\\\' LINES STARTING BY '[' TERMINATED BY ']\\n' "
-        f"({cols}) SET {quote_ident(origin)} = {int(store)}"
+        f"({', '.join(fields)}) SET {', '.join(sets)}"
     )
 
 
@@ -92,6 +104,11 @@ class BulkTables:
         self.origin = origin
         self.server_allows: bool | None = None
         self._tables: dict[tuple[str, frozenset[str]], bool] = {}
+        self._bits: dict[str, frozenset[str]] = {}
+
+    def bit_columns(self, table: str) -> frozenset[str]:
+        """The table's BIT columns at head office (known once ``allows`` has looked at it)."""
+        return self._bits.get(table, frozenset())
 
     def forbid(self, table: str, columns: tuple[str, ...], reason: str) -> None:
         log.warning("table %s takes upserts in catch-up from now on: %s", table, reason)
@@ -133,9 +150,11 @@ class BulkTables:
         row = cur.fetchone()
         if row is None or row[0] != "BASE TABLE":
             return False
-        cur.execute(f"SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE {where}", (table,))
-        if {str(r[0]) for r in cur.fetchall()} != columns | {self.origin}:
+        cur.execute(f"SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE {where}", (table,))
+        found = cur.fetchall()
+        if {str(r[0]) for r in found} != columns | {self.origin}:
             return False
+        self._bits[table] = frozenset(str(r[0]) for r in found if str(r[1]).lower() == "bit")
         cur.execute(
             f"SELECT COUNT(*) FROM information_schema.STATISTICS WHERE {where} "
             "AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'",

@@ -121,7 +121,7 @@ class RowWriter:
             _send(cur, chunk)
 
     def _upload(self, cur: Any, op: Operation, body: bytes) -> None:
-        statement = load_statement(op.table, op.columns, self.origin, self.store)
+        statement = load_statement(op.table, op.columns, self.origin, self.store, self.bulk.bit_columns(op.table))
         conn = cur.connection
         try:
             warnings = conn.load_data(cur, statement, body)

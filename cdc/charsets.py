@@ -41,6 +41,7 @@ def _codec(name: str) -> Decoder:
 
     return decode
 
+
 # Character sets whose Unicode mapping is Unicode itself: Python's codec is exact.
 _UNICODE_CODECS = {
     "utf8": "utf-8",
