@@ -20,7 +20,7 @@ from pymysql.constants import CLIENT
 
 from applier.bulk import UPLOAD_REFUSED, UploadWarnedError
 from applier.shipper import Operation, plan
-from applier.writer import MAX_QUERY_BYTES, RowWriter
+from applier.writer import MAX_QUERY_BYTES, OversizedRowError, RowWriter
 from centrale import __version__
 from centrale.catalog import Catalog
 from centrale.changes import Batch, StreamedBatch
@@ -86,6 +86,9 @@ class HeadOfficeShipper:
                 )
                 with conn.cursor() as cur:
                     cur.execute(SESSION_SQL)
+                    cur.execute("SELECT @@max_allowed_packet")
+                    row = cur.fetchone()
+                    self._writer.max_packet = int(row[0]) if row else None
             except (pymysql.err.MySQLError, OSError) as exc:
                 raise self._transient(exc) from None
             if self.params.alternates:  # a cluster: reconnect here first next time
@@ -251,10 +254,27 @@ class HeadOfficeShipper:
             except UploadWarnedError:
                 self._drop()  # rolled back whole; the table now goes as upserts
                 continue
+            except OversizedRowError as exc:
+                self._drop()
+                raise self._oversized(exc) from None
             except (TimeoutError, OSError) as exc:
                 self._drop()
                 raise self._transient(exc) from None
         raise AssertionError("unreachable")
+
+    def _oversized(self, exc: OversizedRowError) -> BatchRejectedError:
+        """A row larger than head office takes in one packet: named, with its size and the limit."""
+        mb = 1024 * 1024
+        return BatchRejectedError(
+            Msg(
+                "err.ship.oversized",
+                seq=exc.op.first_seq,
+                table=exc.op.table,
+                size=f"{exc.size / mb:.1f}",
+                limit=f"{exc.limit / mb:.1f}",
+            ),
+            hint=Msg("err.ship.oversized.hint", needed=-(-(exc.size + 1024 * 1024) // mb)),
+        )
 
     def _rejected(self, batch: Batch, exc: pymysql.err.MySQLError) -> BatchRejectedError:
         op = getattr(exc, "centrale_op", None)

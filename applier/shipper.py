@@ -61,6 +61,12 @@ class Operation:
     def __len__(self) -> int:
         return len(self.seqs)
 
+    def part(self, lo: int, hi: int) -> Operation:
+        """Rows ``lo`` to ``hi`` (excluded) of the operation, as an operation of their own."""
+        rows = self._rows[lo:hi] if self._rows is not None else None
+        stored = self.stored[lo:hi] if self.stored is not None else None
+        return Operation(self.table, self.kind, self.columns, rows, self.seqs[lo:hi], stored)
+
     @classmethod
     def of(cls, runs: Sequence[Run]) -> Operation:
         """Runs of the same table, kind and columns, one after another, as one operation."""

@@ -9,7 +9,7 @@ head office applies the previous batch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,18 @@ from centrale.changes import Batch, StreamedBatch
 from centrale.hqtables import Layout
 
 MAX_QUERY_BYTES = 1 << 20  # one multi-statement query stays well under max_allowed_packet
+PACKET_SLACK = 1024  # a query's bytes beyond its text (command byte, multi-statement separators)
+
+
+class OversizedRowError(Exception):
+    """One row's statement is larger than head office's ``max_allowed_packet``: no way to send
+    it until head office allows larger packets."""
+
+    def __init__(self, op: Operation, size: int, limit: int) -> None:
+        super().__init__(op.table)
+        self.op, self.size, self.limit = op, size, limit
+
+
 PREBUILT_MAX = 256  # large batches built ahead (two outbox reads' worth at most)
 
 
@@ -63,6 +75,7 @@ class RowWriter:
         self.builder = StatementBuilder(store, origin_column, layout_of)
         self.bulk = BulkTables(origin_column)
         self._prebuilt: dict[int, Prebuilt] = {}
+        self.max_packet: int | None = None  # head office's max_allowed_packet, once connected
 
     def statements(self, ops: list[Operation], conn: pymysql.connections.Connection) -> list[str]:
         """Every operation as SQL text (the fast path's compound statement holds them)."""
@@ -112,13 +125,37 @@ class RowWriter:
                     chunk, size = [], 0
                     self._upload(cur, op, body)
                     continue
-                for stmt in self.builder.statements(op, literal):
-                    if size + len(stmt) > MAX_QUERY_BYTES and chunk:
+                for stmt_op, stmt in self._fitting(op, literal):
+                    if size + len(stmt) > self._query_bytes() and chunk:
                         _send(cur, chunk)
                         chunk, size = [], 0
-                    chunk.append((op, stmt))
+                    chunk.append((stmt_op, stmt))
                     size += len(stmt)
             _send(cur, chunk)
+
+    def _query_bytes(self) -> int:
+        limit = self.max_packet
+        return MAX_QUERY_BYTES if limit is None else max(1, min(MAX_QUERY_BYTES, limit - PACKET_SLACK))
+
+    def _fitting(self, op: Operation, literal: Callable[[Any], str]) -> Iterator[tuple[Operation, str]]:
+        """The operation's statements, each within head office's ``max_allowed_packet``: a
+        multi-row upsert too large is split in halves; a single row too large is an error that
+        names it (``OversizedRowError``)."""
+        limit = self.max_packet
+        for stmt in self.builder.statements(op, literal):
+            if limit is None or len(stmt) * 4 < limit - PACKET_SLACK:
+                yield op, stmt
+                continue
+            size = len(stmt.encode())
+            if size < limit - PACKET_SLACK:
+                yield op, stmt
+            elif len(op) > 1 and op.kind == "upsert":
+                half = len(op) // 2
+                yield from self._fitting(op.part(0, half), literal)
+                yield from self._fitting(op.part(half, len(op)), literal)
+                return
+            else:
+                raise OversizedRowError(op, size, limit)
 
     def _upload(self, cur: Any, op: Operation, body: bytes) -> None:
         statement = load_statement(op.table, op.columns, self.origin, self.store, self.bulk.bit_columns(op.table))

@@ -47,6 +47,18 @@ ROOM_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "au siège, lancer `centrale --config hq.toml hq init --tables-from URL` avec l'URL de la base de "
         "n'importe quel magasin",
     },
+    "err.ship.oversized": {
+        "en": "row seq {seq} of table {table} is {size} MB as a statement, more than head office's "
+        "max_allowed_packet ({limit} MB): head office cannot be sent it",
+        "fr": "la ligne n° {seq} de la table {table} fait {size} Mo en requête, plus que le max_allowed_packet du "
+        "siège ({limit} Mo) : elle ne peut pas lui être envoyée",
+    },
+    "err.ship.oversized.hint": {
+        "en": "at head office: SET GLOBAL max_allowed_packet = {needed}*1024*1024 (and max_allowed_packet = {needed}M "
+        "in its my.cnf); shipping resumes at the next tick",
+        "fr": "au siège : SET GLOBAL max_allowed_packet = {needed}*1024*1024 (et max_allowed_packet = {needed}M "
+        "dans son my.cnf) ; l'envoi reprend au prochain cycle",
+    },
     "err.ship.where_batch": {"en": "batch seq {first}-{last}", "fr": "le lot n° {first}-{last}"},
     "err.ship.where_rows": {
         "en": "rows seq {first}-{last} of table {table}",

@@ -29,3 +29,34 @@ def test_bit_columns_arrive_as_the_store_holds_them_on_the_upload_path(chain: Ch
     assert int(chain.hq.sql("SHOW GLOBAL STATUS LIKE 'Com_load'")[0][1]) > loads_before  # the upload path
     sql = "SELECT id, HEX(b1), HEX(b8), HEX(b64) FROM flags ORDER BY id"
     assert chain.hq.sql(sql) == site.sql(sql)
+
+
+def test_a_row_larger_than_head_offices_packet_limit_is_named_and_goes_once_the_limit_is_raised(
+    chain: Chain,
+) -> None:
+    """A 3 MB picture against head office's 1 MB max_allowed_packet: not "unreachable, resumes by
+    itself" for ever, but the row, its size, the limit and the fix; smaller rows of the same
+    batch wait behind it (order), and everything goes once head office allows larger packets."""
+    site = chain.store(STORE)
+    site.sql("CREATE TABLE pictures (id INT PRIMARY KEY, label VARCHAR(20), image LONGBLOB)")
+    with open(site.config, "a", encoding="utf-8") as fh:
+        fh.write('\n[tables.pictures]\nkind = "aggregate"\ngroup = "sales"\n')
+    cfg = load(site.config)
+    hq = chain.hq.server
+    before = int(hq.sql("SELECT @@GLOBAL.max_allowed_packet")[0][0])
+    hq.sql("SET GLOBAL max_allowed_packet = 1048576")
+    try:
+        with InProcessStore(cfg) as run:
+            script(site, "INSERT INTO pictures VALUES (1, 'small', REPEAT('a', 100))")
+            script(site, "INSERT INTO pictures VALUES (2, 'large', REPEAT(X'00FF', 1536 * 1024))")
+            report = run.sync()
+            assert report.error is not None and report.held
+            assert "row seq 2 of table pictures is 6.0 MB as a statement" in report.error  # hex: twice the bytes
+            assert "max_allowed_packet (1.0 MB)" in report.error
+            assert "SET GLOBAL max_allowed_packet" in str(report.hint)
+            hq.sql(f"SET GLOBAL max_allowed_packet = {8 * 1048576}")
+            assert run.ship().error is None
+    finally:
+        hq.sql(f"SET GLOBAL max_allowed_packet = {before}")
+    sql = "SELECT id, label, LENGTH(image), MD5(image) FROM pictures ORDER BY id"
+    assert chain.hq.sql(sql) == site.sql(sql)
