@@ -121,7 +121,66 @@ def catalog_checks(conn: pymysql.connections.Connection, database: str, catalog:
                     Msg("chk.table.unknown_key.hint", table=t),
                 )
             )
+            continue
+        nullable = [k for k in key if (c := defs[t].column(k)) is not None and c.nullable]
+        if nullable:  # head office makes key columns NOT NULL: the first NULL would hold shipping
+            problems.append(
+                fail(
+                    f"table {t}",
+                    Msg("chk.table.nullable_key", table=t, columns=", ".join(nullable)),
+                    Msg("chk.table.nullable_key.hint", table=t, columns=", ".join(nullable)),
+                )
+            )
+    problems += _named_columns(conn, database, catalog)
     return problems or [ok("catalog", Msg("chk.catalog.ok", n=len(names)))]
+
+
+def _named_columns(conn: pymysql.connections.Connection, database: str, catalog: Catalog) -> list[Check]:
+    """Columns the catalog names (``since_column``, ``sum_column``, ``modified_column``,
+    ``price_columns``, ``printer_columns``) exist in the store's tables; a shared table's own
+    local id (its primary key outside the chain-wide key) fills itself for rows pulled in."""
+    defs = read_tables(conn, database, list(catalog.tables))
+    out: list[Check] = []
+    for t, spec in catalog.tables.items():
+        tdef = defs.get(t)
+        if tdef is None:
+            continue
+        named = [spec.since_column, spec.sum_column, spec.modified_column, *spec.price_columns, *spec.printer_columns]
+        missing = [c for c in named if c is not None and tdef.column(c) is None]
+        if missing:
+            out.append(
+                fail(
+                    f"table {t}",
+                    Msg("chk.table.unknown_columns", table=t, columns=", ".join(missing)),
+                    Msg("chk.table.unknown_columns.hint", table=t),
+                )
+            )
+        if spec.kind == "shared" and spec.key:
+            local = [k for k in tdef.primary_key if k not in spec.key]
+            unfilled = [k for k in local if not _fills_itself(conn, database, t, k)]
+            if unfilled:
+                out.append(
+                    fail(
+                        f"table {t}",
+                        Msg("chk.table.local_id", table=t, columns=", ".join(unfilled)),
+                        Msg("chk.table.local_id.hint", table=t),
+                    )
+                )
+    return out
+
+
+def _fills_itself(conn: pymysql.connections.Connection, database: str, table: str, column: str) -> bool:
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT COLUMN_DEFAULT, EXTRA, IS_NULLABLE FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA=%s AND TABLE_NAME=%s AND COLUMN_NAME=%s",
+            (database, table, column),
+        )
+        row = cur.fetchone()
+    if row is None:
+        return False
+    default, extra = row[0], str(row[1] or "").lower()
+    return "auto_increment" in extra or (default is not None and str(default).upper() != "NULL")
 
 
 def retention_headroom(

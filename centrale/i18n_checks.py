@@ -271,6 +271,38 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "tables.{table}.key nomme des colonnes inconnues : {columns}",
     },
     "chk.table.unknown_key.hint": {"en": "fix tables.{table}.key", "fr": "corriger tables.{table}.key"},
+    "chk.table.nullable_key": {
+        "en": "key column(s) {columns} of {table} may be NULL at the store; head office's key cannot, so the "
+        "first row with a NULL there would hold the store's shipping",
+        "fr": "la ou les colonnes de clé {columns} de {table} peuvent être NULL au magasin ; la clé du siège ne le "
+        "peut pas, la première ligne avec un NULL bloquerait donc l'envoi du magasin",
+    },
+    "chk.table.nullable_key.hint": {
+        "en": "make {columns} NOT NULL at the store (ALTER TABLE {table} MODIFY ... NOT NULL), or set "
+        "tables.{table}.key to columns that are",
+        "fr": "passer {columns} en NOT NULL au magasin (ALTER TABLE {table} MODIFY ... NOT NULL), ou mettre dans "
+        "tables.{table}.key des colonnes qui le sont",
+    },
+    "chk.table.unknown_columns": {
+        "en": "the catalog names column(s) {columns} that {table} does not have",
+        "fr": "le catalogue nomme des colonnes que {table} n'a pas : {columns}",
+    },
+    "chk.table.unknown_columns.hint": {
+        "en": "fix tables.{table} in the catalog (since_column, sum_column, modified_column, price_columns, "
+        "printer_columns)",
+        "fr": "corriger tables.{table} dans le catalogue (since_column, sum_column, modified_column, price_columns, "
+        "printer_columns)",
+    },
+    "chk.table.local_id": {
+        "en": "shared table {table}'s own id column(s) {columns} have no default and are not AUTO_INCREMENT: rows "
+        "pulled from head office (which does not send them) could not be stored",
+        "fr": "la ou les colonnes d'identifiant propre {columns} de la table partagée {table} n'ont ni défaut ni "
+        "AUTO_INCREMENT : les lignes reçues du siège (qui ne les envoie pas) ne pourraient pas être enregistrées",
+    },
+    "chk.table.local_id.hint": {
+        "en": "make them AUTO_INCREMENT or give them a default at the store, or put them in tables.{table}.key",
+        "fr": "les passer en AUTO_INCREMENT ou leur donner un défaut au magasin, ou les mettre dans tables.{table}.key",
+    },
     "chk.catalog.ok": {
         "en": "{n} captured tables present with keys",
         "fr": "{n} tables capturées présentes avec leurs clés",
