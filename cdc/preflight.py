@@ -145,7 +145,14 @@ def _named_columns(conn: pymysql.connections.Connection, database: str, catalog:
         tdef = defs.get(t)
         if tdef is None:
             continue
-        named = [spec.since_column, spec.sum_column, spec.modified_column, *spec.price_columns, *spec.printer_columns]
+        named = [
+            spec.since_column,
+            spec.sum_column,
+            spec.modified_column,
+            *spec.price_columns,
+            *spec.printer_columns,
+            *spec.local_columns,
+        ]
         missing = [c for c in named if c is not None and tdef.column(c) is None]
         if missing:
             out.append(

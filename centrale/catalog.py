@@ -37,6 +37,9 @@ class TableSpec(BaseModel):
     pull: PullPolicy = "mirror"
     price_columns: tuple[str, ...] = ()
     printer_columns: tuple[str, ...] = ()
+    # Columns the store owns in a table head office sends (its stock, its shelf label): pulls
+    # never change them in the store's rows; a new row gets head office's value.
+    local_columns: tuple[str, ...] = ()
     modified_column: str | None = None
     since_column: str | None = None
     sum_column: str | None = None  # reconcile: the amount summed per business day

@@ -289,9 +289,9 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
     },
     "chk.table.unknown_columns.hint": {
         "en": "fix tables.{table} in the catalog (since_column, sum_column, modified_column, price_columns, "
-        "printer_columns)",
+        "printer_columns, local_columns)",
         "fr": "corriger tables.{table} dans le catalogue (since_column, sum_column, modified_column, price_columns, "
-        "printer_columns)",
+        "printer_columns, local_columns)",
     },
     "chk.table.local_id": {
         "en": "shared table {table}'s own id column(s) {columns} have no default and are not AUTO_INCREMENT: rows "

@@ -142,7 +142,7 @@ def _columns(
     missing_key = [k for k in key if k not in columns]
     if missing_key:
         raise JobError(Msg("err.pull.key_missing", columns=missing_key, table=table))
-    protected: set[str] = set()
+    protected: set[str] = set(spec.local_columns)
     if not cfg.options.receive_prices:
         protected |= set(spec.price_columns)
     if not cfg.options.receive_printers:

@@ -203,3 +203,24 @@ def test_a_row_committed_late_with_an_older_modified_time_is_still_pulled(chain:
     # rows the previous pull already looked at, unchanged since, are not read again
     again = pull_group(cfg, "articles").tables[0]
     assert again.chunks == 0 and (again.inserted, again.updated, again.deleted) == (0, 0, 0)
+
+
+def test_local_columns_stay_the_stores_at_every_pull(chain: Chain) -> None:
+    """Articles that carry the store's own stock quantity: head office's copy of the column (its
+    own figure) never overwrites the store's; new articles arrive with head office's value."""
+    lyon = chain.store(12)
+    for site in (lyon, chain.hq):
+        site.sql("ALTER TABLE articles ADD COLUMN on_hand INT NOT NULL DEFAULT 0")
+    with open(lyon.config, "a", encoding="utf-8") as fh:
+        fh.write('\n[tables.articles]\nkind = "reference"\ngroup = "articles"\nlocal_columns = ["on_hand"]\n')
+    add = "INSERT INTO articles (id, code, label, price, printer, on_hand) VALUES "
+    chain.hq.sql(add + "(1, 'CR', 'Croissant', 1.1, 'oven', 100)")
+    chain.centrale(lyon, "pull", "articles")
+    lyon.sql("UPDATE articles SET on_hand = 93 WHERE id = 1")  # the store sold 7
+    chain.hq.sql("UPDATE articles SET label = 'Croissant beurre', on_hand = 100 WHERE id = 1")
+    chain.hq.sql(add + "(2, 'PC', 'Pain', 1.2, 'oven', 40)")
+    chain.centrale(lyon, "pull", "articles")
+    assert lyon.sql("SELECT id, label, on_hand FROM articles ORDER BY id") == [
+        (1, "Croissant beurre", 93),
+        (2, "Pain", 40),
+    ]
