@@ -276,11 +276,16 @@ def ensure_marker_table(store: pymysql.connections.Connection) -> None:
 
 def apply_plans(store: pymysql.connections.Connection, plans: list[_Plan], what: str) -> None:
     """One store transaction: the marker row, deletes children first, then upserts parents first
-    (deleting first frees unique values, e.g. an article code whose row head office re-keyed)."""
+    (deleting first frees unique values, e.g. an article code whose row head office re-keyed).
+
+    Deletes run with foreign key checks on, so the store's own cascades run (a store-local
+    table's rows that reference a deleted article go with it, as the store's schema says);
+    upserts run with them off, since a row may reference a parent of another group that its
+    own pull brings later (a technical sheet's article)."""
     ensure_marker_table(store)
     try:
         with store.cursor() as cur:
-            cur.execute("SET SESSION foreign_key_checks = 0")  # cross-group references may lag one pull
+            cur.execute("SET SESSION foreign_key_checks = 1")
             cur.execute("BEGIN")
             cur.execute(
                 f"INSERT INTO {quote_ident(MARKER_TABLE)} (id, applied_at, what) VALUES (1, UTC_TIMESTAMP(6), %s) "
@@ -296,6 +301,7 @@ def apply_plans(store: pymysql.connections.Connection, plans: list[_Plan], what:
                         f"DELETE FROM {quote_ident_fmt(p.table)} WHERE {target} IN ({', '.join([one] * len(part))})",
                         [v for k in part for v in k],
                     )
+            cur.execute("SET SESSION foreign_key_checks = 0")  # cross-group references may lag one pull
             for p in plans:
                 if not p.rows:
                     continue

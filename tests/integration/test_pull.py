@@ -224,3 +224,20 @@ def test_local_columns_stay_the_stores_at_every_pull(chain: Chain) -> None:
         (1, "Croissant beurre", 93),
         (2, "Pain", 40),
     ]
+
+
+def test_a_pulled_delete_runs_the_stores_own_cascades(chain: Chain) -> None:
+    """A store-local table references articles with ON DELETE CASCADE: when head office deletes
+    an article, the pull's delete takes the store's rows that reference it too (no orphans)."""
+    lyon = chain.store(12)
+    lyon.sql(
+        "CREATE TABLE shelf_tags (id INT PRIMARY KEY, article_id INT NOT NULL, "
+        "FOREIGN KEY (article_id) REFERENCES articles (id) ON DELETE CASCADE) ENGINE=InnoDB"
+    )
+    chain.hq.sql("INSERT INTO articles (id, code, label) VALUES (1, 'CR', 'Croissant'), (2, 'PC', 'Pain')")
+    chain.centrale(lyon, "pull", "articles")
+    lyon.sql("INSERT INTO shelf_tags VALUES (10, 1), (20, 2)")
+    chain.hq.sql("DELETE FROM articles WHERE id = 1")
+    chain.centrale(lyon, "pull", "articles")
+    assert lyon.sql("SELECT id FROM articles") == [(2,)]
+    assert lyon.sql("SELECT id, article_id FROM shelf_tags") == [(20, 2)]
