@@ -166,15 +166,7 @@ class GaleraNode(MariaDBServer):
         elif (self.datadir / "grastate.dat").exists():
             args.append(f"--wsrep_start_position={self.recover_position()}")
         self.last_start_args = args
-        proc = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self.pid = proc.pid
-        self._proc = proc
+        self._spawn(args)
         try:
             self.wait_synced(timeout_s)
         except BaseException:
