@@ -10,6 +10,7 @@ column of their primary key, so two stores' identical auto-increment ids never c
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import time
 from collections.abc import Callable
@@ -19,13 +20,14 @@ import pymysql
 from pymysql.constants import CLIENT
 
 from applier.bulk import UPLOAD_REFUSED, UploadWarnedError
+from applier.rejections import COLUMN_MISSING, oversized, rejected
 from applier.shipper import Operation, plan
 from applier.writer import MAX_QUERY_BYTES, OversizedRowError, RowWriter
 from centrale import __version__
 from centrale.catalog import Catalog
 from centrale.changes import Batch, StreamedBatch
 from centrale.db import TRANSIENT_CODES, ConnParams, connect, connection_hint, error_code
-from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
+from centrale.errors import PreflightError, TransientShipError
 from centrale.hqaccess import read_account_store
 from centrale.hqtables import Layout, add_missing_columns, create_missing_tables, layout_for
 from centrale.i18n import Msg
@@ -38,7 +40,6 @@ log = get_logger("applier")
 TABLE_MISSING = 1146
 CONFLICT_CODES = frozenset({1205, 1213})
 CONFLICT_TRIES = 4
-COLUMN_MISSING = 1054
 NOT_ALLOWED = frozenset({1044, 1142, 1143, 1347})  # privilege, or a view where a table was expected
 
 SESSION_SQL = (
@@ -199,6 +200,30 @@ class HeadOfficeShipper:
             log.warning("added column %s at head office, from this store's definition (schema drift)", name)
         return bool(added)
 
+    def _leave_out_dropped(self, exc: pymysql.err.MySQLError) -> bool:
+        """Rows captured before the store dropped a column that head office never had (the first
+        ship after a POS upgrade): the store holds no such column any more, so its copy at head
+        office goes without it. A column the store still has is not left out (it is added, or
+        the batch is held naming the command that adds it)."""
+        op = getattr(exc, "centrale_op", None)
+        found = re.search(r"Unknown column '([^']+)'", str(exc.args[-1]))
+        if not isinstance(op, Operation) or found is None or found.group(1) not in op.columns:
+            return False
+        column = found.group(1)
+        tdef = self.store_tables([op.table]).get(op.table)
+        if tdef is None or tdef.column(column) is not None:
+            return False
+        layout = self.layout(op.table)
+        self._layouts[op.table] = dataclasses.replace(layout, local=layout.local | {column})
+        self._writer.builder.forget()
+        log.warning(
+            "column %s.%s is in rows captured before the store dropped it, and head office never had it: "
+            "those rows go to head office without it",
+            op.table,
+            column,
+        )
+        return True
+
     def layout(self, table: str) -> Layout:
         """How head office holds a table: per store (aggregate) or one chain-wide row (shared)."""
         got = self._layouts.get(table)
@@ -240,6 +265,8 @@ class HeadOfficeShipper:
                     continue
                 if code == COLUMN_MISSING and attempt == 1 and self._add_missing_columns():
                     continue
+                if code == COLUMN_MISSING and self._leave_out_dropped(exc):
+                    continue
                 if code in UPLOAD_REFUSED and self._writer.bulk.server_allows is not False:
                     self._writer.bulk.disable(f"head office refused it: {exc.args[-1]}")
                     continue
@@ -250,50 +277,17 @@ class HeadOfficeShipper:
                     continue
                 if code in TRANSIENT_CODES or code is None or isinstance(exc, pymysql.err.InterfaceError):
                     raise self._transient(exc) from None
-                raise self._rejected(batch, exc) from None
+                raise rejected(batch, exc) from None
             except UploadWarnedError:
                 self._drop()  # rolled back whole; the table now goes as upserts
                 continue
             except OversizedRowError as exc:
                 self._drop()
-                raise self._oversized(exc) from None
+                raise oversized(exc) from None
             except (TimeoutError, OSError) as exc:
                 self._drop()
                 raise self._transient(exc) from None
         raise AssertionError("unreachable")
-
-    def _oversized(self, exc: OversizedRowError) -> BatchRejectedError:
-        """A row larger than head office takes in one packet: named, with its size and the limit."""
-        mb = 1024 * 1024
-        return BatchRejectedError(
-            Msg(
-                "err.ship.oversized",
-                seq=exc.op.first_seq,
-                table=exc.op.table,
-                size=f"{exc.size / mb:.1f}",
-                limit=f"{exc.limit / mb:.1f}",
-            ),
-            hint=Msg("err.ship.oversized.hint", needed=-(-(exc.size + 1024 * 1024) // mb)),
-        )
-
-    def _rejected(self, batch: Batch, exc: pymysql.err.MySQLError) -> BatchRejectedError:
-        op = getattr(exc, "centrale_op", None)
-        where = Msg("err.ship.where_batch", first=batch.first_seq, last=batch.last_seq)
-        if isinstance(op, Operation):
-            where = Msg("err.ship.where_rows", first=op.first_seq, last=op.last_seq, table=op.table)
-            at_row = re.search(r"at row (\d+)", str(exc.args[-1]))
-            if at_row and 1 <= int(at_row.group(1)) <= len(op.seqs):
-                where = Msg("err.ship.where_row", seq=op.seqs[int(at_row.group(1)) - 1], table=op.table)
-        code = error_code(exc)
-        fix = Msg("err.ship.rejected.fix")
-        if code == COLUMN_MISSING:
-            fix = Msg("err.ship.rejected.column_fix")
-        elif code in (1142, 1143, 1369, 1644):
-            fix = Msg("err.ship.rejected.denied_fix")
-        return BatchRejectedError(
-            Msg("err.ship.rejected", where=where, code=code, error=exc.args[-1]),
-            hint=Msg("err.ship.rejected.hint", fix=fix),
-        )
 
     def _ship_once(self, batch: Batch) -> int:
         """Fast path when this generation is known at head office, else (or if it declines) careful."""

@@ -32,6 +32,10 @@ class StatementBuilder:
         self.layout_of = layout_of
         self._cache: dict[tuple[str, str, tuple[str, ...]], _Template] = {}
 
+    def forget(self) -> None:
+        """Templates are built from the tables' layouts: a layout changed."""
+        self._cache.clear()
+
     def statements(self, op: Operation, literal: Callable[[Any], str]) -> list[str]:
         t = self._template(op)
         if op.kind == "upsert":

@@ -60,3 +60,34 @@ def test_a_row_larger_than_head_offices_packet_limit_is_named_and_goes_once_the_
         hq.sql(f"SET GLOBAL max_allowed_packet = {before}")
     sql = "SELECT id, label, LENGTH(image), MD5(image) FROM pictures ORDER BY id"
     assert chain.hq.sql(sql) == site.sql(sql)
+
+
+def test_rows_with_a_column_the_store_dropped_before_head_office_had_it_go_without_it(chain: Chain) -> None:
+    """The first ship after a POS upgrade: rows captured before the store dropped `old_note`,
+    and head office's table created after (without it). They arrive without the column, as the
+    store holds them now; shipping does not hold on a column nobody has any more."""
+    site = chain.store(STORE)
+    site.sql("CREATE TABLE notes (id INT PRIMARY KEY, label VARCHAR(20), old_note VARCHAR(20))")
+    with open(site.config, "a", encoding="utf-8") as fh:
+        fh.write('\n[tables.notes]\nkind = "aggregate"\ngroup = "sales"\non_delete = "delete"\n')
+    cfg = load(site.config)
+    first = InProcessStore(cfg).start()  # the checkpoint only: head office gets the table later
+    first.wait_caught_up()
+    first.stop()
+    script(
+        site,
+        "INSERT INTO notes VALUES (1, 'before', 'x'), (2, 'before', 'y'); "
+        "ALTER TABLE notes DROP COLUMN old_note; INSERT INTO notes VALUES (3, 'after'); "
+        "UPDATE notes SET label = 'updated' WHERE id = 2",
+    )
+    with InProcessStore(cfg) as run:
+        report = run.sync()
+        assert report.error is None, report.error
+    sql = "SELECT id, label FROM notes ORDER BY id"
+    assert chain.hq.sql(sql) == site.sql(sql)
+    assert [
+        r[0]
+        for r in chain.hq.sql(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'notes'"
+        )
+    ] == ["origin_store", "id", "label"]
