@@ -85,9 +85,8 @@ def test_rows_with_a_column_the_store_dropped_before_head_office_had_it_go_witho
         assert report.error is None, report.error
     sql = "SELECT id, label FROM notes ORDER BY id"
     assert chain.hq.sql(sql) == site.sql(sql)
-    assert [
-        r[0]
-        for r in chain.hq.sql(
-            "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'notes'"
-        )
-    ] == ["origin_store", "id", "label"]
+    columns = chain.hq.sql(
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_NAME = 'notes' ORDER BY ORDINAL_POSITION"
+    )
+    assert [r[0] for r in columns] == ["origin_store", "id", "label"]
