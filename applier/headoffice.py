@@ -229,8 +229,7 @@ class HeadOfficeShipper:
         got = self._layouts.get(table)
         if got is None:
             spec = self.catalog.spec(table)
-            tdef = self.store_tables([table]).get(table) if spec.kind == "shared" or not spec.key else None
-            got = layout_for(table, spec, tdef)
+            got = layout_for(table, spec, self.store_tables([table]).get(table))
             self._layouts[table] = got
         return got
 

@@ -30,6 +30,7 @@ class Layout:
     key: tuple[str, ...]
     local: frozenset[str] = frozenset()  # store-only columns (a shared table's own ids)
     modified: str | None = None
+    enums: frozenset[str] = frozenset()  # ENUM columns (their '' error value needs a lenient statement)
 
 
 def layout_for(table: str, spec: TableSpec, tdef: TableDef | None) -> Layout:
@@ -39,7 +40,8 @@ def layout_for(table: str, spec: TableSpec, tdef: TableDef | None) -> Layout:
     key = spec.key or pk
     shared = spec.kind == "shared"
     local = frozenset(set(pk) - set(key)) if shared else frozenset()
-    return Layout(table, shared, key, local, spec.modified_column if shared else None)
+    enums = frozenset(c.name for c in tdef.columns if c.data_type == "enum") if tdef else frozenset()
+    return Layout(table, shared, key, local, spec.modified_column if shared else None, enums)
 
 
 def column_sql(c: ColumnDef) -> str:

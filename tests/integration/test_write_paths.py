@@ -90,3 +90,47 @@ def test_rows_with_a_column_the_store_dropped_before_head_office_had_it_go_witho
         "AND TABLE_NAME = 'notes' ORDER BY ORDINAL_POSITION"
     )
     assert [r[0] for r in columns] == ["origin_store", "id", "label"]
+
+
+def test_an_enum_value_a_non_strict_store_stored_arrives_as_it_is(chain: Chain) -> None:
+    """A legacy POS server without strict mode stores a value not in the ENUM's list as '' (its
+    index 0). Head office's strict session refuses that value; it arrives all the same, on the
+    statement path (a few rows, then an update of them) and in a batch large enough to upload."""
+    site = chain.store(STORE)
+    site.sql("CREATE TABLE tickets2 (id INT PRIMARY KEY, status ENUM('open', 'paid') NOT NULL, note VARCHAR(10))")
+    with open(site.config, "a", encoding="utf-8") as fh:
+        fh.write('\n[tables.tickets2]\nkind = "aggregate"\ngroup = "sales"\n')
+    cfg = load(site.config)
+    with InProcessStore(cfg) as run:
+        script(site, "SET SESSION sql_mode = ''; INSERT INTO tickets2 VALUES (1, 'lost', 'a'), (2, 'paid', '')")
+        assert run.sync().error is None
+        script(site, "SET SESSION sql_mode = ''; UPDATE tickets2 SET status = 'gone', note = 'b' WHERE id = 2")
+        assert run.sync().error is None
+        script(
+            site,
+            "SET SESSION sql_mode = ''; INSERT INTO tickets2 "
+            "SELECT seq + 10, IF(seq % 3 = 0, 'bogus', 'open'), '' FROM seq_1_to_300",
+        )
+        assert run.sync().error is None
+    sql = "SELECT id, status, status + 0, note FROM tickets2 ORDER BY id"
+    assert chain.hq.sql(sql) == site.sql(sql)
+    assert chain.hq.sql("SELECT COUNT(*) FROM tickets2 WHERE status + 0 = 0") == [(102,)]
+
+
+def test_a_lenient_statement_still_refuses_a_value_head_office_would_change(chain: Chain) -> None:
+    """The ENUM's '' goes without strict mode, but a value of the same row that head office
+    would truncate (its column narrower than the store's) still holds the batch, named."""
+    site = chain.store(STORE)
+    site.sql("CREATE TABLE tickets3 (id INT PRIMARY KEY, status ENUM('open', 'paid') NOT NULL, note VARCHAR(10))")
+    with open(site.config, "a", encoding="utf-8") as fh:
+        fh.write('\n[tables.tickets3]\nkind = "aggregate"\ngroup = "sales"\n')
+    cfg = load(site.config)
+    with InProcessStore(cfg) as run:
+        script(site, "INSERT INTO tickets3 VALUES (1, 'open', 'ok')")
+        assert run.sync().error is None
+        chain.hq.sql("ALTER TABLE tickets3 MODIFY note VARCHAR(2)")
+        script(site, "SET SESSION sql_mode = ''; INSERT INTO tickets3 VALUES (2, 'lost', 'too long')")
+        report = run.sync()
+    assert report.held and report.error is not None
+    assert "row seq 2 of table tickets3" in report.error and "2 warnings for 1 empty ENUM values" in report.error
+    assert chain.hq.sql("SELECT id FROM tickets3") == [(1,)]
