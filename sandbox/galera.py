@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 from sandbox.galera_node import GALERA_PROVIDER, RUN_AS, GaleraNode, run_as_ids, traversable_by
-from sandbox.mariadb import _is_root, _template_datadir
+from sandbox.mariadb import _template_datadir
+from sandbox.server import is_root
 
 INSTALL_HINT = "apt-get install galera-4 rsync"
 
@@ -36,7 +37,7 @@ def galera_missing() -> str | None:
         missing.append(f"the Galera provider {GALERA_PROVIDER}")
     if shutil.which("rsync") is None:
         missing.append("rsync (used for state transfers)")
-    if _is_root():
+    if is_root():
         try:
             pwd.getpwnam(RUN_AS)
         except KeyError:

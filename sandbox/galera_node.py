@@ -21,7 +21,8 @@ from typing import Any
 
 import pymysql
 
-from sandbox.mariadb import MARIADBD, MariaDBServer, _is_root, _socket_accepts, _template_datadir
+from sandbox.mariadb import MARIADBD, MariaDBServer, _socket_accepts, _template_datadir
+from sandbox.server import is_root
 
 GALERA_PROVIDER = Path("/usr/lib/galera/libgalera_smm.so")
 # Run by mariadbd when started as root: rsync SST refuses to work under --user=root.
@@ -43,7 +44,7 @@ def _tail(path: Path, n: int = 4000) -> str:
 
 def run_as_ids() -> tuple[int, int] | None:
     """uid/gid mariadbd switches to, when we run as root."""
-    if not _is_root():
+    if not is_root():
         return None
     pw = pwd.getpwnam(RUN_AS)
     return pw.pw_uid, pw.pw_gid
@@ -109,7 +110,7 @@ class GaleraNode(MariaDBServer):
             "wsrep_sst_method": "rsync",
             "wsrep_provider_options": '"' + ";".join(f"{k}={v}" for k, v in provider.items()) + '"',
         }
-        if _is_root():
+        if is_root():
             opts["user"] = RUN_AS
         opts.update(self.extra_options)
         return opts

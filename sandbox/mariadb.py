@@ -6,7 +6,6 @@ and must not depend on whatever runs on port 3306.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -18,16 +17,12 @@ from typing import Any, ClassVar
 
 import pymysql
 
-from sandbox.server import LocalServer, free_port
+from sandbox.server import LocalServer, free_port, is_root
 
 MARIADBD = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
 INSTALL_DB = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
 
 _TEMPLATE_CACHE: dict[str, Path] = {}
-
-
-def _is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def _template_datadir(root: Path) -> Path:
@@ -45,7 +40,7 @@ def _template_datadir(root: Path) -> Path:
             "--skip-test-db",
             f"--datadir={tpl}",
         ]
-        if _is_root():
+        if is_root():
             cmd.append("--user=root")
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode != 0:
@@ -60,20 +55,13 @@ class MariaDBServer(LocalServer):
 
     SOCKET_NAME: ClassVar[str] = "mariadb.sock"
     PROGRAM: ClassVar[str] = "mariadbd"
+    CNF_SECTION: ClassVar[str] = "mariadbd"
 
     def common_options(self) -> dict[str, str]:
         """What every throwaway server gets (a Galera node too): its own files and loopback port,
         utf8mb4, small memory, commits without fsync."""
         return {
-            "datadir": str(self.datadir),
-            "socket": str(self.socket_path),
-            "port": str(self.port),
-            "bind-address": "127.0.0.1",
-            "pid-file": str(self.base / "mariadb.pid"),
-            "log-error": str(self.error_log),
-            "tmpdir": str(self.base / "tmp"),
-            "server_id": str(self.server_id),
-            "skip-name-resolve": "",
+            **self.own_files_options("mariadb.pid"),
             "character-set-server": "utf8mb4",
             "collation-server": "utf8mb4_general_ci",
             "innodb_buffer_pool_size": "64M",
@@ -84,26 +72,7 @@ class MariaDBServer(LocalServer):
         }
 
     def options(self) -> dict[str, str]:
-        opts = {
-            **self.common_options(),
-            "log_bin": str(self.base / "binlog" / "mariadb-bin"),
-            "binlog_format": "ROW",
-            "binlog_row_image": "FULL",
-            "binlog_row_metadata": "FULL",
-            "binlog_checksum": "CRC32",
-            "max_binlog_size": str(self.max_binlog_size),
-            "sync_binlog": "0",
-        }
-        if _is_root():
-            opts["user"] = "root"
-        opts.update(self.extra_options)
-        return opts
-
-    def write_cnf(self) -> None:
-        lines = ["[mariadbd]"]
-        for key, value in self.options().items():
-            lines.append(key if value == "" else f"{key}={value}")
-        self.cnf.write_text("\n".join(lines) + "\n")
+        return self.with_overrides({**self.common_options(), **self.capture_binlog_options("mariadb-bin")})
 
     def create(self) -> None:
         """Lay out the datadir from the template (first call only)."""

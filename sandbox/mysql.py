@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import pymysql
 
-from sandbox.server import LocalServer, free_port
+from sandbox.server import LocalServer, free_port, is_root, write_cnf_file
 
 REPO = Path(__file__).resolve().parent.parent
 ENSURE_SCRIPT = REPO / "scripts" / "ensure-mysql"
@@ -75,10 +75,6 @@ def run_command(root: Path, binary: str, *args: str) -> list[str]:
     return [str(ld), "--library-path", str(ld.parent), "--argv0", exe, exe, *args]
 
 
-def _is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
 def _paths_options(root: Path) -> dict[str, str]:
     """Every path mysqld would otherwise take from the system (whose my.cnf and files are MariaDB's)."""
     share = root / "usr" / "share" / "mysql"
@@ -88,11 +84,6 @@ def _paths_options(root: Path) -> dict[str, str]:
         "character_sets_dir": str(share / "charsets"),
         "plugin_dir": str(root / "usr" / "lib" / "mysql" / "plugin"),
     }
-
-
-def _write_cnf(path: Path, options: dict[str, str]) -> None:
-    lines = ["[mysqld]"] + [key if value == "" else f"{key}={value}" for key, value in options.items()]
-    path.write_text("\n".join(lines) + "\n")
 
 
 def _template_datadir(root: Path) -> Path:
@@ -113,9 +104,9 @@ def _template_datadir(root: Path) -> Path:
             "innodb_redo_log_capacity": "16M",
             "skip-log-bin": "",
         }
-        if _is_root():
+        if is_root():
             opts["user"] = "root"
-        _write_cnf(tpl / "init.cnf", opts)
+        write_cnf_file(tpl / "init.cnf", "mysqld", opts)
         cmd = run_command(root, "usr/sbin/mysqld", f"--defaults-file={tpl / 'init.cnf'}", "--initialize-insecure")
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode != 0:
@@ -140,40 +131,21 @@ class MySQLServer(LocalServer):
     def options(self) -> dict[str, str]:
         """Its own files and loopback port, capture's binlog settings (9.x defaults metadata to MINIMAL),
         small memory and no fsync; ``extra_options`` last, so a test can override any of it."""
-        opts = {
-            **_paths_options(mysql_root()),
-            "datadir": str(self.datadir),
-            "socket": str(self.socket_path),
-            "port": str(self.port),
-            "bind-address": "127.0.0.1",
-            "pid-file": str(self.base / "mysqld.pid"),
-            "log-error": str(self.error_log),
-            "tmpdir": str(self.base / "tmp"),
-            "secure_file_priv": str(self.base / "files"),
-            "server_id": str(self.server_id),
-            "skip-name-resolve": "",
-            "mysqlx": "OFF",
-            "local_infile": "ON",
-            "log_bin": str(self.base / "binlog" / "mysql-bin"),
-            "binlog_format": "ROW",
-            "binlog_row_image": "FULL",
-            "binlog_row_metadata": "FULL",
-            "binlog_checksum": "CRC32",
-            "max_binlog_size": str(self.max_binlog_size),
-            "sync_binlog": "0",
-            "innodb_buffer_pool_size": "64M",
-            "innodb_redo_log_capacity": "16M",
-            "innodb_flush_log_at_trx_commit": "2",
-            "max_connections": "300",
-            "performance_schema": "OFF",
-        }
-        if _is_root():
-            opts["user"] = "root"
-        opts.update(self.extra_options)
-        return opts
-
-    def write_cnf(self) -> None:
-        _write_cnf(self.cnf, self.options())
+        return self.with_overrides(
+            {
+                **_paths_options(mysql_root()),
+                **self.own_files_options("mysqld.pid"),
+                "secure_file_priv": str(self.base / "files"),
+                "mysqlx": "OFF",
+                "local_infile": "ON",
+                **self.capture_binlog_options("mysql-bin"),
+                "innodb_buffer_pool_size": "64M",
+                "innodb_redo_log_capacity": "16M",
+                "innodb_flush_log_at_trx_commit": "2",
+                "max_connections": "300",
+                "performance_schema": "OFF",
+            }
+        )
 
     def create(self) -> None:
         """Lay out the datadir from the template (first call only)."""

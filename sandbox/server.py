@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,6 +26,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def write_cnf_file(path: Path, section: str, options: dict[str, str]) -> None:
+    """A my.cnf of one section; an option whose value is "" is written bare (``skip-name-resolve``)."""
+    lines = [f"[{section}]"] + [key if value == "" else f"{key}={value}" for key, value in options.items()]
+    path.write_text("\n".join(lines) + "\n")
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -34,10 +45,11 @@ def alive(pid: int) -> bool:
 
 
 @dataclass
-class LocalServer:
+class LocalServer(ABC):
     """A server's place and the ways in, whatever the server."""
 
     SOCKET_NAME: ClassVar[str] = "server.sock"
+    CNF_SECTION: ClassVar[str] = "mysqld"
     PROGRAM: ClassVar[str] = "server"  # its binary's name, for messages
     STOP_TIMEOUT_S: ClassVar[float] = 60.0
 
@@ -71,6 +83,47 @@ class LocalServer:
     def error_log(self) -> Path:
         return self.base / "error.log"
 
+    def own_files_options(self, pid_file: str) -> dict[str, str]:
+        """Its own files and loopback port: what keeps two throwaway servers apart."""
+        return {
+            "datadir": str(self.datadir),
+            "socket": str(self.socket_path),
+            "port": str(self.port),
+            "bind-address": "127.0.0.1",
+            "pid-file": str(self.base / pid_file),
+            "log-error": str(self.error_log),
+            "tmpdir": str(self.base / "tmp"),
+            "server_id": str(self.server_id),
+            "skip-name-resolve": "",
+        }
+
+    def capture_binlog_options(self, log_bin: str) -> dict[str, str]:
+        """What capture needs of a store's binlog (see ../shared/MARIADB-NOTES.md)."""
+        return {
+            "log_bin": str(self.base / "binlog" / log_bin),
+            "binlog_format": "ROW",
+            "binlog_row_image": "FULL",
+            "binlog_row_metadata": "FULL",
+            "binlog_checksum": "CRC32",
+            "max_binlog_size": str(self.max_binlog_size),
+            "sync_binlog": "0",
+        }
+
+    def with_overrides(self, opts: dict[str, str]) -> dict[str, str]:
+        """``opts`` as this process may run them (root must say so), ``extra_options`` last so
+        that a test can override any of it."""
+        if is_root():
+            opts["user"] = "root"
+        opts.update(self.extra_options)
+        return opts
+
+    @abstractmethod
+    def options(self) -> dict[str, str]:
+        """Every option of its my.cnf."""
+
+    def write_cnf(self) -> None:
+        write_cnf_file(self.cnf, self.CNF_SECTION, self.options())
+
     def url(self, database: str, user: str = "root", password: str = "") -> str:
         auth = user if not password else f"{user}:{password}"
         return f"mysql://{auth}@127.0.0.1:{self.port}/{database}"
@@ -96,8 +149,9 @@ class LocalServer:
 
     # --- its process ---------------------------------------------------------------------------
 
+    @abstractmethod
     def start(self, timeout_s: float = 30.0) -> LocalServer:
-        raise NotImplementedError
+        """Start its server process and return when it accepts connections."""
 
     def _spawn(self, command: list[str]) -> subprocess.Popen[bytes]:
         """Start ``command`` in its own session (a test's Ctrl-C does not reach it, and
