@@ -22,7 +22,7 @@ from pymysql.constants import CLIENT
 from applier.bulk import UPLOAD_REFUSED, UploadWarnedError
 from applier.rejections import COLUMN_MISSING, oversized, rejected
 from applier.shipper import Operation, plan
-from applier.writer import MAX_QUERY_BYTES, OversizedRowError, RowWriter
+from applier.writer import MAX_QUERY_BYTES, SESSION_SQL_MODE, OversizedRowError, RowWriter
 from centrale import __version__
 from centrale.catalog import Catalog
 from centrale.changes import Batch, StreamedBatch
@@ -42,9 +42,7 @@ CONFLICT_CODES = frozenset({1205, 1213})
 CONFLICT_TRIES = 4
 NOT_ALLOWED = frozenset({1044, 1142, 1143, 1347})  # privilege, or a view where a table was expected
 
-SESSION_SQL = (
-    "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'"
-)
+SESSION_SQL = f"SET SESSION time_zone = '+00:00', sql_mode = '{SESSION_SQL_MODE}'"
 
 
 class HeadOfficeShipper:

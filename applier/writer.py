@@ -197,7 +197,10 @@ class RowWriter:
             raise UploadWarnedError(op.table)
 
 
-LENIENT_SQL_MODE = "NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO"
+# Head office's session: strict, so a value that does not fit is an error, not a silent change;
+# the lenient mode is the same without strictness (``RowWriter._lenient``, checked by its warnings).
+SESSION_SQL_MODE = "STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO"
+LENIENT_SQL_MODE = SESSION_SQL_MODE.removeprefix("STRICT_ALL_TABLES,")
 
 
 def _empty_enums(op: Operation, enums: frozenset[str]) -> int:

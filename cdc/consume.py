@@ -89,6 +89,7 @@ class Consumer:
         self.outbox = outbox
         self._refresh = refresh_tables
         self._indirect_writers = indirect_writers
+        self._writers: list[str] | None = None  # indirect_writers(), until the next DDL
         self._on_commit = on_commit
         self._stopping = stopping
         outbox.clear_staged()  # a transaction that was being read: it is read again from its start
@@ -244,7 +245,9 @@ class Consumer:
                 Msg("err.capture.statement", tables=", ".join(named), position=ev.position, query=ev.query[:120]),
                 hint=Msg("err.capture.statement.hint", tables=" ".join(named)),
             )
-        through = names_table(ev.query, sorted(self._indirect_writers()))
+        if self._writers is None:  # read once, not at every statement of a STATEMENT-format session
+            self._writers = sorted(self._indirect_writers())
+        through = names_table(ev.query, self._writers)
         if not through or self._snapshot_holds(self.tables, ev.position):
             return
         self.flush()
@@ -260,6 +263,7 @@ class Consumer:
         name (RENAME, EXCHANGE PARTITION) stops capture until that table is snapshotted; DROP
         TABLE empties head office's copy like TRUNCATE; any other is followed (the definitions
         are read again)."""
+        self._writers = None  # a trigger, view or function may have come or gone
         effect = table_ddl(ev.query)
         mine = (
             [t for schema, t in effect[1] if t in self.tables and (schema or ev.schema) == self.database]

@@ -75,8 +75,7 @@ class CdcService:
         with self._local() as conn:
             defs = read_tables(conn, self.params.database, self.tables)
             self.translator.update_tables(defs)
-            self.charsets = ServerCharsets.load(conn)
-            self.dbms = server_family(conn)
+            self._read_server(conn)
             cp = self.outbox.checkpoint()
             if cp is None:
                 pos = end_position(conn)
@@ -89,6 +88,11 @@ class CdcService:
             else:
                 check_position_available(conn, cp.position)
                 log.info("capture resumes from checkpoint %s", cp.position)
+
+    def _read_server(self, conn: pymysql.connections.Connection) -> None:
+        """What the reader needs of the server itself: its family and its character sets."""
+        self.charsets = ServerCharsets.load(conn)
+        self.dbms = server_family(conn)
 
     def _refresh_tables(self, lenient: set[str] | None = None) -> None:
         with self._local() as conn:
@@ -177,7 +181,7 @@ class CdcService:
             assert cp is not None
         elif not self.charsets.collations:
             with self._local() as conn:
-                self.charsets = ServerCharsets.load(conn)
+                self._read_server(conn)
         reader = BinlogReader(
             self.params,
             server_id=self.cfg.reader_server_id,

@@ -134,3 +134,30 @@ def test_a_lenient_statement_still_refuses_a_value_head_office_would_change(chai
     assert report.held and report.error is not None
     assert "row seq 2 of table tickets3" in report.error and "2 warnings for 1 empty ENUM values" in report.error
     assert chain.hq.sql("SELECT id FROM tickets3") == [(1,)]
+
+
+def test_a_row_larger_than_head_offices_packet_limit_goes_in_an_upload(chain: Chain) -> None:
+    """The same limit, in a batch large enough to upload: LOAD DATA streams the file in packets
+    of its own, so the long note goes (the protocol chunks it), nothing held."""
+    site = chain.store(STORE)
+    site.sql("CREATE TABLE remarks (id INT PRIMARY KEY, note MEDIUMTEXT)")
+    with open(site.config, "a", encoding="utf-8") as fh:
+        fh.write('\n[tables.remarks]\nkind = "aggregate"\ngroup = "sales"\n')
+    cfg = load(site.config)
+    hq = chain.hq.server
+    before = int(hq.sql("SELECT @@GLOBAL.max_allowed_packet")[0][0])
+    loads_before = int(hq.sql("SHOW GLOBAL STATUS LIKE 'Com_load'")[0][1])
+    hq.sql("SET GLOBAL max_allowed_packet = 1048576")
+    try:
+        with InProcessStore(cfg) as run:
+            script(
+                site,
+                "INSERT INTO remarks SELECT seq, IF(seq = 150, REPEAT('n', 1500000), 'short') FROM seq_1_to_300",
+            )
+            report = run.sync()
+            assert report.error is None and not report.held, report
+    finally:
+        hq.sql(f"SET GLOBAL max_allowed_packet = {before}")
+    assert int(hq.sql("SHOW GLOBAL STATUS LIKE 'Com_load'")[0][1]) > loads_before  # the upload path
+    sql = "SELECT id, LENGTH(note), MD5(note) FROM remarks ORDER BY id"
+    assert chain.hq.sql(sql) == site.sql(sql)
