@@ -30,6 +30,7 @@ from centrale.upload import FILE_SLOT
 log = get_logger("applier")
 
 BULK_MIN_ROWS = 200  # below this, one statement among others costs less than an upload's round trips
+CAST_TYPES = frozenset({"bit", "year"})  # read as numbers, not as text, in an upload (``load_statement``)
 UPLOAD_REFUSED = frozenset({1148, 4166})  # LOCAL uploads disabled at the server (or by the client)
 
 
@@ -39,18 +40,19 @@ class UploadWarnedError(Exception):
 
 
 def load_statement(
-    table: str, columns: Iterable[str], origin: str, store: int, bits: frozenset[str] = frozenset()
+    table: str, columns: Iterable[str], origin: str, store: int, numbers: frozenset[str] = frozenset()
 ) -> str:
     """The upload statement for rows written one per line as stored literal text.
 
-    A BIT column's value is its number as text, which ``LOAD DATA`` would store as the bytes of
-    that text (1 as 0x31): it goes through a variable and ``CAST(... AS UNSIGNED)``, as the
-    statement path's integer literal does."""
+    ``numbers`` are the columns whose value, a number, means something else to ``LOAD DATA`` as
+    text: a BIT column would store the bytes of the text (1 as 0x31), a YEAR column reads the
+    text '0' as 2000 where the number 0 is 0000. They go through a variable and
+    ``CAST(... AS UNSIGNED)``, as the statement path's integer literal does."""
     fields, sets = [], [f"{quote_ident(origin)} = {int(store)}"]
     for i, c in enumerate(columns):
-        if c in bits:
-            fields.append(f"@bit{i}")
-            sets.append(f"{quote_ident(c)} = CAST(@bit{i} AS UNSIGNED)")
+        if c in numbers:
+            fields.append(f"@n{i}")
+            sets.append(f"{quote_ident(c)} = CAST(@n{i} AS UNSIGNED)")
         else:
             fields.append(quote_ident(c))
     return (
@@ -104,11 +106,12 @@ class BulkTables:
         self.origin = origin
         self.server_allows: bool | None = None
         self._tables: dict[tuple[str, frozenset[str]], bool] = {}
-        self._bits: dict[str, frozenset[str]] = {}
+        self._numbers: dict[str, frozenset[str]] = {}
 
-    def bit_columns(self, table: str) -> frozenset[str]:
-        """The table's BIT columns at head office (known once ``allows`` has looked at it)."""
-        return self._bits.get(table, frozenset())
+    def number_columns(self, table: str) -> frozenset[str]:
+        """The table's BIT and YEAR columns at head office, whose values an upload casts
+        (``load_statement``; known once ``allows`` has looked at the table)."""
+        return self._numbers.get(table, frozenset())
 
     def forbid(self, table: str, columns: tuple[str, ...], reason: str) -> None:
         log.warning("table %s takes upserts in catch-up from now on: %s", table, reason)
@@ -154,7 +157,7 @@ class BulkTables:
         found = cur.fetchall()
         if {str(r[0]) for r in found} != columns | {self.origin}:
             return False
-        self._bits[table] = frozenset(str(r[0]) for r in found if str(r[1]).lower() == "bit")
+        self._numbers[table] = frozenset(str(r[0]) for r in found if str(r[1]).lower() in CAST_TYPES)
         cur.execute(
             f"SELECT COUNT(*) FROM information_schema.STATISTICS WHERE {where} "
             "AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'",

@@ -183,7 +183,7 @@ class RowWriter:
                 raise OversizedRowError(op, size, limit)
 
     def _upload(self, cur: Any, op: Operation, body: bytes) -> None:
-        statement = load_statement(op.table, op.columns, self.origin, self.store, self.bulk.bit_columns(op.table))
+        statement = load_statement(op.table, op.columns, self.origin, self.store, self.bulk.number_columns(op.table))
         conn = cur.connection
         try:
             warnings = conn.load_data(cur, statement, body)
@@ -198,8 +198,10 @@ class RowWriter:
 
 
 # Head office's session: strict, so a value that does not fit is an error, not a silent change;
-# the lenient mode is the same without strictness (``RowWriter._lenient``, checked by its warnings).
-SESSION_SQL_MODE = "STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO"
+# but any date the store's server stored goes as it is: zero dates and zero parts (no NO_ZERO_*
+# modes), and days a non-strict store took (ALLOW_INVALID_DATES: 2020-02-31). The lenient mode
+# is the same without strictness (``RowWriter._lenient``, checked by its warnings).
+SESSION_SQL_MODE = "STRICT_ALL_TABLES,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO"
 LENIENT_SQL_MODE = SESSION_SQL_MODE.removeprefix("STRICT_ALL_TABLES,")
 
 

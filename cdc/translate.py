@@ -1,8 +1,10 @@
 """Library rows -> our change records. Pure: no I/O, so it is tested without a server.
 
 Conversions (each fixes a library trap, see ../shared/MARIADB-NOTES.md):
-- UUID / INET6 arrive as raw bytes with trailing zero bytes stripped: re-padded to 16 and
-  turned into their text form, which head office parses back to the same 16 bytes;
+- UUID / INET6 / INET4 arrive as raw bytes with trailing zero bytes stripped: re-padded to 16
+  (4) and turned into their text form, which head office parses back to the same bytes;
+- BINARY(n) arrives with its trailing zero bytes stripped too: re-padded to n, so that a key
+  compares equal at head office (where 'ab' is not X'61620000');
 - BIT arrives as a string of 0/1: turned into its integer;
 - an empty SET arrives as None: turned back into '';
 - zero dates arrive as None (DATE, DATETIME) or 1970-01-01 00:00:00 (TIMESTAMP): turned back
@@ -48,6 +50,17 @@ def _inet6(v: Any) -> Any:
     return None if v is None else ipaddress.IPv6Address(_as_bytes(v).ljust(16, b"\x00")).compressed
 
 
+def _inet4(v: Any) -> Any:
+    return None if v is None else str(ipaddress.IPv4Address(_as_bytes(v).ljust(4, b"\x00")))
+
+
+def _padded(length: int) -> Converter:
+    def pad(v: Any) -> Any:
+        return None if v is None else _as_bytes(v).ljust(length, b"\x00")
+
+    return pad
+
+
 def _bit(v: Any) -> Any:
     return int(v, 2) if isinstance(v, str) else v
 
@@ -74,12 +87,14 @@ _FAMILY_OF_TYPE: dict[str, str] = {
     "set": "set",
     "uuid": "binary",
     "inet6": "binary",
+    "inet4": "binary",
     **dict.fromkeys(BINARY_TYPES, "binary"),
 }
 
 _CONVERTERS: dict[str, Converter] = {
     "uuid": _uuid,
     "inet6": _inet6,
+    "inet4": _inet4,
     "bit": _bit,
     "timestamp": _timestamp,
     "year": _year,
@@ -93,6 +108,11 @@ _NONE_REPLACEMENT: dict[str, dict[str, Any]] = {
 }
 # A family's own conversion, for a column whose type today is of another family.
 _FAMILY_CONVERTERS: dict[str, Converter] = {"bit": _bit, "timestamp": _timestamp, "year": _year, "binary": _binary}
+
+
+def _binary_width(column_type: str) -> int:
+    """n of ``binary(n)``."""
+    return int(column_type.partition("(")[2].partition(")")[0] or 1)
 
 
 def _as_written(today: str | None, family: str | None) -> str | None:
@@ -152,6 +172,7 @@ class Translator:
         if tdef is None:
             raise UnknownColumnsError(table, columns)
         types = {c.name: c.data_type for c in tdef.columns}
+        widths = {c.name: _binary_width(c.column_type) for c in tdef.columns if c.data_type == "binary"}
         unknown = tuple(c for c in columns if c not in types)
         if unknown and table not in self.lenient:
             # An event written before a column was dropped or renamed: no conversion for it.
@@ -161,8 +182,8 @@ class Translator:
             for i, c in enumerate(columns)
         ]
         converters = tuple(
-            (i, _CONVERTERS.get(t) or _FAMILY_CONVERTERS[t])
-            for i, t in enumerate(written)
+            (i, _padded(widths[c]) if t == "binary" and c in widths else _CONVERTERS.get(t) or _FAMILY_CONVERTERS[t])
+            for i, (c, t) in enumerate(zip(columns, written, strict=True))
             if t in _CONVERTERS or t in _FAMILY_CONVERTERS
         )
         none_fixes = tuple(

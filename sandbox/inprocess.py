@@ -80,7 +80,9 @@ class InProcessStore:
             end = end_position(conn)
 
         def done() -> bool:
-            cp = self.capture_box.checkpoint()
+            # Read by the shipping side's connection: capture's own sees its transaction before
+            # it commits (the rows are not there yet for anyone else).
+            cp = self.ship_box.checkpoint()
             return cp is not None and cp.position.sort_key >= end.sort_key
 
         self.wait_for(done, timeout_s)
