@@ -20,6 +20,7 @@ import pymysql
 from pymysql.constants import CLIENT
 
 from applier.bulk import UPLOAD_REFUSED, UploadWarnedError
+from applier.clockwatch import ClockWatch
 from applier.rejections import COLUMN_MISSING, oversized, rejected
 from applier.shipper import Operation, plan
 from applier.writer import MAX_QUERY_BYTES, SESSION_SQL_MODE, OversizedRowError, RowWriter
@@ -59,6 +60,7 @@ class HeadOfficeShipper:
         tables: list[str],
         catalog: Catalog,
         store_tables: Callable[[list[str]], dict[str, TableDef]],
+        store_clock: Callable[[], float] | None = None,
     ) -> None:
         self.params = params
         self.store = store
@@ -74,6 +76,7 @@ class HeadOfficeShipper:
         self._checked = False
         self._known_generations: set[str] = set()
         self._fast_path = True
+        self.clock = ClockWatch(store_clock)  # shared rows' modified times go on head office's clock
 
     # --- connection -------------------------------------------------------------------------
 
@@ -90,6 +93,7 @@ class HeadOfficeShipper:
                     self._writer.max_packet = int(row[0]) if row else None
             except (pymysql.err.MySQLError, OSError) as exc:
                 raise self._transient(exc) from None
+            self.clock.measure(conn, now=True)
             if self.params.alternates:  # a cluster: reconnect here first next time
                 self.params = self.params.starting_at(conn.host, conn.port)
             self._conn = conn
@@ -251,6 +255,8 @@ class HeadOfficeShipper:
     def ship(self, batch: Batch) -> int:
         if not self._checked:
             self.prepare()
+        self.clock.measure(self._connection())
+        self._writer.clock_shift = self.clock.shift
         for attempt in range(1, CONFLICT_TRIES + 1):
             try:
                 return self._ship_once(batch)

@@ -90,6 +90,7 @@ class ApplierService:
         self._lock = threading.Lock()
         self._prepared = False
         self._catching_up = False
+        self._noted_offset: float | None = None
 
     def _rows_per_batch(self, waiting: int, waited_s: float) -> int:
         """``waiting`` is an upper bound of the rows left (seq numbers can have gaps), and
@@ -117,9 +118,22 @@ class ApplierService:
         try:
             return self._drain(max_batches)
         finally:
+            self._note_clock()
             if self.hang_up:
                 self.shipper.close()
             self._lock.release()
+
+    def _note_clock(self) -> None:
+        """The store's clock offset the shipper measured, kept for `status` and the report to
+        head office (``centrale.clock``); written when it moved by half a second or more."""
+        offset = getattr(getattr(self.shipper, "clock", None), "offset", None)
+        if offset is None or (self._noted_offset is not None and abs(offset - self._noted_offset) < 0.5):
+            return
+        try:
+            self.outbox.note("clock_offset", f"{offset:.3f}")
+            self._noted_offset = offset
+        except OutboxError as exc:
+            log.warning("could not note the store's clock offset: %s", exc.message)
 
     def _drain(self, max_batches: int | None) -> ShipReport:
         """Read the outbox while head office applies what was read before: a worker thread ships

@@ -20,6 +20,7 @@ from applier.bulk import BulkTables, UploadWarnedError, load_statement, may_uplo
 from applier.shipper import Operation, plan
 from applier.statements import StatementBuilder
 from centrale.changes import Batch, StreamedBatch
+from centrale.clock import shifted
 from centrale.hqtables import Layout
 
 MAX_QUERY_BYTES = 1 << 20  # one multi-statement query stays well under max_allowed_packet
@@ -76,11 +77,29 @@ class RowWriter:
         self.bulk = BulkTables(origin_column)
         self._prebuilt: dict[int, Prebuilt] = {}
         self.max_packet: int | None = None  # head office's max_allowed_packet, once connected
+        self.clock_shift = 0  # seconds that put the store's modified times on head office's clock
 
     def statements(self, ops: list[Operation], conn: pymysql.connections.Connection) -> list[str]:
         """Every operation as SQL text (the fast path's compound statement holds them)."""
         literal = literal_function(conn)
-        return [stmt for op in ops for stmt in self.builder.statements(op, literal)]
+        return [stmt for op in self._on_hq_clock(ops) for stmt in self.builder.statements(op, literal)]
+
+    def _on_hq_clock(self, ops: list[Operation]) -> list[Operation]:
+        """Shared tables' upserts with their modified time moved by the store's clock offset
+        (``centrale.clock``): head office decides between stores on its own clock. Nothing is
+        moved for a store whose clock is right (the usual case: no work at all)."""
+        if not self.clock_shift:
+            return ops
+        out = []
+        for op in ops:
+            layout = self.builder.layout_of(op.table)
+            if op.kind != "upsert" or not layout.shared or layout.modified not in op.columns:
+                out.append(op)
+                continue
+            i = op.columns.index(layout.modified or "")
+            rows = tuple((*r[:i], shifted(r[i], self.clock_shift), *r[i + 1 :]) for r in op.rows)
+            out.append(Operation(op.table, op.kind, op.columns, rows, op.seqs))
+        return out
 
     def may_upload(self, batch: Batch) -> bool:
         if isinstance(batch, StreamedBatch):  # decided piece by piece, as they are read
@@ -118,13 +137,15 @@ class RowWriter:
         chunk: list[tuple[Operation, str]] = []
         size = 0
         with conn.cursor() as cur:
-            for i, op in enumerate(ops):
-                if _empty_enums(op, self.builder.layout_of(op.table).enums):
+            for i, op in enumerate(self._on_hq_clock(ops)):
+                layout = self.builder.layout_of(op.table)
+                if _empty_enums(op, layout.enums):
                     _send(cur, chunk)
                     chunk, size = [], 0
                     self._lenient(cur, op, literal)
                     continue
-                body = uploads[i] if uploads is not None else upload_for(op)
+                # A shared table's upserts are guarded by their modified time: never a REPLACE.
+                body = None if layout.shared else uploads[i] if uploads is not None else upload_for(op)
                 if body is not None and self.bulk.allows(cur, op.table, op.columns):
                     _send(cur, chunk)
                     chunk, size = [], 0

@@ -10,6 +10,7 @@ from cdc.binlog import binlog_files
 from cdc.capture_checks import capture_checks
 from cdc.preflight import binlog_checks, catalog_checks, retention_check
 from centrale.checks import Check, fail, ok, warn
+from centrale.clock import FLAG_S, is_skewed, server_offset
 from centrale.config import Config
 from centrale.db import LOOPBACK, connect, connection_hint, hq_params
 from centrale.errors import CentraleError, OutboxError, PositionLostError
@@ -99,6 +100,7 @@ def _head_office_checks(cfg: Config) -> list[Check]:
         tls = _session_cipher(conn)
         number = read_hq_store(conn)
         owner = read_account_store(conn)
+        hq_clock = server_offset(conn)
     if number is None:
         return [
             fail(
@@ -145,7 +147,21 @@ def _head_office_checks(cfg: Config) -> list[Check]:
         checks.append(ok("head office account", Msg("chk.account.ok", user=params.user, owner=owner), remote=True))
     if not tls and not params.host.startswith(LOOPBACK):
         checks.append(warn("head office link", Msg("chk.link.plaintext"), Msg("chk.link.plaintext.hint"), remote=True))
+    checks += _clock_check(cfg, hq_clock)
     return checks
+
+
+def _clock_check(cfg: Config, hq_clock: float) -> list[Check]:
+    """The store server's clock against head office's (``centrale.clock``): shipping corrects
+    shared rows' times for it, but a clock off by more than a minute also dates every sale wrong."""
+    try:
+        with connect_local(cfg) as local:
+            offset = server_offset(local) - hq_clock
+    except (CentraleError, pymysql.err.MySQLError):
+        return []  # the store's database check says why
+    if is_skewed(offset):
+        return [warn("clock", Msg("chk.clock.skewed", offset=offset, limit=FLAG_S), Msg("chk.clock.skewed.hint"))]
+    return [ok("clock", Msg("chk.clock.ok", offset=offset))]
 
 
 def _session_cipher(conn: pymysql.connections.Connection) -> str | None:

@@ -78,6 +78,7 @@ progress = Table(
     Column("backlog_age_s", Double, nullable=True),
     Column("capture_lag_s", Double, nullable=True),
     Column("last_error", String(1000), nullable=True),
+    Column("clock_offset_s", Double, nullable=True),  # the store's clock ahead of head office's
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )

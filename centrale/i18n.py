@@ -24,6 +24,7 @@ from typing import Literal
 
 from centrale.i18n_capture import CAPTURE_MESSAGES
 from centrale.i18n_checks import CHECK_MESSAGES
+from centrale.i18n_clock import CLOCK_MESSAGES
 from centrale.i18n_errors import ERROR_MESSAGES
 from centrale.i18n_rooms import ROOM_MESSAGES
 
@@ -364,4 +365,5 @@ MESSAGES: dict[str, dict[str, str]] = {
     **ROOM_MESSAGES,
     **CAPTURE_MESSAGES,
     **CHECK_MESSAGES,
+    **CLOCK_MESSAGES,
 }

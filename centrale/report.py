@@ -1,4 +1,5 @@
-"""A store tells head office how it is doing: backlog, its age, capture lag, last error.
+"""A store tells head office how it is doing: backlog, its age, capture lag, last error, and
+how far its clock is from head office's (``centrale.clock``).
 
 Head office only ever sees rows that arrived; a store whose backlog grows behind a rejected row,
 or whose capture stopped, looks merely quiet. So `centrale run` writes its own state into its
@@ -55,12 +56,13 @@ def report(params: ConnParams, store: int, st: dict[str, Any]) -> bool:
     with connect(params) as conn, conn.cursor() as cur:
         cur.execute(
             "UPDATE centrale_progress SET reported_at = UTC_TIMESTAMP(6), backlog = %s, backlog_age_s = %s, "
-            "capture_lag_s = %s, last_error = %s WHERE store = %s AND generation = %s",
+            "capture_lag_s = %s, last_error = %s, clock_offset_s = %s WHERE store = %s AND generation = %s",
             (
                 st["backlog"],
                 st["backlog_age_s"],
                 st.get("capture_lag_s"),
                 str(error)[:1000] if error else None,
+                st.get("clock_offset_s"),
                 store,
                 st["generation"],
             ),

@@ -11,6 +11,7 @@ from typing import IO
 import pymysql
 
 from applier.headoffice import HeadOfficeShipper
+from centrale.clock import server_offset
 from centrale.config import Config
 from centrale.db import ConnParams, connect, hq_params, parse_url
 from centrale.errors import CentraleError, SourceError
@@ -43,6 +44,17 @@ def store_tables(cfg: Config) -> Callable[[list[str]], dict[str, TableDef]]:
     return read
 
 
+def store_clock(cfg: Config) -> Callable[[], float]:
+    """The store server's clock against this machine's (``centrale.clock``)."""
+    params = local_params(cfg)
+
+    def read() -> float:
+        with connect(params) as conn:
+            return server_offset(conn)
+
+    return read
+
+
 def build_shipper(cfg: Config, cls: type[HeadOfficeShipper] = HeadOfficeShipper) -> HeadOfficeShipper:
     """The store's head-office shipper (``cls``: a subclass, for instrumented benchmarks)."""
     return cls(
@@ -54,6 +66,7 @@ def build_shipper(cfg: Config, cls: type[HeadOfficeShipper] = HeadOfficeShipper)
         tables=cfg.catalog.captured,
         catalog=cfg.catalog,
         store_tables=store_tables(cfg),
+        store_clock=store_clock(cfg),
     )
 
 

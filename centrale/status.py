@@ -11,6 +11,7 @@ import pymysql
 from cdc.binlog import end_position
 from cdc.preflight import retention_headroom
 from centrale import __version__
+from centrale.clock import is_skewed
 from centrale.config import Config
 from centrale.errors import CentraleError
 from centrale.i18n import Msg, Translator
@@ -40,7 +41,10 @@ def site_status(cfg: Config) -> dict[str, Any]:
     with OutboxStore(cfg.outbox.path) as outbox:
         st = outbox.stats()
         out["capture_stopped"] = outbox.noted("capture_stopped")
+        offset = outbox.noted("clock_offset")  # measured by shipping (centrale.clock)
         prepared = outbox.prepared_xa()
+    out["clock_offset_s"] = float(offset) if offset else None
+    out["clock_skewed"] = is_skewed(out["clock_offset_s"])
     out["xa_prepared"] = len(prepared)
     out["xa_prepared_rows"] = sum(rows for _, rows in prepared.values())
     out.update(
@@ -91,7 +95,7 @@ def stores_seen(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:
         try:
             cur.execute(
                 "SELECT store, store_name, version, rows_applied, batches, last_at, reported_at, backlog, "
-                "backlog_age_s, capture_lag_s, last_error FROM centrale_progress ORDER BY store"
+                "backlog_age_s, capture_lag_s, last_error, clock_offset_s FROM centrale_progress ORDER BY store"
             )
         except pymysql.err.OperationalError as exc:
             if exc.args and exc.args[0] == 1054:  # a head office initialised by an older Centrale
@@ -120,6 +124,8 @@ def stores_seen(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:
                 "backlog_age_s": r[8],
                 "capture_lag_s": r[9],
                 "last_error": r[10],
+                "clock_offset_s": r[11],
+                "clock_skewed": is_skewed(r[11]),
             }
         seen["rows_applied"], seen["batches"] = total_rows, total_batches
         stores[number] = seen
@@ -175,6 +181,8 @@ def status_lines(st: dict[str, Any], t: Translator | None = None) -> list[str]:
     ]
     if st.get("capture_stopped"):
         lines.append(t("status.capture_stopped", error=st["capture_stopped"]))
+    if st.get("clock_skewed"):
+        lines.append(t("status.clock_skewed", offset=st["clock_offset_s"]))
     if st.get("xa_prepared"):
         lines.append(t("status.xa_prepared", n=st["xa_prepared"], rows=st["xa_prepared_rows"]))
     if st.get("retention_headroom_s") is not None:
