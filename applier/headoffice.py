@@ -43,7 +43,10 @@ CONFLICT_CODES = frozenset({1205, 1213})
 CONFLICT_TRIES = 4
 NOT_ALLOWED = frozenset({1044, 1142, 1143, 1347})  # privilege, or a view where a table was expected
 
-SESSION_SQL = f"SET SESSION time_zone = '+00:00', sql_mode = '{SESSION_SQL_MODE}'"
+# Foreign keys off: head office copies rows the store's own constraints already passed, in the
+# store's order per table (a batch groups by table), and a head office that adopted its own POS
+# tables (``hq init --adopt``) may have keys between them that this order would trip.
+SESSION_SQL = f"SET SESSION time_zone = '+00:00', sql_mode = '{SESSION_SQL_MODE}', foreign_key_checks = 0"
 
 
 class HeadOfficeShipper:
@@ -280,7 +283,7 @@ class HeadOfficeShipper:
                     continue
                 if code in TRANSIENT_CODES or code is None or isinstance(exc, pymysql.err.InterfaceError):
                     raise self._transient(exc) from None
-                raise rejected(batch, exc) from None
+                raise rejected(batch, exc, self.origin) from None
             except UploadWarnedError:
                 self._drop()  # rolled back whole; the table now goes as upserts
                 continue

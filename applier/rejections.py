@@ -32,7 +32,7 @@ def oversized(exc: OversizedRowError) -> BatchRejectedError:
     )
 
 
-def rejected(batch: Batch, exc: pymysql.err.MySQLError) -> BatchRejectedError:
+def rejected(batch: Batch, exc: pymysql.err.MySQLError, origin_column: str | None = None) -> BatchRejectedError:
     op = getattr(exc, "centrale_op", None)
     where = Msg("err.ship.where_batch", first=batch.first_seq, last=batch.last_seq)
     if isinstance(op, Operation):
@@ -42,7 +42,10 @@ def rejected(batch: Batch, exc: pymysql.err.MySQLError) -> BatchRejectedError:
             where = Msg("err.ship.where_row", seq=op.seqs[int(at_row.group(1)) - 1], table=op.table)
     code = error_code(exc)
     fix = Msg("err.ship.rejected.fix")
-    if code == COLUMN_MISSING:
+    if code == COLUMN_MISSING and origin_column and f"'{origin_column}'" in str(exc.args[-1]):
+        # head office's own table in the store's layout (its POS's): `hq init --adopt` converts it
+        fix = Msg("err.ship.rejected.origin_fix", column=origin_column)
+    elif code == COLUMN_MISSING:
         fix = Msg("err.ship.rejected.column_fix")
     elif code in (1142, 1143, 1369, 1644):
         fix = Msg("err.ship.rejected.denied_fix")

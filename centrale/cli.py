@@ -232,6 +232,11 @@ def hq_init(
     tables_from: str = typer.Option(
         "", "--tables-from", help="a store's database URL: create the captured tables head office lacks"
     ),
+    adopt: bool = typer.Option(
+        False,
+        "--adopt",
+        help="convert head office's own tables named like captured ones (its POS's) to head office's layout",
+    ),
 ) -> None:
     """Prepare this head-office database: bookkeeping tables, its store number, delete log."""
     from centrale.hqadmin import init_head_office
@@ -240,7 +245,7 @@ def hq_init(
 
     def body() -> None:
         t = translator()
-        for line in init_head_office(inv.config(), force=force, tables_from=tables_from or None):
+        for line in init_head_office(inv.config(), force=force, tables_from=tables_from or None, adopt=adopt):
             typer.echo(t.text(line))
 
     guarded(body)

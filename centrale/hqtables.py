@@ -8,7 +8,9 @@ Two layouts:
 
 The applier creates a missing table on first use when its account may; with per-store accounts
 (``hq add-store``) it may not, and ``hq init --tables-from URL`` creates them from any store's
-database instead. Both go through ``create_missing_tables``.
+database instead. Both go through ``create_missing_tables``. A table head office already has in
+another layout (its own POS's, without ``origin_store``) is converted by ``hq init --adopt``
+(centrale.hqadopt), never here.
 """
 
 from __future__ import annotations

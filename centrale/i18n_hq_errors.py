@@ -1,5 +1,6 @@
 """The catalog's errors of head-office administration (`hq init`, `hq add-store`, per-store
 accounts, head office's checks), in English and French: part of ``i18n_errors.ERROR_MESSAGES``.
+Also what `hq init --adopt` says of head office's own tables (``out.hq_init.adopted`` ...).
 """
 
 from __future__ import annotations
@@ -108,4 +109,85 @@ HQ_ERROR_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "cette base n'est pas initialisée comme siège",
     },
     "err.hq.run_init.hint": {"en": "run `centrale hq init`", "fr": "lancer `centrale hq init`"},
+    # --- hq init --adopt: head office's own tables named like captured ones -------------------
+    "err.hq.adopt.and": {"en": "{first}; {rest}", "fr": "{first} ; {rest}"},
+    "err.hq.adopt.no_origin": {"en": "{table} has no {column} column", "fr": "{table} n'a pas de colonne {column}"},
+    "err.hq.adopt.key": {
+        "en": "{table}'s primary key is ({key}), head office's layout wants ({wanted})",
+        "fr": "la clé primaire de {table} est ({key}), la disposition du siège veut ({wanted})",
+    },
+    "err.hq.adopt.no_unique": {
+        "en": "{table} has no unique key on its catalog key ({key})",
+        "fr": "{table} n'a pas de clé unique sur sa clé du catalogue ({key})",
+    },
+    "err.hq.adopt.no_key": {
+        "en": "{table} has no primary key and the catalog names none (tables.{table}.key)",
+        "fr": "{table} n'a pas de clé primaire et le catalogue n'en nomme aucune (tables.{table}.key)",
+    },
+    "err.hq.adopt.lacks_key": {
+        "en": "{table} lacks its key column(s) {columns}",
+        "fr": "il manque à {table} sa ou ses colonnes de clé {columns}",
+    },
+    "err.hq.adopt.unfilled": {
+        "en": "{table} has NOT NULL column(s) without a default that stores' rows do not carry: {columns}",
+        "fr": "{table} a des colonnes NOT NULL sans valeur par défaut que les lignes des magasins ne portent "
+        "pas : {columns}",
+    },
+    "err.hq.adopt.null_key": {
+        "en": "{table} has {n} row(s) with no value in its key column(s) {key}",
+        "fr": "{table} a {n} ligne(s) sans valeur dans sa ou ses colonnes de clé {key}",
+    },
+    "err.hq.adopt.duplicates": {
+        "en": "{table} has {n} key value(s) held by more than one row on ({key}): {values}",
+        "fr": "{table} a {n} valeur(s) de clé portée(s) par plusieurs lignes sur ({key}) : {values}",
+    },
+    "err.hq.adopt.foreign_key": {
+        "en": "{table}'s foreign key {name} refers to {parent} ({columns}), which cannot be made per store",
+        "fr": "la clé étrangère {name} de {table} pointe sur {parent} ({columns}), qui ne peut pas être par magasin",
+    },
+    "err.hq.other_layout": {
+        "en": "head office already has tables named like captured ones, in another layout (head office's own "
+        "POS tables?): {tables}",
+        "fr": "le siège a déjà des tables du nom de tables capturées, dans une autre disposition (les tables de "
+        "la caisse du siège ?) : {tables}",
+    },
+    "err.hq.other_layout.hint": {
+        "en": "`centrale --config hq.toml hq init --adopt` (with --tables-from URL if you use it) converts them: "
+        "{column} added to the key, head office's own rows as store {store}'s; reference tables stay as they are",
+        "fr": "`centrale --config hq.toml hq init --adopt` (avec --tables-from URL si vous l'utilisez) les "
+        "convertit : {column} ajoutée à la clé, les lignes du siège au numéro {store} ; les tables de référence "
+        "restent telles quelles",
+    },
+    "err.hq.cannot_adopt": {
+        "en": "cannot adopt head office's tables: {tables}",
+        "fr": "impossible d'adopter les tables du siège : {tables}",
+    },
+    "err.hq.cannot_adopt.hint": {
+        "en": "nothing was changed; fix these tables at head office (or their catalog entries), then re-run "
+        "`centrale --config hq.toml hq init --adopt`",
+        "fr": "rien n'a été changé ; corriger ces tables au siège (ou leurs entrées du catalogue), puis relancer "
+        "`centrale --config hq.toml hq init --adopt`",
+    },
+    "err.hq.adopt_failed": {
+        "en": "converting head office's table {table} failed: {error}",
+        "fr": "la conversion de la table {table} du siège a échoué : {error}",
+    },
+    "err.hq.adopt_failed.hint": {
+        "en": "tables converted before it stay converted ({done}); fix the cause, then re-run "
+        "`centrale --config hq.toml hq init --adopt`",
+        "fr": "les tables converties avant elle le restent ({done}) ; corriger la cause, puis relancer "
+        "`centrale --config hq.toml hq init --adopt`",
+    },
+    "out.hq_init.adopted": {
+        "en": "tables adopted ({column} added to the key, head office's own rows as store {store}'s): {tables}",
+        "fr": "tables adoptées ({column} ajoutée à la clé, les lignes du siège au numéro {store}) : {tables}",
+    },
+    "out.hq_init.kept_reference": {
+        "en": "reference tables left as they are (head office's own, sent to stores): {tables}",
+        "fr": "tables de référence laissées telles quelles (celles du siège, envoyées aux magasins) : {tables}",
+    },
+    "out.hq_init.kept": {
+        "en": "tables already in head office's layout, left as they are: {tables}",
+        "fr": "tables déjà dans la disposition du siège, laissées telles quelles : {tables}",
+    },
 }

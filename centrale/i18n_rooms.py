@@ -81,6 +81,14 @@ ROOM_MESSAGES: dict[str, dict[str, str]] = {
         "siège, lancer `centrale --config hq.toml hq init --tables-from URL` avec l'URL de la base de ce magasin "
         "(ajoute la colonne, met à jour les vues des comptes des magasins)",
     },
+    "err.ship.rejected.origin_fix": {
+        "en": "head office's table has no {column} column: it is head office's own table (its POS's) in the "
+        "store's layout; at head office run `centrale --config hq.toml hq init --adopt` (adds {column} to its "
+        "key, head office's own rows keep head office's number)",
+        "fr": "la table du siège n'a pas de colonne {column} : c'est la table du siège lui-même (de sa caisse) "
+        "dans la disposition du magasin ; au siège, lancer `centrale --config hq.toml hq init --adopt` (ajoute "
+        "{column} à sa clé, les lignes du siège gardent le numéro du siège)",
+    },
     "err.ship.rejected.denied_fix": {
         "en": "head office refused this account the write: check that site.store is the store of hq.user "
         "(`centrale doctor`), and that `centrale hq init` ran at head office after its last table change",
@@ -226,6 +234,59 @@ ROOM_MESSAGES: dict[str, dict[str, str]] = {
     "err.pull.no_table_hq.hint": {
         "en": "create it there, or fix the catalog",
         "fr": "la créer au siège, ou corriger le catalogue",
+    },
+    "err.pull.store_failed": {
+        "en": "pull {group} failed at the store and wrote nothing: {error}",
+        "fr": "la récupération {group} a échoué au magasin et n'a rien écrit : {error}",
+    },
+    "err.pull.store_busy": {
+        "en": "pull {group} wrote nothing: rows it must change stayed locked by the store's own transactions "
+        "(sales) for {seconds} s, and a pull gives way to them",
+        "fr": "la récupération {group} n'a rien écrit : des lignes à modifier sont restées verrouillées par les "
+        "transactions du magasin (des ventes) pendant {seconds} s, et une récupération leur cède le pas",
+    },
+    "err.pull.store_busy.hint": {
+        "en": "a transaction left open at the store holds them (information_schema.INNODB_TRX there names it); "
+        "the job runs again at the next tick, or run `centrale pull {group}`",
+        "fr": "une transaction restée ouverte au magasin les garde (information_schema.INNODB_TRX l'indique) ; "
+        "le travail est relancé au prochain passage, ou lancer `centrale pull {group}`",
+    },
+    "err.pull.delete_refused": {
+        "en": "pull {group} wrote nothing: the store refused to delete {n} row(s) of `{table}` that head office "
+        "deleted (the first: {key}): rows of the store's table `{child}` still reference it, and its constraint "
+        "`{constraint}` ({columns} -> `{parent}`) is ON DELETE {rule}",
+        "fr": "la récupération {group} n'a rien écrit : le magasin a refusé de supprimer {n} ligne(s) de `{table}` "
+        "supprimée(s) au siège (la première : {key}) : des lignes de la table `{child}` du magasin y renvoient "
+        "encore, et sa contrainte `{constraint}` ({columns} -> `{parent}`) est en ON DELETE {rule}",
+    },
+    "err.pull.delete_refused.hint": {
+        "en": "delete or re-point those `{child}` rows, or make constraint `{constraint}` ON DELETE CASCADE or SET "
+        "NULL at the store; then run the pull again (`centrale pull {group}`, or `centrale jobs retry ID` at head "
+        "office)",
+        "fr": "supprimer ces lignes de `{child}` ou les faire pointer ailleurs, ou passer la contrainte "
+        "`{constraint}` en ON DELETE CASCADE ou SET NULL au magasin ; puis relancer la récupération "
+        "(`centrale pull {group}`, ou `centrale jobs retry ID` au siège)",
+    },
+    "err.pull.delete_refused.pull_first": {
+        "en": "`{child}` comes from head office with pull {child_group}, which removes the rows head office "
+        "deleted: run `centrale pull {child_group}` first, then `centrale pull {group}` again (or retry the job "
+        "at head office: `centrale jobs retry ID`)",
+        "fr": "`{child}` vient du siège par la récupération {child_group}, qui retire les lignes supprimées au "
+        "siège : lancer d'abord `centrale pull {child_group}`, puis de nouveau `centrale pull {group}` (ou relancer "
+        "le travail au siège : `centrale jobs retry ID`)",
+    },
+    "err.pull.delete_refused_raw": {
+        "en": "pull {group} wrote nothing: the store refused to delete {n} row(s) of `{table}` that head office "
+        "deleted (the first: {key}): {error}",
+        "fr": "la récupération {group} n'a rien écrit : le magasin a refusé de supprimer {n} ligne(s) de `{table}` "
+        "supprimée(s) au siège (la première : {key}) : {error}",
+    },
+    "err.pull.delete_refused_raw.hint": {
+        "en": "delete or re-point the store's rows that reference it, or make their foreign key ON DELETE CASCADE "
+        "or SET NULL; then run the pull again (`centrale pull {group}`, or `centrale jobs retry ID` at head office)",
+        "fr": "supprimer les lignes du magasin qui y renvoient ou les faire pointer ailleurs, ou passer leur clé "
+        "étrangère en ON DELETE CASCADE ou SET NULL ; puis relancer la récupération (`centrale pull {group}`, ou "
+        "`centrale jobs retry ID` au siège)",
     },
     "err.reconcile.no_table": {
         "en": "no catalog table has both since_column and sum_column",

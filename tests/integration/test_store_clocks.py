@@ -39,7 +39,8 @@ def test_a_later_change_wins_over_a_store_whose_clock_is_ten_minutes_ahead(chain
     with InProcessStore(lyon.config, shipper=_skewed_shipper(lyon)) as a, InProcessStore(lille.config) as b:
         for site in (lyon, lille):
             site.sql(
-                "INSERT INTO customers (card_number, first_name, created_store, updated_at) VALUES ('C-1', 'first', %s, %s)",
+                "INSERT INTO customers (card_number, first_name, created_store, updated_at) "
+                "VALUES ('C-1', 'first', %s, %s)",
                 (site.number, T0),
             )
         b.sync()
