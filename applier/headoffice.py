@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,14 +20,14 @@ from pymysql.constants import CLIENT
 
 from applier.bulk import UPLOAD_REFUSED, UploadWarnedError
 from applier.clockwatch import ClockWatch
-from applier.rejections import COLUMN_MISSING, oversized, rejected
-from applier.shipper import Operation, plan
+from applier.rejections import COLUMN_MISSING, dropped_column, oversized, rejected
+from applier.shipper import plan
 from applier.writer import MAX_QUERY_BYTES, SESSION_SQL_MODE, OversizedRowError, RowWriter
 from centrale import __version__
 from centrale.catalog import Catalog
 from centrale.changes import Batch, StreamedBatch
 from centrale.db import TRANSIENT_CODES, ConnParams, connect, connection_hint, error_code
-from centrale.errors import PreflightError, TransientShipError
+from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
 from centrale.hqaccess import read_account_store
 from centrale.hqtables import Layout, add_missing_columns, create_missing_tables, layout_for
 from centrale.i18n import Msg
@@ -206,25 +205,19 @@ class HeadOfficeShipper:
         return bool(added)
 
     def _leave_out_dropped(self, exc: pymysql.err.MySQLError) -> bool:
-        """Rows captured before the store dropped a column that head office never had (the first
-        ship after a POS upgrade): the store holds no such column any more, so its copy at head
-        office goes without it. A column the store still has is not left out (it is added, or
-        the batch is held naming the command that adds it)."""
-        op = getattr(exc, "centrale_op", None)
-        found = re.search(r"Unknown column '([^']+)'", str(exc.args[-1]))
-        if not isinstance(op, Operation) or found is None or found.group(1) not in op.columns:
+        """Rows captured before the store dropped a column that head office never had go
+        without it (``applier.rejections.dropped_column``)."""
+        found = dropped_column(exc, self.store_tables)
+        if found is None:
             return False
-        column = found.group(1)
-        tdef = self.store_tables([op.table]).get(op.table)
-        if tdef is None or tdef.column(column) is not None:
-            return False
-        layout = self.layout(op.table)
-        self._layouts[op.table] = dataclasses.replace(layout, local=layout.local | {column})
+        table, column = found
+        layout = self.layout(table)
+        self._layouts[table] = dataclasses.replace(layout, local=layout.local | {column})
         self._writer.builder.forget()
         log.warning(
             "column %s.%s is in rows captured before the store dropped it, and head office never had it: "
             "those rows go to head office without it",
-            op.table,
+            table,
             column,
         )
         return True
@@ -283,7 +276,7 @@ class HeadOfficeShipper:
                     continue
                 if code in TRANSIENT_CODES or code is None or isinstance(exc, pymysql.err.InterfaceError):
                     raise self._transient(exc) from None
-                raise rejected(batch, exc, self.origin) from None
+                raise self._rejected(batch, exc) from None
             except UploadWarnedError:
                 self._drop()  # rolled back whole; the table now goes as upserts
                 continue
@@ -294,6 +287,19 @@ class HeadOfficeShipper:
                 self._drop()
                 raise self._transient(exc) from None
         raise AssertionError("unreachable")
+
+    def _rejected(self, batch: Batch, exc: pymysql.err.MySQLError) -> BatchRejectedError:
+        """Head office refused a row: named with its key; the batch's transactions before that
+        row's go all the same (order holds back only what follows it)."""
+        failure = rejected(batch, exc, self.origin, lambda table: self.layout(table).key)
+        head = None if failure.seq is None or isinstance(batch, StreamedBatch) else batch.before_txn_of(failure.seq)
+        if head is not None:
+            try:
+                self._ship_careful(self._connection(), head)
+                failure.applied_up_to, failure.applied_rows = head.last_seq, len(head)
+            except (pymysql.err.MySQLError, TransientShipError, OSError):
+                self._drop()  # the refusal stands for the whole batch
+        return failure
 
     def _ship_once(self, batch: Batch) -> int:
         """Fast path when this generation is known at head office, else (or if it declines) careful."""

@@ -236,6 +236,10 @@ class ApplierService:
             report.rows += applied
             shipped.seq = batch.last_seq
             shipped.unacked += len(batch)
+        if isinstance(done.error, BatchRejectedError) and done.error.applied_up_to is not None:
+            report.rows += done.error.applied_rows  # the transactions before the refused row went
+            shipped.seq = done.error.applied_up_to
+            shipped.unacked += done.error.applied_rows
         if done.error is not None:
             self._failed(done.error, report)
 

@@ -180,6 +180,13 @@ class Batch:
             return self
         return Batch(self.generation, [r for r in self.rows if r.seq > seq])
 
+    def before_txn_of(self, seq: int) -> Batch | None:
+        """The batch's whole transactions before the one holding row ``seq`` (None if none)."""
+        rows = self.rows
+        txn = next((r.txn for r in rows if r.seq == seq), None)
+        head = [r for r in rows if r.seq < seq and r.txn != txn]
+        return Batch(self.generation, head) if txn is not None and head else None
+
     def __len__(self) -> int:
         return self._len
 

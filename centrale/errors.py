@@ -83,7 +83,17 @@ class TransientShipError(ShipError):
 
 
 class BatchRejectedError(ShipError):
-    """Head office refused the batch's data; it stays in the outbox and shipping holds."""
+    """Head office refused the batch's data; it stays in the outbox and shipping holds.
+
+    ``seq`` is the refused row's, when head office said which; ``applied_up_to`` and
+    ``applied_rows`` say what of the batch went all the same: the whole transactions before the
+    refused row's (they need not wait behind it: order only holds back what follows)."""
+
+    def __init__(self, message: Text, hint: Text | None = None, *, seq: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.seq = seq
+        self.applied_up_to: int | None = None
+        self.applied_rows = 0
 
 
 class JobError(CentraleError):

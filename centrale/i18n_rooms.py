@@ -65,6 +65,10 @@ ROOM_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "les lignes n° {first}-{last} de la table {table}",
     },
     "err.ship.where_row": {"en": "row seq {seq} of table {table}", "fr": "la ligne n° {seq} de la table {table}"},
+    "err.ship.where_row_key": {
+        "en": "row seq {seq} of table {table} (key {key})",
+        "fr": "la ligne n° {seq} de la table {table} (clé {key})",
+    },
     "err.ship.rejected": {
         "en": "head office rejected {where}: ({code}) {error}",
         "fr": "le siège a refusé {where} : ({code}) {error}",

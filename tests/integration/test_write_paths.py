@@ -161,3 +161,31 @@ def test_a_row_larger_than_head_offices_packet_limit_goes_in_an_upload(chain: Ch
     assert int(hq.sql("SHOW GLOBAL STATUS LIKE 'Com_load'")[0][1]) > loads_before  # the upload path
     sql = "SELECT id, LENGTH(note), MD5(note) FROM remarks ORDER BY id"
     assert chain.hq.sql(sql) == site.sql(sql)
+
+
+def test_a_refused_row_is_named_by_its_key_and_the_transactions_before_it_still_go(chain: Chain) -> None:
+    """Head office refuses one row (its column is narrower there): the error names the row's
+    seq, table, key and column; the transactions captured before it in the same batch reach head
+    office all the same, the ones after wait behind it (order), and all go once it is fixed."""
+    site = chain.store(STORE)
+    site.sql("CREATE TABLE labels (id INT PRIMARY KEY, label VARCHAR(20))")
+    with open(site.config, "a", encoding="utf-8") as fh:
+        fh.write('\n[tables.labels]\nkind = "aggregate"\ngroup = "sales"\n')
+    cfg = load(site.config)
+    with InProcessStore(cfg) as run:
+        assert run.sync().error is None  # head office creates its table
+        chain.hq.sql("ALTER TABLE labels MODIFY label VARCHAR(5)")
+        script(site, "INSERT INTO labels VALUES (1, 'short'), (2, 'ok')")  # one transaction: goes
+        script(site, "INSERT INTO labels VALUES (3, 'fine')")  # another: goes
+        script(site, "INSERT INTO labels VALUES (4, 'far too long')")  # refused
+        script(site, "INSERT INTO labels VALUES (5, 'after')")  # waits behind it
+        report = run.sync()
+        assert report.held and report.error is not None
+        assert "of table labels (key id=4)" in report.error and "'label'" in report.error
+        assert report.rows == 3
+        assert chain.hq.sql("SELECT id FROM labels ORDER BY id") == [(1,), (2,), (3,)]
+        assert run.ship_box.stats().backlog == 2
+        chain.hq.sql("ALTER TABLE labels MODIFY label VARCHAR(20)")
+        assert run.ship().error is None
+    sql = "SELECT id, label FROM labels ORDER BY id"
+    assert chain.hq.sql(sql) == site.sql(sql)
