@@ -5,7 +5,9 @@ Contract (tested against every implementation in tests/applier/test_shipper_cont
   records ``batch.last_seq`` for the batch's generation; rows at or below the recorded seq are
   skipped, so shipping a batch twice equals shipping it once;
 - it raises TransientShipError when the destination could not be reached (nothing applied)
-  and BatchRejectedError when the destination refused the data (nothing applied).
+  and BatchRejectedError when the destination refused the data: nothing applied but, when the
+  refused row is known, the batch's whole transactions before its own, said by the error's
+  ``applied_up_to`` and ``applied_rows`` (never part of a transaction).
 
 A shipper may also have ``prebuild(batch)``: CPU work for a batch done ahead, in the thread
 that reads the outbox, while the previous batch is being shipped.

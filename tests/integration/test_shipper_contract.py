@@ -148,18 +148,33 @@ def test_a_large_batch_is_split_into_bounded_queries(subject: Subject) -> None:
     assert len(subject.read()) == 1600
 
 
-def test_head_office_applies_nothing_of_a_rejected_batch(chain: Chain) -> None:
+def test_head_office_applies_only_the_transactions_before_a_rejected_row(chain: Chain) -> None:
+    """A refused row holds its own transaction and what follows; whole transactions before it
+    in the batch are applied (and said so: ``applied_up_to``), a refused transaction never in part."""
     shipper = items_shipper(chain)
     try:
         shipper.ship(Batch(GEN, (up(1, 1, "ok"),)))
-        bad = Batch(
-            GEN, (up(2, 2, "fine"), OutboxRow(3, 3, "items", "upsert", ("id", "label", "qty"), (3, "t", "1e12")))
+        bad_row = OutboxRow(4, 3, "items", "upsert", ("id", "label", "qty"), (4, "t", "1e12"))
+        one_txn = Batch(
+            GEN,
+            (
+                OutboxRow(2, 2, "items", "upsert", ("id", "label", "qty"), (2, "same", 1)),
+                OutboxRow(3, 2, "items", "upsert", ("id", "label", "qty"), (3, "t", "1e12")),
+            ),
         )
         with pytest.raises(BatchRejectedError) as err:
-            shipper.ship(bad)
-        assert "row seq 3 of table items" in err.value.message and "outbox skip" in (err.value.hint or "")
+            shipper.ship(one_txn)
+        assert "row seq 3 of table items (key id=3)" in err.value.message and "outbox skip" in (err.value.hint or "")
+        assert err.value.applied_up_to is None
         assert sorted(r[0] for r in chain.hq.sql("SELECT id FROM items")) == [1]
         assert shipper.last_applied(GEN) == 1
+        two_txns = Batch(GEN, (OutboxRow(3, 2, "items", "upsert", ("id", "label", "qty"), (3, "fine", 1)), bad_row))
+        with pytest.raises(BatchRejectedError) as err:
+            shipper.ship(two_txns)
+        assert "row seq 4 of table items" in err.value.message
+        assert (err.value.applied_up_to, err.value.applied_rows) == (3, 1)
+        assert sorted(r[0] for r in chain.hq.sql("SELECT id FROM items")) == [1, 3]
+        assert shipper.last_applied(GEN) == 3
     finally:
         shipper.close()
 
