@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from centrale.config import load
 from centrale.doctor import _clock_check
+from centrale.report import StatusReporter
 from centrale.site import build_shipper
 from sandbox.chain import Chain, Site
 from sandbox.inprocess import InProcessStore
+from tests.console.conftest import console_client
 
 AHEAD_S = 600
 T0 = dt.datetime(2026, 11, 1, 10, 0, 0)
@@ -64,6 +67,18 @@ def test_a_later_change_wins_over_a_store_whose_clock_is_ten_minutes_ahead(chain
     assert seen["clock_skewed"] and abs(seen["clock_offset_s"] - AHEAD_S) < 5
     assert "clock" in chain.centrale(lyon, "status").stdout
     assert not json.loads(chain.centrale(lille, "status", "--json").stdout)["clock_skewed"]
+    # The store's report carries it to head office: its console flags Lyon, not Lille.
+    for site in (lyon, lille):
+        assert StatusReporter(load(site.config)).tick()
+    ((reported,),) = chain.hq.sql("SELECT MAX(clock_offset_s) FROM centrale_progress WHERE store = 12")
+    assert abs(reported - AHEAD_S) < 5
+    with console_client(chain.hq.config) as client:
+        page = client.get("/").text
+    lyon_row = re.search(r'<tr data-store="12".*?</tr>', page, re.S)
+    lille_row = re.search(r'<tr data-store="13".*?</tr>', page, re.S)
+    assert lyon_row and lille_row
+    assert 'data-color="amber"' in lyon_row.group(0) and "clock +600 s off" in lyon_row.group(0)
+    assert "clock" not in lille_row.group(0) and 'data-color="green"' in lille_row.group(0)
 
 
 def test_doctor_flags_a_store_clock_more_than_a_minute_off(chain: Chain) -> None:
