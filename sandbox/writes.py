@@ -50,6 +50,16 @@ def use_write_tables(site: Site) -> Config:
     return cfg
 
 
+def capture_table(site: Site, ddl: str, table: str, *, on_delete: str | None = None) -> Config:
+    """Create ``table`` at the store with ``ddl`` and make it the store's whole catalog (an
+    aggregate table of the sales group); returns the store's configuration."""
+    site.sql(ddl)
+    extra = f'on_delete = "{on_delete}"\n' if on_delete else ""
+    with open(site.config, "a", encoding="utf-8") as fh:
+        fh.write(f'\n[tables.{table}]\nkind = "aggregate"\ngroup = "sales"\n{extra}')
+    return load(site.config)
+
+
 def script(site: Site, statements: str) -> None:
     """Run ``;``-separated statements in one autocommit session, as a client would send them."""
     with site.connect() as conn, conn.cursor() as cur:

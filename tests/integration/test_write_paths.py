@@ -3,10 +3,9 @@ catch-up literals, or ``LOAD DATA`` uploads (issue 12)."""
 
 from __future__ import annotations
 
-from centrale.config import load
 from sandbox.chain import Chain
 from sandbox.inprocess import InProcessStore
-from sandbox.writes import script
+from sandbox.writes import capture_table, script
 
 STORE = 12
 
@@ -15,10 +14,9 @@ def test_bit_columns_arrive_as_the_store_holds_them_on_the_upload_path(chain: Ch
     """A transaction of 300 rows goes to head office as an upload (LOAD DATA): BIT values must
     land as bits, not as the text of their number (1 is 0x01, not 0x31)."""
     site = chain.store(STORE)
-    site.sql("CREATE TABLE flags (id INT PRIMARY KEY, b1 BIT(1), b8 BIT(8), b64 BIT(64) NULL)")
-    with open(site.config, "a", encoding="utf-8") as fh:
-        fh.write('\n[tables.flags]\nkind = "aggregate"\ngroup = "sales"\n')
-    cfg = load(site.config)
+    cfg = capture_table(
+        site, "CREATE TABLE flags (id INT PRIMARY KEY, b1 BIT(1), b8 BIT(8), b64 BIT(64) NULL)", "flags"
+    )
     loads_before = int(chain.hq.sql("SHOW GLOBAL STATUS LIKE 'Com_load'")[0][1])
     with InProcessStore(cfg) as run:
         script(
@@ -38,10 +36,9 @@ def test_a_row_larger_than_head_offices_packet_limit_is_named_and_goes_once_the_
     itself" for ever, but the row, its size, the limit and the fix; smaller rows of the same
     batch wait behind it (order), and everything goes once head office allows larger packets."""
     site = chain.store(STORE)
-    site.sql("CREATE TABLE pictures (id INT PRIMARY KEY, label VARCHAR(20), image LONGBLOB)")
-    with open(site.config, "a", encoding="utf-8") as fh:
-        fh.write('\n[tables.pictures]\nkind = "aggregate"\ngroup = "sales"\n')
-    cfg = load(site.config)
+    cfg = capture_table(
+        site, "CREATE TABLE pictures (id INT PRIMARY KEY, label VARCHAR(20), image LONGBLOB)", "pictures"
+    )
     hq = chain.hq.server
     before = int(hq.sql("SELECT @@GLOBAL.max_allowed_packet")[0][0])
     hq.sql("SET GLOBAL max_allowed_packet = 1048576")
@@ -67,10 +64,12 @@ def test_rows_with_a_column_the_store_dropped_before_head_office_had_it_go_witho
     and head office's table created after (without it). They arrive without the column, as the
     store holds them now; shipping does not hold on a column nobody has any more."""
     site = chain.store(STORE)
-    site.sql("CREATE TABLE notes (id INT PRIMARY KEY, label VARCHAR(20), old_note VARCHAR(20))")
-    with open(site.config, "a", encoding="utf-8") as fh:
-        fh.write('\n[tables.notes]\nkind = "aggregate"\ngroup = "sales"\non_delete = "delete"\n')
-    cfg = load(site.config)
+    cfg = capture_table(
+        site,
+        "CREATE TABLE notes (id INT PRIMARY KEY, label VARCHAR(20), old_note VARCHAR(20))",
+        "notes",
+        on_delete="delete",
+    )
     first = InProcessStore(cfg).start()  # the checkpoint only: head office gets the table later
     first.wait_caught_up()
     first.stop()
@@ -97,10 +96,11 @@ def test_an_enum_value_a_non_strict_store_stored_arrives_as_it_is(chain: Chain) 
     index 0). Head office's strict session refuses that value; it arrives all the same, on the
     statement path (a few rows, then an update of them) and in a batch large enough to upload."""
     site = chain.store(STORE)
-    site.sql("CREATE TABLE tickets2 (id INT PRIMARY KEY, status ENUM('open', 'paid') NOT NULL, note VARCHAR(10))")
-    with open(site.config, "a", encoding="utf-8") as fh:
-        fh.write('\n[tables.tickets2]\nkind = "aggregate"\ngroup = "sales"\n')
-    cfg = load(site.config)
+    cfg = capture_table(
+        site,
+        "CREATE TABLE tickets2 (id INT PRIMARY KEY, status ENUM('open', 'paid') NOT NULL, note VARCHAR(10))",
+        "tickets2",
+    )
     with InProcessStore(cfg) as run:
         script(site, "SET SESSION sql_mode = ''; INSERT INTO tickets2 VALUES (1, 'lost', 'a'), (2, 'paid', '')")
         assert run.sync().error is None
@@ -121,10 +121,11 @@ def test_a_lenient_statement_still_refuses_a_value_head_office_would_change(chai
     """The ENUM's '' goes without strict mode, but a value of the same row that head office
     would truncate (its column narrower than the store's) still holds the batch, named."""
     site = chain.store(STORE)
-    site.sql("CREATE TABLE tickets3 (id INT PRIMARY KEY, status ENUM('open', 'paid') NOT NULL, note VARCHAR(10))")
-    with open(site.config, "a", encoding="utf-8") as fh:
-        fh.write('\n[tables.tickets3]\nkind = "aggregate"\ngroup = "sales"\n')
-    cfg = load(site.config)
+    cfg = capture_table(
+        site,
+        "CREATE TABLE tickets3 (id INT PRIMARY KEY, status ENUM('open', 'paid') NOT NULL, note VARCHAR(10))",
+        "tickets3",
+    )
     with InProcessStore(cfg) as run:
         script(site, "INSERT INTO tickets3 VALUES (1, 'open', 'ok')")
         assert run.sync().error is None
@@ -140,10 +141,7 @@ def test_a_row_larger_than_head_offices_packet_limit_goes_in_an_upload(chain: Ch
     """The same limit, in a batch large enough to upload: LOAD DATA streams the file in packets
     of its own, so the long note goes (the protocol chunks it), nothing held."""
     site = chain.store(STORE)
-    site.sql("CREATE TABLE remarks (id INT PRIMARY KEY, note MEDIUMTEXT)")
-    with open(site.config, "a", encoding="utf-8") as fh:
-        fh.write('\n[tables.remarks]\nkind = "aggregate"\ngroup = "sales"\n')
-    cfg = load(site.config)
+    cfg = capture_table(site, "CREATE TABLE remarks (id INT PRIMARY KEY, note MEDIUMTEXT)", "remarks")
     hq = chain.hq.server
     before = int(hq.sql("SELECT @@GLOBAL.max_allowed_packet")[0][0])
     loads_before = int(hq.sql("SHOW GLOBAL STATUS LIKE 'Com_load'")[0][1])
@@ -168,10 +166,7 @@ def test_a_refused_row_is_named_by_its_key_and_the_transactions_before_it_still_
     seq, table, key and column; the transactions captured before it in the same batch reach head
     office all the same, the ones after wait behind it (order), and all go once it is fixed."""
     site = chain.store(STORE)
-    site.sql("CREATE TABLE labels (id INT PRIMARY KEY, label VARCHAR(20))")
-    with open(site.config, "a", encoding="utf-8") as fh:
-        fh.write('\n[tables.labels]\nkind = "aggregate"\ngroup = "sales"\n')
-    cfg = load(site.config)
+    cfg = capture_table(site, "CREATE TABLE labels (id INT PRIMARY KEY, label VARCHAR(20))", "labels")
     with InProcessStore(cfg) as run:
         assert run.sync().error is None  # head office creates its table
         chain.hq.sql("ALTER TABLE labels MODIFY label VARCHAR(5)")
