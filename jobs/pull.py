@@ -7,7 +7,9 @@ newer ``modified_column`` winning (head office on a tie), and never deleted by a
 
 Everything a pull changes is written in ONE store transaction per group, together with a marker
 row that tells the binlog reader to skip it (no echo). A pull that finds nothing to change
-writes nothing.
+writes nothing. The writing (``jobs.pull_apply``) gives way to the store's own transactions, so
+a sale racing a pull on the same article keeps its change, and explains a delete the store's
+foreign keys refuse.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ from typing import Any
 
 import pymysql
 
-from centrale.catalog import MARKER_TABLE
 from centrale.config import Config
-from centrale.db import connect, hq_params, is_transient, parse_url, quote_ident, quote_ident_fmt
+from centrale.db import connect, hq_params, parse_url, quote_ident_fmt
 from centrale.errors import JobError, JobInterruptedError
 from centrale.i18n import Msg
 from centrale.log import get_logger
@@ -39,6 +40,7 @@ from jobs.incremental import (
     recent,
     tombstone_mark,
 )
+from jobs.pull_apply import Plan, TablePull, apply_plans
 
 log = get_logger("pull")
 
@@ -46,21 +48,10 @@ SESSION_SQL = "SET SESSION time_zone = '+00:00', group_concat_max_len = 10737418
 
 
 @dataclass
-class TablePull:
-    table: str
-    inserted: int = 0
-    updated: int = 0
-    deleted: int = 0
-    kept_newer: int = 0  # shared rows the store changed after head office did
-    chunks: int = 0
-    chunks_differing: int = 0
-    incremental: bool = False  # only rows changed since the last pull were compared
-
-
-@dataclass
 class PullResult:
     group: str
     tables: list[TablePull] = field(default_factory=list)
+    gave_way: int = 0  # times the write started again because a store transaction held a row
 
     @property
     def rows_moved(self) -> int:
@@ -69,20 +60,6 @@ class PullResult:
     def summary(self) -> Msg:
         parts = [f"{t.table} +{t.inserted} ~{t.updated} -{t.deleted}" for t in self.tables]
         return Msg("out.pull.summary", group=self.group, rows=self.rows_moved, detail="; ".join(parts))
-
-
-@dataclass
-class _Plan:
-    table: str
-    key: tuple[str, ...]
-    columns: tuple[str, ...]
-    assignments: str
-    rows: list[tuple[Any, ...]]
-    deletes: list[tuple[Any, ...]]
-    report: TablePull
-    modified: str | None = None
-    next_state: PullState | None = None  # saved once the pull is committed
-    seen: tuple[dict[tuple[Any, ...], str], dict[tuple[Any, ...], str]] = ({}, {})
 
 
 def _connect(cfg: Config) -> tuple[pymysql.connections.Connection, pymysql.connections.Connection]:
@@ -153,7 +130,9 @@ def _columns(
 def _assignments(columns: tuple[str, ...], key: tuple[str, ...], protected: set[str], modified: str | None) -> str:
     """ON DUPLICATE KEY UPDATE list: protected columns keep the store's value; with a modified
     column, head office's row wins only if it is at least as new (assigned last, since later
-    assignments see earlier ones)."""
+    assignments see earlier ones). Protected columns are never assigned, not even to a value
+    read from the store: the store may change them between the comparison and the write (a
+    sale's stock), and the upsert then finds the row as the sale left it."""
     cols = [c for c in columns if c not in key and c not in protected]
     if modified and modified in cols:
         m = quote_ident_fmt(modified)
@@ -201,7 +180,7 @@ def plan_pull(
     states: OutboxStore,
     *,
     full: bool = False,
-) -> list[_Plan]:
+) -> list[Plan]:
     tables = cfg.catalog.pulled(group)
     if not tables:
         raise JobError(Msg("err.pull.empty_group", group=group), hint=Msg("err.pull.empty_group.hint"))
@@ -256,7 +235,7 @@ def plan_pull(
         report.inserted = len(kept_keys) - report.updated
         deletes = d.to_delete if spec.kind == "reference" and spec.pull == "mirror" else []
         report.deleted = len(deletes)
-        plan = _Plan(t, key, columns, _assignments(columns, key, protected, modified), rows, deletes, report)
+        plan = Plan(t, key, columns, _assignments(columns, key, protected, modified), rows, deletes, report)
         if m:
             full_at = last.full_at if (last and incremental) else time.time()
             plan.next_state = PullState(t, hq_mark, None, full_at, tomb)
@@ -266,65 +245,12 @@ def plan_pull(
     return plans
 
 
-def ensure_marker_table(store: pymysql.connections.Connection) -> None:
-    with store.cursor() as cur:
-        cur.execute(
-            f"CREATE TABLE IF NOT EXISTS {quote_ident(MARKER_TABLE)} (id TINYINT NOT NULL PRIMARY KEY, "
-            "applied_at DATETIME(6) NOT NULL, what VARCHAR(64) NOT NULL) ENGINE=InnoDB"
-        )
+def _pulled_groups(cfg: Config) -> dict[str, str]:
+    """Reference tables and the group whose pull brings them, to name it in a refused delete."""
+    return {name: spec.group for name, spec in cfg.catalog.tables.items() if spec.kind == "reference"}
 
 
-def apply_plans(store: pymysql.connections.Connection, plans: list[_Plan], what: str) -> None:
-    """One store transaction: the marker row, deletes children first, then upserts parents first
-    (deleting first frees unique values, e.g. an article code whose row head office re-keyed).
-
-    Deletes run with foreign key checks on, so the store's own cascades run (a store-local
-    table's rows that reference a deleted article go with it, as the store's schema says);
-    upserts run with them off, since a row may reference a parent of another group that its
-    own pull brings later (a technical sheet's article)."""
-    ensure_marker_table(store)
-    try:
-        with store.cursor() as cur:
-            cur.execute("SET SESSION foreign_key_checks = 1")
-            cur.execute("BEGIN")
-            cur.execute(
-                f"INSERT INTO {quote_ident(MARKER_TABLE)} (id, applied_at, what) VALUES (1, UTC_TIMESTAMP(6), %s) "
-                "ON DUPLICATE KEY UPDATE applied_at = VALUES(applied_at), what = VALUES(what)",
-                (what[:64],),
-            )
-            for p in reversed(plans):
-                for i in range(0, len(p.deletes), 1000):
-                    part = p.deletes[i : i + 1000]
-                    one = "(" + ", ".join(["%s"] * len(p.key)) + ")"
-                    target = "(" + ", ".join(quote_ident_fmt(k) for k in p.key) + ")"
-                    cur.execute(
-                        f"DELETE FROM {quote_ident_fmt(p.table)} WHERE {target} IN ({', '.join([one] * len(part))})",
-                        [v for k in part for v in k],
-                    )
-            cur.execute("SET SESSION foreign_key_checks = 0")  # cross-group references may lag one pull
-            for p in plans:
-                if not p.rows:
-                    continue
-                cols = ", ".join(quote_ident_fmt(c) for c in p.columns)
-                marks = ", ".join(["%s"] * len(p.columns))
-                table = quote_ident_fmt(p.table)
-                if p.assignments:
-                    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {p.assignments}"
-                else:
-                    sql = f"INSERT IGNORE INTO {table} ({cols}) VALUES ({marks})"
-                for i in range(0, len(p.rows), 1000):
-                    cur.executemany(sql, p.rows[i : i + 1000])
-            cur.execute("COMMIT")
-    except pymysql.err.MySQLError as exc:
-        store.rollback()
-        error = JobInterruptedError if is_transient(exc) else JobError
-        raise error(f"{what} failed at the store and changed nothing: {exc.args[-1]}") from None
-    finally:
-        with store.cursor() as cur:
-            cur.execute("SET SESSION foreign_key_checks = 1")
-
-
-def _written(p: _Plan) -> dict[tuple[Any, ...], str]:
+def _written(p: Plan) -> dict[tuple[Any, ...], str]:
     if not p.modified:
         return {}
     ki = [p.columns.index(k) for k in p.key]
@@ -344,7 +270,7 @@ def pull_group(cfg: Config, group: str, *, full: bool = False) -> PullResult:
             plans = plan_pull(cfg, group, hq, store, states, full=full)
             result = PullResult(group, [p.report for p in plans])
             if any(p.rows or p.deletes for p in plans):
-                apply_plans(store, plans, f"pull {group}")
+                result.gave_way = apply_plans(store, plans, group, _pulled_groups(cfg))
             else:
                 store.rollback()
             for p in plans:
