@@ -15,11 +15,13 @@ foreign keys refuse.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pymysql
 
+from centrale.clock import clock_offset, correction, shifted
 from centrale.config import Config
 from centrale.db import connect, hq_params, parse_url, quote_ident_fmt
 from centrale.errors import JobError, JobInterruptedError
@@ -180,7 +182,10 @@ def plan_pull(
     states: OutboxStore,
     *,
     full: bool = False,
+    shift: int = 0,
 ) -> list[Plan]:
+    """What the pull will write, table by table. ``shift``: seconds that put head office's
+    modified times on the store's clock, for shared tables (``centrale.clock``)."""
     tables = cfg.catalog.pulled(group)
     if not tables:
         raise JobError(Msg("err.pull.empty_group", group=group), hint=Msg("err.pull.empty_group.hint"))
@@ -229,6 +234,9 @@ def plan_pull(
         rows += fetch_rows(hq, t, key, columns, [k for k in d.to_upsert if k not in d.rows])
         modified = spec.modified_column if spec.kind == "shared" else None
         if modified and modified in columns and rows:
+            if shift:  # head office's times, on this store's clock: compared and written so
+                mi = columns.index(modified)
+                rows = [(*r[:mi], shifted(r[mi], shift), *r[mi + 1 :]) for r in rows]
             rows = _drop_store_newer(store, t, key, columns, modified, rows, report)
         kept_keys = {tuple(r[columns.index(k)] for k in key) for r in rows}
         report.updated = len(kept_keys & d.existing)
@@ -258,16 +266,27 @@ def _written(p: Plan) -> dict[tuple[Any, ...], str]:
     return {tuple(r[i] for i in ki): modified_text(r[mi]) for r in p.rows}
 
 
-def pull_group(cfg: Config, group: str, *, full: bool = False) -> PullResult:
+def pull_group(
+    cfg: Config, group: str, *, full: bool = False, measure: Callable[..., float] = clock_offset
+) -> PullResult:
     """Compare, then apply every difference of the group in one store transaction.
 
     Tables with a modified column compare only what changed since the last pull (marks kept in
-    the outbox file), with a full comparison at least daily or when ``full`` is asked.
+    the outbox file), with a full comparison at least daily or when ``full`` is asked. Shared
+    rows are compared on the store's clock: ``measure(store, hq)`` gives how far it is ahead of
+    head office's (``centrale.clock``).
     """
     hq, store = _connect(cfg)
     try:
+        shift = (
+            correction(measure(store, hq))
+            if any(cfg.catalog.spec(t).kind == "shared" for t in cfg.catalog.pulled(group))
+            else 0
+        )
+        if shift:
+            log.warning("this store's clock is %+d s off head office's: shared rows' times are moved by it", shift)
         with OutboxStore(cfg.outbox.path) as states:
-            plans = plan_pull(cfg, group, hq, store, states, full=full)
+            plans = plan_pull(cfg, group, hq, store, states, full=full, shift=shift)
             result = PullResult(group, [p.report for p in plans])
             if any(p.rows or p.deletes for p in plans):
                 result.gave_way = apply_plans(store, plans, group, _pulled_groups(cfg))

@@ -1,11 +1,12 @@
 """Shared rows (customers) are decided on head office's clock, not on store clocks taken as they
 are (``centrale.clock``): a store whose server clock runs ten minutes ahead must not win every
 conflict for those ten minutes, and a later change made at another store must not be lost,
-neither at head office nor, after its pull, at the skewed store itself.
+neither at head office nor, after its pull, at the skewed store itself. Each database holds
+times by its own server's clock; a time crossing is moved by the store's measured offset.
 
 A store server's clock cannot be set wrong here (no libfaketime), so the skewed store's shipper
-reads the store's clock, really, plus ten minutes, and its POS writes times ten minutes ahead,
-as that server's NOW() would."""
+and pull read the store's clock, really, plus ten minutes, and its POS writes times ten minutes
+ahead, as that server's NOW() would."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ import datetime as dt
 import json
 import re
 
+from centrale.clock import clock_offset
 from centrale.config import load
 from centrale.doctor import _clock_check
 from centrale.report import StatusReporter
 from centrale.site import build_shipper
+from jobs.pull import pull_group
 from sandbox.chain import Chain, Site
 from sandbox.inprocess import InProcessStore
 from tests.console.conftest import console_client
@@ -55,6 +58,12 @@ def test_a_later_change_wins_over_a_store_whose_clock_is_ten_minutes_ahead(chain
         assert b.sync().error is None
         assert chain.hq.sql("SELECT first_name, origin_store, updated_at FROM customers WHERE card_number='C-1'") == [
             ("Lille at 11:00:05", 13, T0 + dt.timedelta(hours=1, seconds=5))  # Lille's clock is right: as sent
+        ]
+        # Lyon's pull brings it the later change too: head office's time, on Lyon's clock, is newer.
+        result = pull_group(load(lyon.config), "customers", measure=lambda store, hq: clock_offset(store, hq) + AHEAD_S)
+        assert result.tables[0].kept_newer == 0
+        assert lyon.sql("SELECT first_name, updated_at FROM customers WHERE card_number='C-1'") == [
+            ("Lille at 11:00:05", T0 + dt.timedelta(hours=1, seconds=5 + AHEAD_S))
         ]
         # Lyon's own changes reach head office on head office's clock.
         _change(lyon, "C-1", "Lyon at 11:01", T0 + dt.timedelta(hours=1, minutes=1, seconds=AHEAD_S))
