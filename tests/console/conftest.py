@@ -17,6 +17,7 @@ from centrale.console.state import ConsoleState, LiveConfig
 from centrale.i18n import Lang
 from centrale.log import setup_logging
 from sandbox.chain import Chain
+from sandbox.polling import wait_until
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
@@ -60,18 +61,7 @@ def hq_client(chain: Chain) -> Iterator[TestClient]:
         yield client
 
 
-def wait_for(predicate: Callable[[], object], what: str, timeout_s: float = 60.0) -> object:
-    """Poll until ``predicate`` returns something truthy; fail naming ``what`` if it never does
-    (a bound against hanging, not a timing assertion)."""
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"never happened: {what}")
+wait_for = wait_until  # the console tests' name for it
 
 
 TASK_ROW = re.compile(r'<tr data-task="(\d+)" data-action="([a-z-]+)" data-status="([a-z]+)"')

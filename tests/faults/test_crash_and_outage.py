@@ -8,7 +8,6 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from sandbox.chain import Chain, Site
 from sandbox.compare import wait_equal
+from sandbox.polling import wait_until
 from sandbox.processes import CentraleProcess, run_process, status_json
 from sandbox.tills import Till
 from sandbox.workload import StoreActivity, seed_store
@@ -185,7 +185,7 @@ def test_store_mariadb_restarts_and_binlog_rotations_during_capture(
                 site.sql("FLUSH BINARY LOGS")
             sold = till.sold
             site.server.restart()  # the store PC's database restarts under Centrale and the till
-            _wait_until(lambda sold=sold: till.sold > sold, what="store 12's till sells again")
+            wait_until(lambda sold=sold: till.sold > sold, what="store 12's till sells again")
         time.sleep(1.0)
     assert till.reconnects >= 3 and till.sold > 50 and other_till.sold > 50
     assert all(p.alive for p in procs.values())
@@ -193,10 +193,3 @@ def test_store_mariadb_restarts_and_binlog_rotations_during_capture(
     for proc in procs.values():
         assert proc.terminate() == 0, proc.log_text()[-3000:]
     assert "capture interrupted" in procs[site.number].log_text()
-
-
-def _wait_until(predicate: Callable[[], bool], *, what: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.1)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -31,6 +30,7 @@ from jobs.queue import add_jobs, list_jobs
 from jobs.runner import JobsRunner
 from sandbox.chain import Chain, Site
 from sandbox.inprocess import InProcessStore
+from sandbox.polling import wait_until
 
 HOLD = "centrale_pull_races_hold"  # the user lock the trigger waits for
 
@@ -127,17 +127,6 @@ class Background:
         if self.error is not None:
             raise self.error
         return self.value
-
-
-def wait_until(predicate: Callable[[], object], what: str, timeout_s: float = 30) -> Any:
-    """Poll the servers until ``predicate`` holds: the tests wait for states, never for time."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"{what}: not within {timeout_s} s")
 
 
 def lock_waits(site: Site) -> list[tuple[int, int]]:
