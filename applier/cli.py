@@ -74,7 +74,7 @@ def replay(
         install_stop_handlers(stop)
         shipper = build_shipper(cfg)
         try:
-            with OutboxStore(cfg.outbox.path) as outbox:
+            with OutboxStore(cfg.outbox.path, keep_shipped_s=cfg.outbox.keep_shipped_s) as outbox:
                 # --batch-rows says exactly how big; otherwise catch-up batches while the backlog is large
                 catchup = None if batch_rows else CatchUp.from_settings(cfg.ship)
                 service = ApplierService(outbox, shipper, batch_rows or cfg.ship.batch_rows, stop, catchup)

@@ -20,6 +20,7 @@ from centrale.errors import (
     ShipError,
     TransientShipError,
 )
+from centrale.i18n import Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 
@@ -123,6 +124,30 @@ class ApplierService:
                 self.shipper.close()
             self._lock.release()
 
+    def _catch_up_with_head_office(self) -> None:
+        """Head office holds less than this store shipped (it was put back from a backup): the
+        kept shipped rows it lacks go back in the queue (``centrale.outbox.retention``); those
+        purged before are named, with the command that refills them, in the log and `status`."""
+        applied = getattr(self.shipper, "last_applied", None)  # optional (applier.shipper)
+        if applied is None:
+            return
+        mine = self.outbox.stats().last_shipped_seq
+        theirs = int(applied(self.outbox.generation))
+        if theirs >= mine:
+            return
+        back = self.outbox.reship_after(theirs)
+        log.warning(
+            "head office holds this store's rows up to seq %d only, %d were shipped (put back from a backup?): "
+            "%d kept rows are sent again",
+            theirs,
+            mine,
+            back.rows,
+        )
+        if back.lost_from is not None:
+            lost = Msg("err.ship.hq_gap", first=back.lost_from, last=back.lost_to, since=back.rows)
+            self.outbox.note("hq_gap", f"{lost}; {Msg('err.ship.hq_gap.hint')}")
+            log.error("%s; hint: %s", lost, Msg("err.ship.hq_gap.hint"))
+
     def _note_clock(self) -> None:
         """The store's clock offset the shipper measured, kept for `status` and the report to
         head office (``centrale.clock``); written when it moved by half a second or more."""
@@ -155,6 +180,7 @@ class ApplierService:
                 # a pull of shared data from another store may need them before that.
                 self.shipper.prepare()
                 self._prepared = True
+            self._catch_up_with_head_office()
             synced = self.outbox.sync()
             first, next_captured_at = self.outbox.oldest()
             prebuild = getattr(self.shipper, "prebuild", None)  # optional (applier.shipper)

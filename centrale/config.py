@@ -85,6 +85,13 @@ class ShipSection(_Section):
 
 class OutboxSection(_Section):
     path: Path = Path("var/outbox.db")
+    # Shipped rows kept this long, so that a head office restored from a backup gets them again
+    # (centrale/outbox/retention.py); 0 keeps none.
+    keep_shipped_h: Annotated[float, Field(ge=0, le=24 * 366)] = 168.0
+
+    @property
+    def keep_shipped_s(self) -> float:
+        return self.keep_shipped_h * 3600
 
 
 class LogSection(_Section):

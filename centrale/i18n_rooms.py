@@ -69,6 +69,22 @@ ROOM_MESSAGES: dict[str, dict[str, str]] = {
         "en": "row seq {seq} of table {table} (key {key})",
         "fr": "la ligne n° {seq} de la table {table} (clé {key})",
     },
+    "status.hq_gap": {
+        "en": "head office GAP: {gap}",
+        "fr": "TROU au siège : {gap}",
+    },
+    "err.ship.hq_gap": {
+        "en": "head office lacks this store's rows seq {first} to {last}, shipped before it was put back from a "
+        "backup and no longer kept here ({since} kept rows were sent again)",
+        "fr": "il manque au siège les lignes n° {first} à {last} de ce magasin, envoyées avant sa restauration "
+        "et plus gardées ici ({since} lignes gardées ont été renvoyées)",
+    },
+    "err.ship.hq_gap.hint": {
+        "en": "send those days again: `centrale push sales --since DATE` (and the other groups), then "
+        "`centrale reconcile` to check; raise outbox.keep_shipped_h to keep shipped rows longer",
+        "fr": "renvoyer ces jours : `centrale push sales --since DATE` (et les autres groupes), puis "
+        "`centrale reconcile` pour vérifier ; augmenter outbox.keep_shipped_h pour garder les lignes plus longtemps",
+    },
     "err.ship.rejected": {
         "en": "head office rejected {where}: ({code}) {error}",
         "fr": "le siège a refusé {where} : ({code}) {error}",

@@ -44,7 +44,7 @@ def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") ->
     lock = SiteLock(lock_path(cfg))
     lock.acquire()
     capture_box = OutboxStore(cfg.outbox.path)
-    ship_box = OutboxStore(cfg.outbox.path)
+    ship_box = OutboxStore(cfg.outbox.path, keep_shipped_s=cfg.outbox.keep_shipped_s)
     shipper = build_shipper(cfg)
     ticker = Ticker()
     live = LiveConfig(cfg)

@@ -42,6 +42,7 @@ def site_status(cfg: Config) -> dict[str, Any]:
         st = outbox.stats()
         out["capture_stopped"] = outbox.noted("capture_stopped")
         offset = outbox.noted("clock_offset")  # measured by shipping (centrale.clock)
+        out["hq_gap"] = outbox.noted("hq_gap")  # head office restored past the kept rows (retention)
         prepared = outbox.prepared_xa()
     out["clock_offset_s"] = float(offset) if offset else None
     out["clock_skewed"] = is_skewed(out["clock_offset_s"])
@@ -181,6 +182,8 @@ def status_lines(st: dict[str, Any], t: Translator | None = None) -> list[str]:
     ]
     if st.get("capture_stopped"):
         lines.append(t("status.capture_stopped", error=st["capture_stopped"]))
+    if st.get("hq_gap"):
+        lines.append(t("status.hq_gap", gap=st["hq_gap"]))
     if st.get("clock_skewed"):
         lines.append(t("status.clock_skewed", offset=st["clock_offset_s"]))
     if st.get("xa_prepared"):

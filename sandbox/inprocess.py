@@ -22,7 +22,7 @@ class InProcessStore:
         self.cfg = config if isinstance(config, Config) else load(config)
         self.stop_event = threading.Event()
         self.capture_box = OutboxStore(self.cfg.outbox.path)
-        self.ship_box = OutboxStore(self.cfg.outbox.path)
+        self.ship_box = OutboxStore(self.cfg.outbox.path, keep_shipped_s=self.cfg.outbox.keep_shipped_s)
         self.cdc = CdcService(self.cfg, self.capture_box, self.stop_event)
         self.shipper = shipper or build_shipper(self.cfg)
         self.applier = ApplierService(

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from centrale.changes import BinlogPosition
+from centrale.changes import BinlogPosition, OutboxRow
+from centrale.codec import decode_values
+from centrale.errors import OutboxError
+from centrale.i18n import Msg
 
 
 @dataclass(frozen=True)
@@ -87,3 +92,21 @@ def write_note(db: sqlite3.Connection, key: str, value: str | None) -> None:
         db.execute("DELETE FROM meta WHERE key=?", ("note:" + key,))
     else:
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", ("note:" + key, value))
+
+
+def skip_row(
+    db: sqlite3.Connection, seq: int, reason: str, shape_of: Callable[[int], tuple[str, tuple[str, ...]]]
+) -> OutboxRow:
+    """Move one poison row out of the shipping queue into the ``skipped`` audit table (inside
+    the caller's write transaction)."""
+    row = db.execute("SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq=?", (seq,)).fetchone()
+    if row is None:
+        raise OutboxError(Msg("err.outbox.no_seq", seq=seq), hint=Msg("err.outbox.no_seq.hint"))
+    table, columns = shape_of(int(row[2]))
+    db.execute(
+        "INSERT INTO skipped (seq, txn, tbl, op, data, reason, skipped_at) VALUES (?,?,?,?,?,?,?)",
+        (seq, row[1], table, row[3], row[4], reason, time.time()),
+    )
+    db.execute("DELETE FROM changes WHERE seq=?", (seq,))
+    db.execute("UPDATE shipping SET last_error=NULL, last_error_at=NULL WHERE id=1")
+    return OutboxRow(int(row[0]), int(row[1]), table, row[3], columns, decode_values(row[4]), float(row[5]))

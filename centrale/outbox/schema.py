@@ -9,9 +9,10 @@ from pathlib import Path
 from centrale.errors import OutboxError
 from centrale.i18n import Msg
 from centrale.outbox.disk import full_error, probe
+from centrale.outbox.retention import SCHEMA as RETENTION_SCHEMA
 from centrale.outbox.xa import XA_SCHEMA
 
-SCHEMA_VERSION = 2  # 2: prepared XA transactions (centrale.outbox.xa)
+SCHEMA_VERSION = 3  # 2: prepared XA transactions (centrale.outbox.xa); 3: shipped rows kept (retention)
 
 _SCHEMA = (
     """
@@ -44,6 +45,7 @@ CREATE TABLE IF NOT EXISTS pull_state (
 INSERT OR IGNORE INTO shipping (id) VALUES (1);
 """
     + XA_SCHEMA
+    + RETENTION_SCHEMA
 )
 
 

@@ -20,10 +20,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, SourceTransaction
-from centrale.codec import decode_names, decode_values, encode_names, encode_values
+from centrale.codec import decode_names, encode_names, encode_values
 from centrale.errors import OutboxError
 from centrale.i18n import Msg
-from centrale.outbox import xa
+from centrale.outbox import retention, xa
 from centrale.outbox.disk import probe
 from centrale.outbox.fences import drop_passed_fences, read_fences, unfenced
 from centrale.outbox.reading import first_rows, read_batches
@@ -34,6 +34,7 @@ from centrale.outbox.records import (
     read_note,
     read_pull_state,
     read_stats,
+    skip_row,
     write_note,
     write_pull_state,
 )
@@ -44,7 +45,7 @@ from centrale.outbox.writer import SnapshotWriter
 class OutboxStore:
     """One connection to the outbox file. Each thread opens its own."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keep_shipped_s: float = retention.KEEP_S) -> None:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +66,8 @@ class OutboxStore:
             ) from None
         self._shape_ids: dict[tuple[str, tuple[str, ...]], int] = {}
         self._shapes: dict[int, tuple[str, tuple[str, ...]]] = {}
+        self.keep_shipped_s = keep_shipped_s  # `outbox.keep_shipped_h`: shipped rows kept (``retention``)
+        self._purged_at = 0.0
 
     def close(self) -> None:
         self._db.close()
@@ -332,16 +335,30 @@ class OutboxStore:
             raise _outbox_error(self.path, exc) from None
 
     def ack(self, last_seq: int, rows: int) -> None:
-        """Head office committed everything up to ``last_seq``: forget those rows."""
+        """Head office committed everything up to ``last_seq``: those rows leave the queue, kept
+        for ``keep_shipped_s`` in case head office is put back from a backup (``retention``)."""
         now = time.time()
         try:
             with self._write():
+                retention.keep(self._db, last_seq, now, self.keep_shipped_s)
                 self._db.execute("DELETE FROM changes WHERE seq <= ?", (last_seq,))
                 self._db.execute(
                     "UPDATE shipping SET last_shipped_seq=max(last_shipped_seq, ?), last_shipped_at=?, "
                     "rows_shipped=rows_shipped+?, last_error=NULL, last_error_at=NULL WHERE id=1",
                     (last_seq, now, rows),
                 )
+                if now - self._purged_at >= retention.PURGE_EVERY_S:
+                    retention.purge(self._db, now, self.keep_shipped_s)
+                    self._purged_at = now
+        except sqlite3.Error as exc:
+            raise _outbox_error(self.path, exc) from None
+
+    def reship_after(self, seq: int) -> retention.Reshipped:
+        """Head office holds rows up to ``seq`` only (restored from a backup): the kept rows above
+        it go back in the queue, and shipping's position with them."""
+        try:
+            with self._write():
+                return retention.reship_after(self._db, seq)
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 
@@ -356,19 +373,7 @@ class OutboxStore:
         """Move one poison row out of the shipping queue into the ``skipped`` audit table."""
         try:
             with self._write():
-                row = self._db.execute(
-                    "SELECT seq, txn, shape, op, data, captured_at FROM changes WHERE seq=?", (seq,)
-                ).fetchone()
-                if row is None:
-                    raise OutboxError(Msg("err.outbox.no_seq", seq=seq), hint=Msg("err.outbox.no_seq.hint"))
-                table, columns = self._shape_of(int(row[2]))
-                self._db.execute(
-                    "INSERT INTO skipped (seq, txn, tbl, op, data, reason, skipped_at) VALUES (?,?,?,?,?,?,?)",
-                    (seq, row[1], table, row[3], row[4], reason, time.time()),
-                )
-                self._db.execute("DELETE FROM changes WHERE seq=?", (seq,))
-                self._db.execute("UPDATE shipping SET last_error=NULL, last_error_at=NULL WHERE id=1")
-                return OutboxRow(int(row[0]), int(row[1]), table, row[3], columns, decode_values(row[4]), float(row[5]))
+                return skip_row(self._db, seq, reason, self._shape_of)
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 

@@ -105,6 +105,7 @@ def test_ticks_far_apart_hang_up_so_head_office_holds_no_idle_connection(tmp_pat
         kept, hung_up = CountingShipper(12, keys=lambda t: ("id",)), CountingShipper(12, keys=lambda t: ("id",))
         ApplierService(box, kept, 20, threading.Event()).tick()
         fill(box, 3, 2, start=100)
+        hung_up.progress = dict(kept.progress)  # the same head office, which has the first rows
         ApplierService(box, hung_up, 20, threading.Event(), hang_up_between_ticks=True).tick()
     assert kept.closes == 0 and hung_up.closes == 1
     assert sum(len(b) for b in hung_up.batches) == 6

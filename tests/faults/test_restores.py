@@ -1,0 +1,75 @@
+"""Either side put back from a backup (issue 13): head office's database restored from last
+night's copy while both stores sell. Its progress for each store goes back; the stores had
+forgotten the rows shipped since. They keep shipped rows for a retention window
+(``outbox.keep_shipped_h``) and re-send exactly the gap: head office ends equal to every store,
+row for row."""
+
+from __future__ import annotations
+
+from sandbox.chain import Chain, Site
+from sandbox.compare import site_differences
+from sandbox.inprocess import InProcessStore
+from sandbox.workload import StoreActivity, seed_store
+
+BACKUP = "nightly_copy"
+
+
+def _copy_database(chain: Chain, source: str, target: str) -> None:
+    """A logical copy of every table (what a nightly dump holds), rows and all."""
+    hq = chain.hq.server
+    hq.sql(f"DROP DATABASE IF EXISTS `{target}`")
+    hq.sql(f"CREATE DATABASE `{target}`")
+    tables = [r[0] for r in hq.sql(f"SHOW FULL TABLES FROM `{source}` WHERE Table_type = 'BASE TABLE'")]
+    for t in tables:
+        hq.sql(f"CREATE TABLE `{target}`.`{t}` LIKE `{source}`.`{t}`")
+        hq.sql(f"INSERT INTO `{target}`.`{t}` SELECT * FROM `{source}`.`{t}`")
+
+
+def _restore_database(chain: Chain, backup: str, database: str) -> None:
+    """Head office put back from the copy: every table's rows as they were."""
+    hq = chain.hq.server
+    tables = [r[0] for r in hq.sql(f"SHOW FULL TABLES FROM `{backup}` WHERE Table_type = 'BASE TABLE'")]
+    with hq.connect(database) as conn, conn.cursor() as cur:
+        cur.execute("SET foreign_key_checks = 0")
+        for t in tables:
+            cur.execute(f"DELETE FROM `{database}`.`{t}`")
+            cur.execute(f"INSERT INTO `{database}`.`{t}` SELECT * FROM `{backup}`.`{t}`")
+        cur.execute("COMMIT")
+
+
+def _seeded(chain: Chain, site: Site) -> None:
+    with site.connect() as conn:
+        seed_store(conn)
+    chain.centrale(site, "snapshot")
+
+
+def test_head_office_restored_from_a_backup_gets_the_gap_again_from_the_stores(chain: Chain) -> None:
+    stores = chain.stores
+    for site in stores:
+        _seeded(chain, site)
+    runs = {site.number: InProcessStore(site.config).start() for site in stores}
+    conns = {site.number: site.connect() for site in stores}
+    tills = {n: StoreActivity(conns[n], seed=n) for n in runs}
+    try:
+        for n, run in runs.items():
+            for _ in range(5):
+                tills[n].sell()
+            assert run.sync().error is None
+        _copy_database(chain, chain.hq.database, BACKUP)  # last night's copy
+        for n, run in runs.items():  # the day's sales, shipped and forgotten by the stores
+            for _ in range(12):
+                tills[n].sell()
+            assert run.sync().error is None
+        _restore_database(chain, BACKUP, chain.hq.database)  # head office put back from the copy
+        for n, run in runs.items():  # the stores go on selling
+            for _ in range(4):
+                tills[n].sell()
+            run.wait_caught_up()
+            run.drain()
+        for site in stores:
+            assert site_differences(chain, site) == "equal"
+    finally:
+        for n, run in runs.items():
+            run.stop()
+            conns[n].close()
+        chain.hq.server.sql(f"DROP DATABASE IF EXISTS `{BACKUP}`")
