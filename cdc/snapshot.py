@@ -162,5 +162,10 @@ def push_group(cfg: Config, group: str, since: str | None = None, *, day: bool =
         except ValueError:
             raise SourceError(Msg("err.date.since", value=since), hint=Msg("err.push.since.hint")) from None
     until = when + dt.timedelta(days=1) if (day and when) else None
+    # The group's tables by name: "sales" is also a table's name, and `select` takes a table first
+    # (`push sales` sent the headers without their lines and payments).
+    tables = [t for t in cfg.catalog.captured if cfg.catalog.spec(t).group == group]
+    if not tables:
+        raise SourceError(Msg("err.push.unknown", group=group), hint=Msg("err.choose", among=", ".join(PUSH_GROUPS)))
     with OutboxStore(cfg.outbox.path) as outbox:
-        return take_snapshot(cfg, outbox, [group], resend=True, since=when, until=until)
+        return take_snapshot(cfg, outbox, tables, resend=True, since=when, until=until)

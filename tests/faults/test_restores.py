@@ -73,3 +73,36 @@ def test_head_office_restored_from_a_backup_gets_the_gap_again_from_the_stores(c
             run.stop()
             conns[n].close()
         chain.hq.server.sql(f"DROP DATABASE IF EXISTS `{BACKUP}`")
+
+
+def test_a_gap_older_than_the_kept_rows_is_named_and_push_since_refills_it(chain: Chain) -> None:
+    """With shipped rows no longer kept (``keep_shipped_h = 0`` here; a backup older than the
+    window in life), the gap cannot come back by itself: `status` names it and the commands that
+    refill it, and they do."""
+    site = chain.store(12)
+    chain.centrale(site, "config", "set", "outbox.keep_shipped_h", "0")
+    _seeded(chain, site)
+    with InProcessStore(site.config) as run, site.connect() as conn:
+        till = StoreActivity(conn, seed=7)
+        till.sell()
+        assert run.sync().error is None
+        _copy_database(chain, chain.hq.database, BACKUP)
+        for _ in range(6):
+            till.sell()
+        assert run.sync().error is None
+        _restore_database(chain, BACKUP, chain.hq.database)
+        till.sell()
+        run.wait_caught_up()
+        run.drain()
+    try:
+        assert site_differences(chain, site) != "equal"  # the gap is real
+        shown = chain.centrale(site, "status").stdout
+        assert "head office GAP" in shown and "push sales --since" in shown
+        for group in ("sales", "stock"):
+            chain.centrale(site, "push", group, "--since", "2000-01-01")
+        with InProcessStore(site.config) as run:
+            run.wait_caught_up()
+            run.drain()
+        assert site_differences(chain, site) == "equal"
+    finally:
+        chain.hq.server.sql(f"DROP DATABASE IF EXISTS `{BACKUP}`")

@@ -10,6 +10,7 @@ from centrale.config import load
 from jobs.pull import pull_group
 from sandbox.chain import Chain, Site
 from sandbox.inprocess import InProcessStore
+from sandbox.workload import StoreActivity, seed_store
 
 T0 = dt.datetime(2026, 11, 1, 10, 0, 0)
 
@@ -121,6 +122,17 @@ def test_push_stock_since_a_date_resends_only_recent_rows(chain: Chain) -> None:
     assert results["stock_movements"] == 2
     res = chain.centrale(lyon, "push", "stock", "--since", "15/11/2026", check=False)
     assert res.returncode != 0 and "is not a date" in res.stderr and "YYYY-MM-DD" in res.stderr
+
+
+def test_push_sales_resends_every_table_of_the_group_not_only_the_table_named_sales(chain: Chain) -> None:
+    """ "sales" names a group and one of its tables: `push sales` is the group (headers, lines,
+    payments), as the jobs table's push-sales means it."""
+    lyon = chain.store(12)
+    with lyon.connect() as conn:
+        seed_store(conn)
+        StoreActivity(conn, seed=1).sell()
+    results = {r.table: r.rows for r in push_group(load(lyon.config), "sales")}
+    assert set(results) == {"sales", "sale_lines", "sale_payments"} and all(results.values())
 
 
 def test_a_change_that_reaches_head_office_late_is_still_pulled(chain: Chain) -> None:
