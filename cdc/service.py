@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pymysql
 
-from cdc.binlog import check_position_available, end_position
+from cdc.binlog import binlog_files, check_position_available, end_position
 from cdc.charsets import ServerCharsets
 from cdc.consume import Consumer
 from cdc.reader import BinlogReader
 from cdc.translate import Translator
 from centrale.catalog import MARKER_TABLE
+from centrale.changes import BinlogPosition
 from centrale.config import Config
 from centrale.db import ConnParams, connect, error_code, parse_url, server_family
 from centrale.errors import CaptureStoppedError, OutboxError, PositionLostError, SourceError
@@ -47,8 +49,17 @@ class CaptureStats:
 class CdcService:
     """Reads the store's binlog from the outbox checkpoint and appends whole transactions."""
 
-    def __init__(self, cfg: Config, outbox: OutboxStore, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        outbox: OutboxStore,
+        stop: threading.Event,
+        resume_from: Callable[[], BinlogPosition | None] | None = None,
+    ) -> None:
+        """``resume_from`` says where head office holds this store's binlog up to, for a new
+        outbox (``centrale.report.recorded_position``: `run` wires it)."""
         self.cfg = cfg
+        self.resume_from = resume_from
         self.outbox = outbox
         self.stop = stop
         self.params: ConnParams = parse_url(cfg.local.url.get_secret_value())
@@ -77,7 +88,21 @@ class CdcService:
             self.translator.update_tables(defs)
             self._read_server(conn)
             cp = self.outbox.checkpoint()
-            if cp is None:
+            resumed = self.resume_from() if cp is None and self.resume_from is not None else None
+            if resumed is not None:
+                # A new outbox for a store head office knows: the old one was lost or deleted.
+                # Capture resumes where head office holds everything before, if the binlog still has it.
+                if resumed.file not in binlog_files(conn):
+                    raise PositionLostError(
+                        Msg("err.capture.outbox_lost", position=resumed), hint=Msg("err.capture.outbox_lost.hint")
+                    )
+                self.outbox.set_checkpoint(resumed)
+                log.warning(
+                    "a new outbox for a store head office already holds rows of: capture resumes from %s, "
+                    "where head office holds everything before (rows after it are captured again)",
+                    resumed,
+                )
+            elif cp is None:
                 pos = end_position(conn)
                 self.outbox.set_checkpoint(pos)
                 log.warning(

@@ -29,6 +29,12 @@ class BinlogPosition:
     def __str__(self) -> str:
         return f"{self.file}:{self.pos}"
 
+    @classmethod
+    def parse(cls, text: str) -> BinlogPosition:
+        """Back from ``str``: ``mariadb-bin.000012:4567``."""
+        file, _, pos = text.rpartition(":")
+        return cls(file, int(pos))
+
 
 @dataclass(frozen=True, slots=True)
 class RowChange:

@@ -79,6 +79,10 @@ progress = Table(
     Column("capture_lag_s", Double, nullable=True),
     Column("last_error", String(1000), nullable=True),
     Column("clock_offset_s", Double, nullable=True),  # the store's clock ahead of head office's
+    # The store's binlog position (and GTID) that head office holds everything before: a store
+    # whose outbox was lost resumes capture there (centrale/outbox/positions.py).
+    Column("store_position", String(600), nullable=True),
+    Column("store_gtid", String(600), nullable=True),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )

@@ -136,4 +136,16 @@ CAPTURE_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "lancer `centrale snapshot` (toutes les tables) : la capture reprend après le commit, dont "
         "l'instantané contient les lignes",
     },
+    "err.capture.outbox_lost": {
+        "en": "this store's outbox is new, and head office holds its rows up to binlog position {position}, "
+        "which the store's binlog no longer has: the sales after it cannot be captured again",
+        "fr": "la boîte d'envoi de ce magasin est neuve, et le siège a ses lignes jusqu'à la position {position} "
+        "du binlog, que le binlog du magasin n'a plus : les ventes suivantes ne peuvent pas être recapturées",
+    },
+    "err.capture.outbox_lost.hint": {
+        "en": "run `centrale snapshot` (every table): head office then holds the store's tables as they are, "
+        "and capture starts after the snapshot",
+        "fr": "lancer `centrale snapshot` (toutes les tables) : le siège a alors les tables du magasin telles "
+        "qu'elles sont, et la capture reprend après l'instantané",
+    },
 }

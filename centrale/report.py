@@ -1,5 +1,6 @@
 """A store tells head office how it is doing: backlog, its age, capture lag, last error, and
-how far its clock is from head office's (``centrale.clock``).
+how far its clock is from head office's (``centrale.clock``), and where in its binlog head office
+holds everything before (``centrale.outbox.positions``: a new outbox resumes capture there).
 
 Head office only ever sees rows that arrived; a store whose backlog grows behind a rejected row,
 or whose capture stopped, looks merely quiet. So `centrale run` writes its own state into its
@@ -13,6 +14,7 @@ from typing import Any
 
 import pymysql
 
+from centrale.changes import BinlogPosition
 from centrale.config import Config
 from centrale.db import ConnParams, connect, error_code, hq_params
 from centrale.errors import CentraleError
@@ -56,15 +58,35 @@ def report(params: ConnParams, store: int, st: dict[str, Any]) -> bool:
     with connect(params) as conn, conn.cursor() as cur:
         cur.execute(
             "UPDATE centrale_progress SET reported_at = UTC_TIMESTAMP(6), backlog = %s, backlog_age_s = %s, "
-            "capture_lag_s = %s, last_error = %s, clock_offset_s = %s WHERE store = %s AND generation = %s",
+            "capture_lag_s = %s, last_error = %s, clock_offset_s = %s, store_position = %s, store_gtid = %s "
+            "WHERE store = %s AND generation = %s",
             (
                 st["backlog"],
                 st["backlog_age_s"],
                 st.get("capture_lag_s"),
                 str(error)[:1000] if error else None,
                 st.get("clock_offset_s"),
+                st.get("shipped_position"),
+                st.get("shipped_gtid"),
                 store,
                 st["generation"],
             ),
         )
         return bool(cur.rowcount)
+
+
+def recorded_position(params: ConnParams, store: int) -> BinlogPosition | None:
+    """Where head office holds this store's binlog up to, as the store last reported it (the
+    newest of its outbox generations); None when it never did, or cannot be asked now."""
+    try:
+        with connect(params) as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT store_position FROM centrale_progress WHERE store = %s AND store_position IS NOT NULL "
+                "ORDER BY reported_at DESC LIMIT 1",
+                (store,),
+            )
+            row = cur.fetchone()
+    except pymysql.err.MySQLError as exc:
+        log.warning("could not ask head office where this store's capture stood: %s", exc.args[-1])
+        return None
+    return BinlogPosition.parse(str(row[0])) if row else None

@@ -17,7 +17,7 @@ from centrale.errors import CentraleError, ConfigError
 from centrale.i18n import Lang, Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
-from centrale.report import StatusReporter
+from centrale.report import StatusReporter, recorded_position
 from centrale.scheduler import Ticker
 from centrale.site import SiteLock, build_shipper, lock_path
 from jobs.runner import JobsRunner
@@ -50,7 +50,7 @@ def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") ->
     live = LiveConfig(cfg)
     console = _start_console(cfg, live, locale_lang)
     try:
-        cdc = CdcService(cfg, capture_box, stop)
+        cdc = CdcService(cfg, capture_box, stop, lambda: recorded_position(hq_params(cfg.hq), cfg.site.store))
         cdc.prepare()
         catchup = CatchUp.from_settings(cfg.ship)
         applier = ApplierService(

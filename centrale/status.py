@@ -43,7 +43,10 @@ def site_status(cfg: Config) -> dict[str, Any]:
         out["capture_stopped"] = outbox.noted("capture_stopped")
         offset = outbox.noted("clock_offset")  # measured by shipping (centrale.clock)
         out["hq_gap"] = outbox.noted("hq_gap")  # head office restored past the kept rows (retention)
+        shipped = outbox.shipped_position()  # head office holds everything before it (positions)
         prepared = outbox.prepared_xa()
+    out["shipped_position"] = str(shipped[0]) if shipped else None
+    out["shipped_gtid"] = shipped[1] if shipped else None
     out["clock_offset_s"] = float(offset) if offset else None
     out["clock_skewed"] = is_skewed(out["clock_offset_s"])
     out["xa_prepared"] = len(prepared)

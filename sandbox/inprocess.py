@@ -11,7 +11,9 @@ from applier.service import ApplierService, ShipReport
 from applier.shipper import Shipper
 from cdc.service import CdcService
 from centrale.config import Config, load
+from centrale.db import hq_params
 from centrale.outbox import OutboxStore
+from centrale.report import recorded_position
 from centrale.site import build_shipper
 
 
@@ -23,7 +25,12 @@ class InProcessStore:
         self.stop_event = threading.Event()
         self.capture_box = OutboxStore(self.cfg.outbox.path)
         self.ship_box = OutboxStore(self.cfg.outbox.path, keep_shipped_s=self.cfg.outbox.keep_shipped_s)
-        self.cdc = CdcService(self.cfg, self.capture_box, self.stop_event)
+        self.cdc = CdcService(
+            self.cfg,
+            self.capture_box,
+            self.stop_event,
+            lambda: recorded_position(hq_params(self.cfg.hq), self.cfg.site.store),
+        )
         self.shipper = shipper or build_shipper(self.cfg)
         self.applier = ApplierService(
             self.ship_box, self.shipper, batch_rows or self.cfg.ship.batch_rows, threading.Event()

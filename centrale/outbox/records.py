@@ -110,3 +110,12 @@ def skip_row(
     db.execute("DELETE FROM changes WHERE seq=?", (seq,))
     db.execute("UPDATE shipping SET last_error=NULL, last_error_at=NULL WHERE id=1")
     return OutboxRow(int(row[0]), int(row[1]), table, row[3], columns, decode_values(row[4]), float(row[5]))
+
+
+def read_oldest(db: sqlite3.Connection) -> tuple[int, float | None]:
+    """``OutboxStore.oldest``: the oldest waiting row's seq and time, or the next seq and None."""
+    row = db.execute("SELECT seq, captured_at FROM changes ORDER BY seq LIMIT 1").fetchone()
+    if row is not None:
+        return int(row[0]), float(row[1])
+    last = db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
+    return (int(last[0]) + 1 if last else 1), None

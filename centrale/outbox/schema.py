@@ -9,10 +9,13 @@ from pathlib import Path
 from centrale.errors import OutboxError
 from centrale.i18n import Msg
 from centrale.outbox.disk import full_error, probe
+from centrale.outbox.positions import SCHEMA as POSITIONS_SCHEMA
 from centrale.outbox.retention import SCHEMA as RETENTION_SCHEMA
 from centrale.outbox.xa import XA_SCHEMA
 
-SCHEMA_VERSION = 3  # 2: prepared XA transactions (centrale.outbox.xa); 3: shipped rows kept (retention)
+# 2: prepared XA transactions (centrale.outbox.xa); 3: shipped rows kept (retention), rows'
+# binlog positions (positions)
+SCHEMA_VERSION = 3
 
 _SCHEMA = (
     """
@@ -46,6 +49,7 @@ INSERT OR IGNORE INTO shipping (id) VALUES (1);
 """
     + XA_SCHEMA
     + RETENTION_SCHEMA
+    + POSITIONS_SCHEMA
 )
 
 

@@ -23,7 +23,7 @@ from centrale.changes import Batch, BinlogPosition, OutboxRow, RowChange, Source
 from centrale.codec import decode_names, encode_names, encode_values
 from centrale.errors import OutboxError
 from centrale.i18n import Msg
-from centrale.outbox import retention, xa
+from centrale.outbox import positions, retention, xa
 from centrale.outbox.disk import probe
 from centrale.outbox.fences import drop_passed_fences, read_fences, unfenced
 from centrale.outbox.reading import first_rows, read_batches
@@ -32,6 +32,7 @@ from centrale.outbox.records import (
     OutboxStats,
     PullState,
     read_note,
+    read_oldest,
     read_pull_state,
     read_stats,
     skip_row,
@@ -184,6 +185,7 @@ class OutboxStore:
                     written += self._special(txn, fences, now)
                 written += self._insert_txns((unfenced(t, fences) for t in plain), now)
                 self._set_checkpoint(last.end, last.gtid, last.timestamp, now)
+                positions.record(self._db, last.end, last.gtid)
                 if fences:
                     drop_passed_fences(self._db, last.end, fences)
         except sqlite3.Error as exc:
@@ -299,11 +301,7 @@ class OutboxStore:
         and None. With ``sync``'s result the seq gives an upper bound of the backlog without
         counting it; the time says how far behind shipping is."""
         try:
-            row = self._db.execute("SELECT seq, captured_at FROM changes ORDER BY seq LIMIT 1").fetchone()
-            if row is not None:
-                return int(row[0]), float(row[1])
-            last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
-            return (int(last[0]) + 1 if last else 1), None
+            return read_oldest(self._db)
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 
@@ -341,6 +339,7 @@ class OutboxStore:
         try:
             with self._write():
                 retention.keep(self._db, last_seq, now, self.keep_shipped_s)
+                positions.forget_below(self._db, last_seq)
                 self._db.execute("DELETE FROM changes WHERE seq <= ?", (last_seq,))
                 self._db.execute(
                     "UPDATE shipping SET last_shipped_seq=max(last_shipped_seq, ?), last_shipped_at=?, "
@@ -353,6 +352,10 @@ class OutboxStore:
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 
+    def shipped_position(self) -> tuple[BinlogPosition, str | None] | None:
+        """The binlog position head office holds everything before (``positions``)."""
+        return positions.shipped_position(self._db)
+
     def reship_after(self, seq: int) -> retention.Reshipped:
         """Head office holds rows up to ``seq`` only (restored from a backup): the kept rows above
         it go back in the queue, and shipping's position with them."""
@@ -363,11 +366,8 @@ class OutboxStore:
             raise _outbox_error(self.path, exc) from None
 
     def record_error(self, message: str) -> None:
-        try:
-            with self._write():
-                self._db.execute("UPDATE shipping SET last_error=?, last_error_at=? WHERE id=1", (message, time.time()))
-        except (sqlite3.Error, OutboxError):
-            pass
+        with suppress(sqlite3.Error, OutboxError), self._write():
+            self._db.execute("UPDATE shipping SET last_error=?, last_error_at=? WHERE id=1", (message, time.time()))
 
     def skip(self, seq: int, reason: str) -> OutboxRow:
         """Move one poison row out of the shipping queue into the ``skipped`` audit table."""

@@ -129,7 +129,16 @@ def test_a_bad_status_filter_says_so(hq_client: TestClient) -> None:
 
 
 def test_hq_init_adds_the_report_columns_to_an_older_head_office_idempotently(chain: Chain) -> None:
-    added = ["reported_at", "backlog", "backlog_age_s", "capture_lag_s", "last_error", "clock_offset_s"]
+    added = [
+        "reported_at",
+        "backlog",
+        "backlog_age_s",
+        "capture_lag_s",
+        "last_error",
+        "clock_offset_s",
+        "store_position",
+        "store_gtid",
+    ]
     chain.hq.sql("ALTER TABLE centrale_progress " + ", ".join(f"DROP COLUMN {c}" for c in added))
     params = local_params(load(chain.hq.config))
     for _ in range(2):

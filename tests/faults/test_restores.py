@@ -6,6 +6,8 @@ row for row."""
 
 from __future__ import annotations
 
+from centrale.config import load
+from centrale.report import StatusReporter
 from sandbox.chain import Chain, Site
 from sandbox.compare import site_differences
 from sandbox.inprocess import InProcessStore
@@ -106,3 +108,53 @@ def test_a_gap_older_than_the_kept_rows_is_named_and_push_since_refills_it(chain
         assert site_differences(chain, site) == "equal"
     finally:
         chain.hq.server.sql(f"DROP DATABASE IF EXISTS `{BACKUP}`")
+
+
+def test_an_outbox_deleted_while_stopped_loses_nothing(chain: Chain) -> None:
+    """Someone deletes the outbox file to "fix" an error while `run` is stopped, with sales in it
+    not shipped yet and sales made since. The new outbox resumes capture where head office holds
+    everything before (the store reported it), not at the binlog's end: nothing is lost."""
+    site = chain.store(12)
+    _seeded(chain, site)
+    cfg = load(site.config)
+    with site.connect() as conn:
+        till = StoreActivity(conn, seed=11)
+        with InProcessStore(cfg) as run:
+            for _ in range(4):
+                till.sell()
+            assert run.sync().error is None
+            assert StatusReporter(cfg).tick()  # `run` reports where head office stands, every minute
+            for _ in range(3):  # captured, not shipped yet
+                till.sell()
+            run.wait_caught_up()
+        for _ in range(3):  # sold while `run` is stopped
+            till.sell()
+        for f in cfg.outbox.path.parent.glob(cfg.outbox.path.name + "*"):
+            f.unlink()
+        with InProcessStore(cfg) as run:
+            for _ in range(2):
+                till.sell()
+            run.wait_caught_up()
+            run.drain()
+    assert site_differences(chain, site) == "equal"
+
+
+def test_an_outbox_lost_beyond_the_binlog_stops_capture_naming_snapshot(chain: Chain) -> None:
+    site = chain.store(12)
+    _seeded(chain, site)
+    cfg = load(site.config)
+    with site.connect() as conn:
+        till = StoreActivity(conn, seed=12)
+        with InProcessStore(cfg) as run:
+            till.sell()
+            assert run.sync().error is None
+            assert StatusReporter(cfg).tick()
+        till.sell()
+        site.server.purge_binlogs()  # the store kept its binlog for less time than it was stopped
+    for f in cfg.outbox.path.parent.glob(cfg.outbox.path.name + "*"):
+        f.unlink()
+    refused = chain.centrale(site, "run", check=False, timeout=60)
+    assert refused.returncode == 5, refused.stderr
+    assert (
+        "head office holds its rows up to binlog position" in refused.stderr and "centrale snapshot" in refused.stderr
+    )
