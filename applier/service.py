@@ -131,8 +131,23 @@ class ApplierService:
         applied = getattr(self.shipper, "last_applied", None)  # optional (applier.shipper)
         if applied is None:
             return
-        mine = self.outbox.stats().last_shipped_seq
+        st = self.outbox.stats()
+        mine = st.last_shipped_seq
         theirs = int(applied(self.outbox.generation))
+        if theirs > st.last_seq:
+            # Head office holds rows this outbox never issued: the file was put back from a backup
+            # (or copied). Its new rows would reuse seqs head office takes for rows it has.
+            old, new = self.outbox.generation, self.outbox.new_generation()
+            log.warning(
+                "head office holds rows up to seq %d of this outbox (generation %s), which issued only %d: "
+                "it was put back from a backup or copied; its %d waiting rows go again as generation %s",
+                theirs,
+                old,
+                st.last_seq,
+                st.backlog,
+                new,
+            )
+            return
         if theirs >= mine:
             return
         back = self.outbox.reship_after(theirs)

@@ -93,3 +93,14 @@ def init_meta(db: sqlite3.Connection, path: Path) -> str:
     db.execute("INSERT INTO meta VALUES ('generation', ?)", (generation,))
     db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     return generation
+
+
+def rotate_generation(db: sqlite3.Connection) -> str:
+    """A new generation for this file (inside the caller's write transaction): its rows, waiting
+    or to come, get a name head office has never seen, so it applies them all. For an outbox
+    older than what head office holds of it (put back from a backup, or copied): under the old
+    name, its new rows would reuse seqs head office takes for rows it already has."""
+    generation = uuid.uuid4().hex
+    db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (generation,))
+    db.execute("UPDATE shipping SET last_shipped_seq = 0 WHERE id = 1")
+    return generation

@@ -39,7 +39,7 @@ from centrale.outbox.records import (
     write_note,
     write_pull_state,
 )
-from centrale.outbox.schema import _SCHEMA, _outbox_error, init_meta
+from centrale.outbox.schema import _SCHEMA, _outbox_error, init_meta, rotate_generation
 from centrale.outbox.writer import SnapshotWriter
 
 
@@ -57,7 +57,8 @@ class OutboxStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=OFF")
             self._db.executescript(_SCHEMA)
-            self.generation = self._init_meta()
+            with self._write():
+                self.generation = init_meta(self._db, path)
         except sqlite3.Error as exc:
             raise _outbox_error(path, exc) from None
         except OSError as exc:
@@ -78,10 +79,6 @@ class OutboxStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _init_meta(self) -> str:
-        with self._write():
-            return init_meta(self._db, self.path)
 
     # --- transactions -----------------------------------------------------------------------
 
@@ -333,8 +330,7 @@ class OutboxStore:
             raise _outbox_error(self.path, exc) from None
 
     def ack(self, last_seq: int, rows: int) -> None:
-        """Head office committed everything up to ``last_seq``: those rows leave the queue, kept
-        for ``keep_shipped_s`` in case head office is put back from a backup (``retention``)."""
+        """Head office has everything up to ``last_seq``: those rows leave the queue (``retention``)."""
         now = time.time()
         try:
             with self._write():
@@ -356,9 +352,14 @@ class OutboxStore:
         """The binlog position head office holds everything before (``positions``)."""
         return positions.shipped_position(self._db)
 
+    def new_generation(self) -> str:
+        """This file's rows get a new name (``rotate_generation``): head office applies them all."""
+        with self._write():
+            self.generation = rotate_generation(self._db)
+        return self.generation
+
     def reship_after(self, seq: int) -> retention.Reshipped:
-        """Head office holds rows up to ``seq`` only (restored from a backup): the kept rows above
-        it go back in the queue, and shipping's position with them."""
+        """Head office holds rows up to ``seq`` only (a backup): kept rows above it are queued again."""
         try:
             with self._write():
                 return retention.reship_after(self._db, seq)

@@ -158,3 +158,37 @@ def test_an_outbox_lost_beyond_the_binlog_stops_capture_naming_snapshot(chain: C
     assert (
         "head office holds its rows up to binlog position" in refused.stderr and "centrale snapshot" in refused.stderr
     )
+
+
+def test_an_outbox_put_back_from_an_earlier_copy_loses_nothing(chain: Chain) -> None:
+    """The store PC's outbox folder is put back from last night's copy (the database is intact):
+    capture goes back to the copy's checkpoint and numbers rows again from the copy's last seq;
+    with rows that were not from the binlog (a `push` during the day), those numbers name other
+    rows at head office. Head office holding rows this outbox never
+    issued, the outbox takes a new generation, and every row goes: nothing is taken for done."""
+    site = chain.store(12)
+    _seeded(chain, site)
+    cfg = load(site.config)
+    files = lambda: sorted(cfg.outbox.path.parent.glob(cfg.outbox.path.name + "*"))  # noqa: E731
+    with site.connect() as conn:
+        till = StoreActivity(conn, seed=13)
+        with InProcessStore(cfg) as run:
+            till.sell()
+            assert run.sync().error is None
+        copy = {f.name: f.read_bytes() for f in files()}  # last night's copy, `run` stopped
+        with InProcessStore(cfg) as run:
+            for _ in range(10):  # the day's sales, shipped
+                till.sell()
+            run.wait_caught_up()
+            chain.centrale(site, "push", "stock")  # and the day's stock sent again: rows the binlog does not hold
+            assert run.sync().error is None
+        for f in files():
+            f.unlink()
+        for name, data in copy.items():
+            (cfg.outbox.path.parent / name).write_bytes(data)
+        with InProcessStore(cfg) as run:
+            for _ in range(3):
+                till.sell()
+            run.wait_caught_up()
+            run.drain()
+    assert site_differences(chain, site) == "equal"
