@@ -46,6 +46,7 @@ BOOKKEEPING: dict[str, tuple[str, str | None]] = {
     "centrale_logged_tables": ("SELECT", None),
     "centrale_progress": ("SELECT, INSERT, UPDATE", "store"),
     "centrale_jobs": ("SELECT, UPDATE", "store"),
+    "centrale_leases": ("SELECT, INSERT, UPDATE, DELETE", "store"),
 }
 
 

@@ -88,6 +88,22 @@ progress = Table(
 )
 
 
+# One running capture per store number (centrale/hqlease.py): who holds it, renewed while it runs.
+leases = Table(
+    "centrale_leases",
+    metadata,
+    Column("store", Integer, primary_key=True, autoincrement=False),
+    Column("token", CHAR(32), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("folder", String(1000), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("taken_at", DATETIME(fsp=6), nullable=False),
+    Column("renewed_at", DATETIME(fsp=6), nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+
 jobs = Table(
     "centrale_jobs",
     metadata,

@@ -73,6 +73,20 @@ ROOM_MESSAGES: dict[str, dict[str, str]] = {
         "en": "head office GAP: {gap}",
         "fr": "TROU au siège : {gap}",
     },
+    "err.run.lease_taken": {
+        "en": "store {store} already runs at {host}, folder {folder} (process {pid}, seen at head office "
+        "{age:.0f} s ago); this one ({here}) does not start: two captures of one store kick each other off "
+        "its binlog and ship its rows twice",
+        "fr": "le magasin {store} tourne déjà sur {host}, dossier {folder} (processus {pid}, vu par le siège il "
+        "y a {age:.0f} s) ; celui-ci ({here}) ne démarre pas : deux captures d'un magasin se chassent de son "
+        "binlog et envoient ses lignes deux fois",
+    },
+    "err.run.lease_taken.hint": {
+        "en": "stop the other one (a copied install folder? give it its own store number), or, if it is gone "
+        "for good, start again in {ttl:.0f} s, when its lease has expired",
+        "fr": "arrêter l'autre (un dossier d'installation copié ? lui donner son propre numéro de magasin), ou, "
+        "s'il n'existe plus, redémarrer dans {ttl:.0f} s, quand son bail aura expiré",
+    },
     "err.ship.hq_gap": {
         "en": "head office lacks this store's rows seq {first} to {last}, shipped before it was put back from a "
         "backup and no longer kept here ({since} kept rows were sent again)",

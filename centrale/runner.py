@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pymysql
+
 from applier.service import ApplierService, CatchUp
 from cdc.service import CdcService
 from centrale import __version__
@@ -13,7 +15,8 @@ from centrale.console.server import ConsoleServer
 from centrale.console.state import LiveConfig
 from centrale.db import hq_params
 from centrale.doctor import run_checks
-from centrale.errors import CentraleError, ConfigError
+from centrale.errors import CentraleError, ConfigError, PreflightError
+from centrale.hqlease import RENEW_S, TTL_S, Holder, release, take
 from centrale.i18n import Lang, Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
@@ -43,6 +46,12 @@ def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") ->
         log.warning("%s: %s%s", check.name, check.message, f" (hint: {check.hint})" if check.hint else "")
     lock = SiteLock(lock_path(cfg))
     lock.acquire()
+    lease = _Lease(cfg, stop)
+    try:
+        lease.take_at_start()
+    except CentraleError:
+        lock.release()
+        raise
     capture_box = OutboxStore(cfg.outbox.path)
     ship_box = OutboxStore(cfg.outbox.path, keep_shipped_s=cfg.outbox.keep_shipped_s)
     shipper = build_shipper(cfg)
@@ -65,6 +74,7 @@ def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") ->
         runner = JobsRunner(hq_params(cfg.hq), cfg.site.store, LiveActions(lambda: live.current), stop)
         ticker.every(cfg.jobs.interval_s, runner.tick, "jobs")
         ticker.every(cfg.jobs.interval_s, StatusReporter(cfg).tick, "report")
+        ticker.every(min(RENEW_S, cfg.ship.interval_s), lease.tick, "lease")
         ticker.start()
         log.info(
             "capturing %d tables; shipping every %gs in batches of %d rows; jobs every %gs",
@@ -74,6 +84,8 @@ def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") ->
             cfg.jobs.interval_s,
         )
         cdc.run()
+        if lease.lost is not None:
+            raise lease.lost
     finally:
         stop.set()
         ticker.shutdown()
@@ -82,8 +94,67 @@ def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") ->
         shipper.close()
         capture_box.close()
         ship_box.close()
+        lease.release()
         lock.release()
         log.info("Centrale stopped")
+
+
+class _Lease:
+    """This process's lease on its store number at head office (``centrale.hqlease``)."""
+
+    def __init__(self, cfg: Config, stop: threading.Event) -> None:
+        self.params = hq_params(cfg.hq)
+        self.store = cfg.site.store
+        self.me = Holder.this_process(cfg.outbox.path.parent)
+        self.stop = stop
+        self.held = False
+        self.lost: CentraleError | None = None
+        self._warned = False
+
+    def _taken_by(self) -> Holder | None:
+        try:
+            other = take(self.params, self.store, self.me)
+        except pymysql.err.MySQLError as exc:
+            if not self._warned:
+                self._warned = True
+                hint = " (run `centrale hq init` at head office)" if exc.args and exc.args[0] == 1146 else ""
+                log.warning("no lease on store %s at head office yet: %s%s", self.store, exc.args[-1], hint)
+            return None
+        self.held = self.held or other is None
+        return other
+
+    def _refusal(self, other: Holder) -> PreflightError:
+        return PreflightError(
+            Msg(
+                "err.run.lease_taken",
+                store=self.store,
+                host=other.host,
+                folder=other.folder,
+                pid=other.pid,
+                age=other.age_s,
+                here=f"{self.me.host}:{self.me.folder}",
+            ),
+            hint=Msg("err.run.lease_taken.hint", ttl=TTL_S),
+        )
+
+    def take_at_start(self) -> None:
+        other = self._taken_by()
+        if other is not None:
+            raise self._refusal(other)
+
+    def tick(self) -> None:
+        """Renew; a lease another process holds now (this one was cut off longer than its life,
+        and a copy started) stops this one."""
+        other = self._taken_by()
+        if other is not None and self.lost is None:
+            self.lost = self._refusal(other)
+            self.held = False
+            log.error("%s; hint: %s", self.lost.message, self.lost.hint)
+            self.stop.set()
+
+    def release(self) -> None:
+        if self.held:
+            release(self.params, self.store, self.me)
 
 
 def _start_console(cfg: Config, live: LiveConfig, locale_lang: Lang) -> ConsoleServer | None:

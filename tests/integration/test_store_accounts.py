@@ -17,6 +17,7 @@ import pytest
 from centrale.actions import store_actions
 from centrale.config import load
 from centrale.db import hq_params
+from centrale.hqlease import Holder, release, take
 from jobs.queue import add_jobs, list_jobs
 from jobs.reconcile import reconcile
 from jobs.runner import JobsRunner
@@ -245,3 +246,22 @@ def test_a_column_added_at_the_store_holds_until_head_office_adds_it(scoped: tup
         assert run.ship().rows == 1
     assert chain.hq.sql("SELECT badge FROM salespeople WHERE origin_store=12 AND code='B'") == [("B-001",)]
     assert site_differences(chain, lyon) == "equal"
+
+
+def test_a_store_account_holds_its_own_stores_lease_only(scoped: tuple[Chain, Account, Account]) -> None:
+    """The one-capture-per-store lease (``centrale.hqlease``) works through a store's account, and
+    that account cannot take or clear another store's."""
+    chain, _, _ = scoped
+    lyon = chain.store(12)
+    params = hq_params(load(lyon.config).hq)
+    me, copy = Holder.this_process(lyon.config.parent), Holder.this_process(lyon.config.parent / "copy")
+    assert take(params, 12, me) is None
+    assert take(params, 12, me) is None  # renewed
+    other = take(params, 12, copy)
+    assert other is not None and other.folder == me.folder
+    with pytest.raises(pymysql.err.MySQLError):
+        take(params, 13, me)  # not its store
+    release(params, 12, copy)  # not the holder: nothing happens
+    assert chain.hq.sql("SELECT store FROM centrale_leases") == [(12,)]
+    release(params, 12, me)
+    assert chain.hq.sql("SELECT store FROM centrale_leases") == []
