@@ -169,3 +169,31 @@ def push_group(cfg: Config, group: str, since: str | None = None, *, day: bool =
         raise SourceError(Msg("err.push.unknown", group=group), hint=Msg("err.choose", among=", ".join(PUSH_GROUPS)))
     with OutboxStore(cfg.outbox.path) as outbox:
         return take_snapshot(cfg, outbox, tables, resend=True, since=when, until=until)
+
+
+def resend_rows(cfg: Config, table: str, key: tuple[str, ...], keys: list[tuple[object, ...]]) -> int:
+    """Queue the store's current rows of ``keys`` again (upserts, as `push` does), read as a
+    snapshot reads them: what `verify --resend` sends for rows head office lacks or holds
+    differently."""
+    if not keys:
+        return 0
+    params = parse_url(cfg.local.url.get_secret_value())
+    with connect(params) as conn, OutboxStore(cfg.outbox.path) as outbox:
+        tdef = read_tables(conn, params.database, [table])[table]
+        columns = [c for c in tdef.columns if not c.generated]
+        col_sql = ", ".join(_select_expr(c.name, c.data_type) for c in columns)
+        match = "(" + ", ".join(quote_ident(k) for k in key) + ")"
+        marks = "(" + ", ".join(["%s"] * len(key)) + ")"
+        rows: list[tuple[object, ...]] = []
+        with conn.cursor() as cur:
+            cur.execute("SET time_zone = '+00:00'")
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                cur.execute(
+                    f"SELECT {col_sql} FROM {quote_ident(table)} WHERE {match} IN ({', '.join([marks] * len(part))})",
+                    [v for k in part for v in k],
+                )
+                rows.extend(tuple(r) for r in cur.fetchall())
+        with outbox.snapshot_writer() as writer:
+            writer.add_rows(table, tuple(c.name for c in columns), rows)
+    return len(rows)

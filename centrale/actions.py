@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 
-from cdc.snapshot import push_group
+from cdc.snapshot import push_group, resend_rows
 from centrale.config import Config
 from centrale.i18n import Msg
 from jobs.pull import pull_group
 from jobs.queue import Job
 from jobs.reconcile import reconcile
 from jobs.runner import Action
+from jobs.verify import SHOWN_KEYS, verify
 
 
 def pull(cfg: Config, group: str) -> tuple[int, Msg]:
@@ -54,6 +55,38 @@ def reconcile_lines(cfg: Config, since: dt.date, until: dt.date, *, resend: bool
     if short and resend:
         head = Msg("out.reconcile.head_resent", since=since, until=last, n=len(diffs), days=len(short), rows=rows)
     return rows, [head, *lines]
+
+
+def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool) -> tuple[bool, list[Msg]]:
+    """`centrale verify`: each table's differences with head office, the keys, and with
+    ``resend`` the store's rows queued again; True when nothing is left for the operator."""
+    lines: list[Msg] = []
+    settled = True
+    resent = 0
+    for c in verify(cfg, names):
+        if c.equal:
+            lines.append(Msg("out.verify.same", table=c.table, history=len(c.extra)))
+            continue
+        shown = [*c.missing, *c.different, *(c.extra if c.mirrors_deletes else [])][:SHOWN_KEYS]
+        keys = "; ".join(", ".join(f"{k}={v!r}" for k, v in zip(c.key, row, strict=True)) for row in shown)
+        lines.append(
+            Msg(
+                "out.verify.differs",
+                table=c.table,
+                missing=len(c.missing),
+                different=len(c.different),
+                extra=len(c.extra),
+                keys=keys,
+            )
+        )
+        if resend:
+            resent += resend_rows(cfg, c.table, c.key, [*c.missing, *c.different])
+        settled = settled and resend and not (c.extra and c.mirrors_deletes)
+        if c.extra and c.mirrors_deletes:
+            lines.append(Msg("out.verify.extra_fix", table=c.table))
+    if resend and resent:
+        lines.append(Msg("out.verify.resent", rows=resent))
+    return settled, lines
 
 
 def store_actions(cfg: Config) -> dict[str, Action]:

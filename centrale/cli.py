@@ -225,6 +225,30 @@ def reconcile(
     guarded(body)
 
 
+@app.command()
+def verify(
+    ctx: typer.Context,
+    tables: list[str] = typer.Argument(None, help="tables or groups (default: every aggregate table)"),
+    resend: bool = typer.Option(False, help="queue the store's rows head office lacks or holds differently"),
+) -> None:
+    """Compare this store's tables with head office's copy, row by row; name the differing keys."""
+    from centrale.actions import verify_lines
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        settled, lines = verify_lines(inv.config(), tables or None, resend=resend)
+        t = translator()
+        for line in lines:
+            typer.echo(t.text(line))
+        if not settled:
+            from centrale.errors import JobError
+
+            raise JobError(Msg("err.verify.differs"), hint=Msg("err.verify.differs.hint"))
+
+    guarded(body)
+
+
 @hq_app.command("init")
 def hq_init(
     ctx: typer.Context,

@@ -87,6 +87,52 @@ ROOM_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "arrêter l'autre (un dossier d'installation copié ? lui donner son propre numéro de magasin), ou, "
         "s'il n'existe plus, redémarrer dans {ttl:.0f} s, quand son bail aura expiré",
     },
+    "out.verify.same": {
+        "en": "{table}: as at head office ({history} older rows kept there only: history)",
+        "fr": "{table} : comme au siège ({history} lignes plus anciennes gardées là seulement : historique)",
+    },
+    "out.verify.differs": {
+        "en": "{table}: {missing} rows missing at head office, {different} held differently, {extra} at head "
+        "office only; keys: {keys}",
+        "fr": "{table} : {missing} lignes absentes au siège, {different} différentes, {extra} au siège "
+        "seulement ; clés : {keys}",
+    },
+    "out.verify.extra_fix": {
+        "en": "{table} mirrors the store's deletes: `centrale snapshot {table}` makes head office drop the rows "
+        "the store no longer has",
+        "fr": "{table} reproduit les suppressions du magasin : `centrale snapshot {table}` fait supprimer au siège "
+        "les lignes que le magasin n'a plus",
+    },
+    "out.verify.resent": {
+        "en": "{rows} rows queued again: `run` ships them; `centrale verify` again to check",
+        "fr": "{rows} lignes remises en file : `run` les envoie ; relancer `centrale verify` pour vérifier",
+    },
+    "err.verify.differs": {
+        "en": "this store and head office differ (above)",
+        "fr": "ce magasin et le siège diffèrent (ci-dessus)",
+    },
+    "err.verify.differs.hint": {
+        "en": "`centrale verify --resend` sends the store's rows again; a table that mirrors deletes needs "
+        "`centrale snapshot TABLE` for rows only head office holds",
+        "fr": "`centrale verify --resend` renvoie les lignes du magasin ; une table qui reproduit les suppressions "
+        "demande `centrale snapshot TABLE` pour les lignes que seul le siège a",
+    },
+    "err.verify.unknown": {
+        "en": "no table or group `{name}` in the catalog",
+        "fr": "pas de table ni de groupe `{name}` dans le catalogue",
+    },
+    "err.verify.unknown.hint": {
+        "en": "name tables or groups of the catalog (`centrale config show`)",
+        "fr": "nommer des tables ou des groupes du catalogue (`centrale config show`)",
+    },
+    "err.verify.no_table": {
+        "en": "table {table} is missing at the store or at head office",
+        "fr": "la table {table} manque au magasin ou au siège",
+    },
+    "err.verify.no_table.hint": {
+        "en": "check the catalog; at head office, `centrale hq init --tables-from URL` creates it",
+        "fr": "vérifier le catalogue ; au siège, `centrale hq init --tables-from URL` la crée",
+    },
     "err.ship.hq_gap": {
         "en": "head office lacks this store's rows seq {first} to {last}, shipped before it was put back from a "
         "backup and no longer kept here ({since} kept rows were sent again)",

@@ -45,10 +45,15 @@ def _key_tuple(key: Sequence[str]) -> str:
     return f"({cols})" if len(key) > 1 else cols
 
 
-def _range_sql(key: Sequence[str], lo: tuple[Any, ...] | None, hi: tuple[Any, ...] | None) -> tuple[str, list[Any]]:
+Scope = tuple[str, list[Any]]  # an extra condition on one side's rows: ("origin_store = %s", [12])
+
+
+def _range_sql(
+    key: Sequence[str], lo: tuple[Any, ...] | None, hi: tuple[Any, ...] | None, scope: Scope | None = None
+) -> tuple[str, list[Any]]:
     marks = "(" + ", ".join(["%s"] * len(key)) + ")" if len(key) > 1 else "%s"
-    parts: list[str] = []
-    args: list[Any] = []
+    parts: list[str] = [scope[0]] if scope else []
+    args: list[Any] = list(scope[1]) if scope else []
     if lo is not None:
         parts.append(f"{_key_tuple(key)} >= {marks}")
         args.extend(lo)
@@ -64,6 +69,7 @@ def _chunk_sums(
     key: Sequence[str],
     columns: Sequence[str],
     bounds: list[tuple[Any, ...]],
+    scope: Scope | None = None,
 ) -> list[tuple[int, int]]:
     """(row count, XOR of row hashes) per chunk, in one query per chunk."""
     h = row_hash_sql(columns)
@@ -71,7 +77,7 @@ def _chunk_sums(
     with conn.cursor() as cur:
         edges: list[tuple[Any, ...] | None] = [None, *bounds, None]
         for lo, hi in itertools.pairwise(edges):
-            where, args = _range_sql(key, lo, hi)
+            where, args = _range_sql(key, lo, hi, scope)
             cur.execute(
                 f"SELECT COUNT(*), COALESCE(BIT_XOR(CAST(CONV(LEFT({h}, 16), 16, 10) AS UNSIGNED)), 0) "
                 f"FROM {quote_ident(table)}{where}",
@@ -89,19 +95,23 @@ def _row_hashes(
     columns: Sequence[str],
     lo: tuple[Any, ...] | None,
     hi: tuple[Any, ...] | None,
+    scope: Scope | None = None,
 ) -> dict[tuple[Any, ...], str]:
-    where, args = _range_sql(key, lo, hi)
+    where, args = _range_sql(key, lo, hi, scope)
     keys = ", ".join(quote_ident(k) for k in key)
     with conn.cursor() as cur:
         cur.execute(f"SELECT {keys}, {row_hash_sql(columns)} FROM {quote_ident(table)}{where}", args)
         return {tuple(r[: len(key)]): str(r[-1]) for r in cur.fetchall()}
 
 
-def chunk_bounds(conn: pymysql.connections.Connection, table: str, key: Sequence[str]) -> list[tuple[Any, ...]]:
+def chunk_bounds(
+    conn: pymysql.connections.Connection, table: str, key: Sequence[str], scope: Scope | None = None
+) -> list[tuple[Any, ...]]:
     """Every CHUNK_ROWS-th key of head office's copy, in key order: the chunk boundaries."""
     keys = ", ".join(quote_ident(k) for k in key)
+    where, args = _range_sql(key, None, None, scope)
     with conn.cursor() as cur:
-        cur.execute(f"SELECT {keys} FROM {quote_ident(table)} ORDER BY {keys}")
+        cur.execute(f"SELECT {keys} FROM {quote_ident(table)}{where} ORDER BY {keys}", args)
         return [tuple(r) for i, r in enumerate(cur.fetchall()) if i and i % CHUNK_ROWS == 0]
 
 
@@ -111,10 +121,12 @@ def diff_table(
     table: str,
     key: Sequence[str],
     columns: Sequence[str],
+    hq_scope: Scope | None = None,
 ) -> TableDiff:
-    """Compare head office's and the store's copies on ``columns`` (which include the key)."""
-    bounds = chunk_bounds(hq, table, key)
-    hq_sums = _chunk_sums(hq, table, key, columns, bounds)
+    """Compare head office's and the store's copies on ``columns`` (which include the key);
+    ``hq_scope`` keeps head office's rows of one store (an aggregate table)."""
+    bounds = chunk_bounds(hq, table, key, hq_scope)
+    hq_sums = _chunk_sums(hq, table, key, columns, bounds, hq_scope)
     st_sums = _chunk_sums(store, table, key, columns, bounds)
     diff = TableDiff(chunks=len(hq_sums))
     edges: list[tuple[Any, ...] | None] = [None, *bounds, None]
@@ -123,7 +135,7 @@ def diff_table(
             continue
         diff.chunks_differing += 1
         lo, hi = edges[i], edges[i + 1]
-        theirs = _row_hashes(hq, table, key, columns, lo, hi)
+        theirs = _row_hashes(hq, table, key, columns, lo, hi, hq_scope)
         ours = _row_hashes(store, table, key, columns, lo, hi)
         diff.to_upsert.extend(k for k, h in theirs.items() if ours.get(k) != h)
         diff.existing.update(k for k, h in theirs.items() if k in ours and ours[k] != h)
