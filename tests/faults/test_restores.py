@@ -6,7 +6,9 @@ row for row."""
 
 from __future__ import annotations
 
-from centrale.config import load
+from pathlib import Path
+
+from centrale.config import Config, load
 from centrale.report import StatusReporter
 from sandbox.chain import Chain, Site
 from sandbox.compare import site_differences
@@ -37,6 +39,16 @@ def _restore_database(chain: Chain, backup: str, database: str) -> None:
             cur.execute(f"DELETE FROM `{database}`.`{t}`")
             cur.execute(f"INSERT INTO `{database}`.`{t}` SELECT * FROM `{backup}`.`{t}`")
         cur.execute("COMMIT")
+
+
+def _outbox_files(cfg: Config) -> list[Path]:
+    """The outbox file and SQLite's own beside it (``-wal``, ``-shm``)."""
+    return sorted(cfg.outbox.path.parent.glob(cfg.outbox.path.name + "*"))
+
+
+def _delete_outbox(cfg: Config) -> None:
+    for f in _outbox_files(cfg):
+        f.unlink()
 
 
 def _seeded(chain: Chain, site: Site) -> None:
@@ -129,8 +141,7 @@ def test_an_outbox_deleted_while_stopped_loses_nothing(chain: Chain) -> None:
             run.wait_caught_up()
         for _ in range(3):  # sold while `run` is stopped
             till.sell()
-        for f in cfg.outbox.path.parent.glob(cfg.outbox.path.name + "*"):
-            f.unlink()
+        _delete_outbox(cfg)
         with InProcessStore(cfg) as run:
             for _ in range(2):
                 till.sell()
@@ -151,8 +162,7 @@ def test_an_outbox_lost_beyond_the_binlog_stops_capture_naming_snapshot(chain: C
             assert StatusReporter(cfg).tick()
         till.sell()
         site.server.purge_binlogs()  # the store kept its binlog for less time than it was stopped
-    for f in cfg.outbox.path.parent.glob(cfg.outbox.path.name + "*"):
-        f.unlink()
+    _delete_outbox(cfg)
     refused = chain.centrale(site, "run", check=False, timeout=60)
     assert refused.returncode == 5, refused.stderr
     assert (
@@ -169,21 +179,19 @@ def test_an_outbox_put_back_from_an_earlier_copy_loses_nothing(chain: Chain) -> 
     site = chain.store(12)
     _seeded(chain, site)
     cfg = load(site.config)
-    files = lambda: sorted(cfg.outbox.path.parent.glob(cfg.outbox.path.name + "*"))  # noqa: E731
     with site.connect() as conn:
         till = StoreActivity(conn, seed=13)
         with InProcessStore(cfg) as run:
             till.sell()
             assert run.sync().error is None
-        copy = {f.name: f.read_bytes() for f in files()}  # last night's copy, `run` stopped
+        copy = {f.name: f.read_bytes() for f in _outbox_files(cfg)}  # last night's copy, `run` stopped
         with InProcessStore(cfg) as run:
             for _ in range(10):  # the day's sales, shipped
                 till.sell()
             run.wait_caught_up()
             chain.centrale(site, "push", "stock")  # and the day's stock sent again: rows the binlog does not hold
             assert run.sync().error is None
-        for f in files():
-            f.unlink()
+        _delete_outbox(cfg)
         for name, data in copy.items():
             (cfg.outbox.path.parent / name).write_bytes(data)
         with InProcessStore(cfg) as run:
