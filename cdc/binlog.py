@@ -25,10 +25,20 @@ def binlog_files(conn: pymysql.connections.Connection) -> list[str]:
         return [str(r[0]) for r in cur.fetchall()]
 
 
+def holds_position(conn: pymysql.connections.Connection, pos: BinlogPosition) -> bool:
+    """Whether the server's binlog still holds ``pos``: its file is listed and reaches that far
+    (a binlog put back from a backup, or reset, can name the file and end before the position)."""
+    with conn.cursor() as cur:
+        cur.execute("SHOW BINARY LOGS")
+        sizes = {str(r[0]): int(r[1]) for r in cur.fetchall()}
+    return pos.file in sizes and pos.pos <= sizes[pos.file]
+
+
 def check_position_available(conn: pymysql.connections.Connection, pos: BinlogPosition) -> None:
-    """Raise PositionLostError when the checkpoint's binlog file has been purged."""
-    files = binlog_files(conn)
-    if pos.file not in files:
+    """Raise PositionLostError when the checkpoint's binlog file has been purged, or no longer
+    reaches the checkpoint."""
+    if not holds_position(conn, pos):
+        files = binlog_files(conn)
         oldest = files[0] if files else "none"
         raise PositionLostError(
             Msg("err.source.position_lost", position=pos, oldest=oldest), hint=Msg("err.source.position_lost.hint")

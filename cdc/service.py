@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pymysql
 
-from cdc.binlog import binlog_files, check_position_available, end_position
+from cdc.binlog import check_position_available, end_position, holds_position
 from cdc.charsets import ServerCharsets
 from cdc.consume import Consumer
 from cdc.reader import BinlogReader
@@ -92,7 +92,7 @@ class CdcService:
             if resumed is not None:
                 # A new outbox for a store head office knows: the old one was lost or deleted.
                 # Capture resumes where head office holds everything before, if the binlog still has it.
-                if resumed.file not in binlog_files(conn):
+                if not holds_position(conn, resumed):
                     raise PositionLostError(
                         Msg("err.capture.outbox_lost", position=resumed), hint=Msg("err.capture.outbox_lost.hint")
                     )

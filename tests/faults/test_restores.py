@@ -200,3 +200,25 @@ def test_an_outbox_put_back_from_an_earlier_copy_loses_nothing(chain: Chain) -> 
             run.wait_caught_up()
             run.drain()
     assert site_differences(chain, site) == "equal"
+
+
+def test_an_outbox_lost_with_head_office_ahead_of_the_stores_binlog_stops_naming_snapshot(chain: Chain) -> None:
+    """Head office's record of the store's binlog names a file the store still has, past that
+    file's end (the store's database put back from a backup, or its binlog reset): the position
+    is not in the binlog, and capture says so instead of reading from a place that is not there."""
+    site = chain.store(12)
+    _seeded(chain, site)
+    cfg = load(site.config)
+    with site.connect() as conn, InProcessStore(cfg) as run:
+        StoreActivity(conn, seed=14).sell()
+        assert run.sync().error is None
+        assert StatusReporter(cfg).tick()
+    ((recorded,),) = chain.hq.sql("SELECT store_position FROM centrale_progress WHERE store = 12")
+    file, _, pos = str(recorded).rpartition(":")
+    chain.hq.sql("UPDATE centrale_progress SET store_position = %s WHERE store = 12", (f"{file}:{int(pos) + 10**9}",))
+    _delete_outbox(cfg)
+    refused = chain.centrale(site, "run", check=False, timeout=60)
+    assert refused.returncode == 5, refused.stderr
+    assert (
+        "head office holds its rows up to binlog position" in refused.stderr and "centrale snapshot" in refused.stderr
+    )
