@@ -20,10 +20,10 @@ from pymysql.constants import CLIENT
 
 from applier.bulk import UPLOAD_REFUSED, UploadWarnedError
 from applier.clockwatch import ClockWatch
+from applier.progress import Applied, advance_and_commit, guarded_advance_sql, has_mark, lock, read_applied
 from applier.rejections import COLUMN_MISSING, dropped_column, oversized, rejected
 from applier.shipper import plan
 from applier.writer import MAX_QUERY_BYTES, SESSION_SQL_MODE, OversizedRowError, RowWriter
-from centrale import __version__
 from centrale.catalog import Catalog
 from centrale.changes import Batch, StreamedBatch
 from centrale.db import TRANSIENT_CODES, ConnParams, connect, connection_hint, error_code
@@ -76,6 +76,7 @@ class HeadOfficeShipper:
         self.store_tables = store_tables
         self._conn: pymysql.connections.Connection | None = None
         self._checked = False
+        self._has_mark: bool | None = None  # head office's progress has ``last_mark`` (applier.progress)
         self._known_generations: set[str] = set()
         self._fast_path = True
         self.clock = ClockWatch(store_clock)  # shared rows' modified times go on head office's clock
@@ -154,6 +155,7 @@ class HeadOfficeShipper:
                     )
                 self._check_account(cur)
                 self._create_missing_tables(cur)
+                self._has_mark = has_mark(cur)
             conn.commit()
             self._checked = True
         except pymysql.err.MySQLError as exc:
@@ -234,19 +236,21 @@ class HeadOfficeShipper:
     # --- shipping ---------------------------------------------------------------------------
 
     def last_applied(self, generation: str) -> int:
+        return self.last_applied_mark(generation).seq
+
+    def last_applied_mark(self, generation: str) -> Applied:
+        """How far head office holds this generation, and which row it holds last (``applier.progress``)."""
         conn = self._connection()
         try:
             with conn.cursor() as cur:
-                cur.execute(
-                    "SELECT last_seq FROM centrale_progress WHERE store=%s AND generation=%s",
-                    (self.store, generation),
-                )
-                row = cur.fetchone()
+                if self._has_mark is None:
+                    self._has_mark = has_mark(cur)
+                applied = read_applied(cur, self.store, generation, mark=self._has_mark)
             conn.commit()
         except pymysql.err.MySQLError as exc:
             self._drop()
             raise self._transient(exc) from None
-        return int(row[0]) if row else 0
+        return applied
 
     def ship(self, batch: Batch) -> int:
         if not self._checked:
@@ -321,11 +325,7 @@ class HeadOfficeShipper:
         statements = self._writer.statements(plan(batch.runs), conn)
         if sum(len(x) for x in statements) > MAX_QUERY_BYTES:
             return False
-        guard = (
-            f"UPDATE centrale_progress SET last_seq={int(batch.last_seq)}, rows_applied=rows_applied+{len(batch)}, "
-            f"batches=batches+1, last_at=UTC_TIMESTAMP(6) WHERE store={int(self.store)} "
-            f"AND generation={conn.escape(batch.generation)} AND last_seq < {int(batch.first_seq)}"
-        )
+        guard = guarded_advance_sql(conn, self.store, batch, mark=bool(self._has_mark))
         body = ";\n".join(statements)
         sql = (
             f"BEGIN NOT ATOMIC\n{guard};\nIF ROW_COUNT() = 1 THEN\n{body};\nSELECT 1;\n"
@@ -357,15 +357,7 @@ class HeadOfficeShipper:
         The bookkeeping takes two round trips (each is a link's latency, and a catch-up goes
         this way), around the rows' own."""
         with conn.cursor() as cur:
-            cur.execute(
-                "INSERT IGNORE INTO centrale_progress (store, generation, last_seq, rows_applied, batches, "
-                "store_name, version, first_at) VALUES (%s, %s, 0, 0, 0, %s, %s, UTC_TIMESTAMP(6));\n"
-                "SELECT last_seq FROM centrale_progress WHERE store=%s AND generation=%s FOR UPDATE",
-                (self.store, batch.generation, self.store_name[:100], __version__, self.store, batch.generation),
-            )
-            cur.nextset()
-            found = cur.fetchone()
-            last = int(found[0]) if found else 0
+            last = lock(cur, self.store, self.store_name, batch.generation)
             todo = batch.after(last)
             built = self._writer.take(batch)
             if isinstance(todo, StreamedBatch):
@@ -375,13 +367,8 @@ class HeadOfficeShipper:
                 self._writer.write(conn, built.ops, built.uploads)
             elif len(todo):
                 self._writer.write(conn, plan(todo.runs))
-            cur.execute(
-                "UPDATE centrale_progress SET last_seq=GREATEST(last_seq, %s), rows_applied=rows_applied+%s, "
-                "batches=batches+1, store_name=%s, version=%s, last_at=UTC_TIMESTAMP(6) "
-                "WHERE store=%s AND generation=%s;\nCOMMIT",
-                (batch.last_seq, len(todo), self.store_name[:100], __version__, self.store, batch.generation),
-            )
-            cur.nextset()
+            marked = bool(self._has_mark) and last < batch.last_seq
+            advance_and_commit(cur, self.store, self.store_name, batch, len(todo), mark=marked)
         self._known_generations.add(batch.generation)
         return len(todo)
 

@@ -6,6 +6,7 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ PREFETCH_ROWS = 2000  # ...unless they hold more rows than this (large catch-up 
 QUEUED_READS = 2  # reads waiting for the worker thread, the one it ships included
 CATCHUP_AFTER_TICKS = 4  # rows older than this many ticks: shipping is behind (catch-up batches)
 ACK_EVERY_S = 1.0  # forget shipped rows locally at most this often (head office dedupes re-sends)...
+RESTORE_CHECK = "restore_check"  # outbox note: an earlier copy found, head office not compared yet
+MARK_TOLERANCE_S = 0.001  # head office's mark of its last row against this file's (applier.progress)
 ACK_EVERY_ROWS = 10_000  # ...or once this many are shipped: a long drain deletes as it goes, not all at the end
 
 
@@ -78,8 +81,12 @@ class ApplierService:
         catchup: CatchUp | None = None,
         *,
         hang_up_between_ticks: bool = False,
+        check_restored: Callable[[], object] | None = None,
     ) -> None:
+        """``check_restored`` is the comparison `run` makes before an outbox found to be an earlier
+        copy ships again (``centrale.restorecheck``); without it such an outbox waits."""
         self.outbox = outbox
+        self.check_restored = check_restored
         self.shipper = shipper
         self.batch_rows = batch_rows
         self.stop = stop
@@ -131,23 +138,33 @@ class ApplierService:
         applied = getattr(self.shipper, "last_applied", None)  # optional (applier.shipper)
         if applied is None:
             return
-        st = self.outbox.stats()
-        mine = st.last_shipped_seq
-        theirs = int(applied(self.outbox.generation))
-        if theirs > st.last_seq:
-            # Head office holds rows this outbox never issued: the file was put back from a backup
-            # (or copied). Its new rows would reuse seqs head office takes for rows it has.
+        if self.outbox.noted(RESTORE_CHECK):  # found last time, not compared yet
+            self._check_restored()
+        seqs = self.outbox.seqs()
+        marked = getattr(self.shipper, "last_applied_mark", None)  # and which row that was (applier.progress)
+        theirs, mark = (
+            marked(self.outbox.generation) if marked is not None else (int(applied(self.outbox.generation)), None)
+        )
+        ours = self.outbox.captured_at_of(theirs) if mark is not None and theirs <= seqs.issued else None
+        if theirs > seqs.issued or (ours is not None and mark is not None and abs(ours - mark) > MARK_TOLERANCE_S):
+            # Head office holds rows this outbox never issued, or other rows under the same seqs:
+            # the file was put back from a backup or copied. Its new rows would be taken for rows
+            # head office has.
             old, new = self.outbox.generation, self.outbox.new_generation()
             log.warning(
-                "head office holds rows up to seq %d of this outbox (generation %s), which issued only %d: "
-                "it was put back from a backup or copied; its %d waiting rows go again as generation %s",
+                "head office holds rows up to seq %d of this outbox (generation %s) that it did not issue "
+                "(it issued %d%s): it was put back from a backup or copied; its waiting rows go again as "
+                "generation %s",
                 theirs,
                 old,
-                st.last_seq,
-                st.backlog,
+                seqs.issued,
+                ", other rows under the same seqs" if theirs <= seqs.issued else "",
                 new,
             )
+            self.outbox.note(RESTORE_CHECK, f"generation {old} -> {new}")
+            self._check_restored()
             return
+        mine = seqs.shipped
         if theirs >= mine:
             return
         back = self.outbox.reship_after(theirs)
@@ -162,6 +179,22 @@ class ApplierService:
             lost = Msg("err.ship.hq_gap", first=back.lost_from, last=back.lost_to, since=back.rows)
             self.outbox.note("hq_gap", f"{lost}; {Msg('err.ship.hq_gap.hint')}")
             log.error("%s; hint: %s", lost, Msg("err.ship.hq_gap.hint"))
+
+    def _check_restored(self) -> None:
+        """Before an earlier copy's rows ship: head office's rows compared with the store's, those
+        about to change saved (``check_restored``). Until it succeeds, nothing ships."""
+        log.warning("%s", Msg("log.restore.found"))
+        try:
+            if self.check_restored is None:
+                raise TransientShipError(Msg("err.ship.restore_pending", error="`centrale run` compares them"))
+            self.check_restored()
+        except TransientShipError:
+            raise
+        except CentraleError as exc:
+            raise TransientShipError(
+                Msg("err.ship.restore_pending", error=exc.message), hint=Msg("err.ship.restore_pending.hint")
+            ) from None
+        self.outbox.note(RESTORE_CHECK, None)
 
     def _note_clock(self) -> None:
         """The store's clock offset the shipper measured, kept for `status` and the report to

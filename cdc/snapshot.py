@@ -22,6 +22,7 @@ from centrale.config import Config
 from centrale.db import connect, parse_url, quote_ident
 from centrale.errors import PositionLostError, SourceError
 from centrale.i18n import Msg
+from centrale.keyed import select_by_keys
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 from centrale.schema import read_tables
@@ -171,29 +172,41 @@ def push_group(cfg: Config, group: str, since: str | None = None, *, day: bool =
         return take_snapshot(cfg, outbox, tables, resend=True, since=when, until=until)
 
 
-def resend_rows(cfg: Config, table: str, key: tuple[str, ...], keys: list[tuple[object, ...]]) -> int:
-    """Queue the store's current rows of ``keys`` again (upserts, as `push` does), read as a
-    snapshot reads them: what `verify --resend` sends for rows head office lacks or holds
-    differently."""
+def resend_rows(
+    cfg: Config, table: str, key: tuple[str, ...], keys: list[tuple[object, ...]], *, delete_absent: bool = False
+) -> Resent:
+    """Queue the store's current rows of ``keys`` again (upserts, as `push` does); with
+    ``delete_absent``, a delete for each key the store no longer has (a table whose deletes head
+    office mirrors). What `verify --resend` sends, and the check after a restore
+    (``centrale.restorecheck``).
+
+    The rows are read while the outbox write lock is held, as a resend snapshot reads them:
+    capture cannot queue a change of one of them between the read and the queueing (it would
+    ship before the older state read here, and head office would end with the older one)."""
     if not keys:
-        return 0
+        return Resent(0, 0)
     params = parse_url(cfg.local.url.get_secret_value())
     with connect(params) as conn, OutboxStore(cfg.outbox.path) as outbox:
         tdef = read_tables(conn, params.database, [table])[table]
         columns = [c for c in tdef.columns if not c.generated]
+        names = tuple(c.name for c in columns)
         col_sql = ", ".join(_select_expr(c.name, c.data_type) for c in columns)
-        match = "(" + ", ".join(quote_ident(k) for k in key) + ")"
-        marks = "(" + ", ".join(["%s"] * len(key)) + ")"
-        rows: list[tuple[object, ...]] = []
-        with conn.cursor() as cur:
+        plain = ", ".join(quote_ident(k) for k in key)
+        with outbox.snapshot_writer() as writer, conn.cursor() as cur:
             cur.execute("SET time_zone = '+00:00'")
-            for i in range(0, len(keys), 500):
-                part = keys[i : i + 500]
-                cur.execute(
-                    f"SELECT {col_sql} FROM {quote_ident(table)} WHERE {match} IN ({', '.join([marks] * len(part))})",
-                    [v for k in part for v in k],
-                )
-                rows.extend(tuple(r) for r in cur.fetchall())
-        with outbox.snapshot_writer() as writer:
-            writer.add_rows(table, tuple(c.name for c in columns), rows)
-    return len(rows)
+            read = select_by_keys(cur, table, f"{plain}, {col_sql}", key, keys)
+            gone: list[tuple[object, ...]] = []
+            if delete_absent:  # deletes first: a key told apart wrongly is put back by its upsert
+                found = {r[: len(key)] for r in read}
+                gone = [tuple(k) for k in keys if tuple(k) not in found]
+                writer.add_deletes(table, key, gone)
+            writer.add_rows(table, names, [r[len(key) :] for r in read])
+    return Resent(len(read), len(gone))
+
+
+@dataclass(frozen=True)
+class Resent:
+    """What ``resend_rows`` queued: the store's rows, and deletes of keys it no longer has."""
+
+    rows: int
+    deletes: int

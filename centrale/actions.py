@@ -13,7 +13,7 @@ from jobs.pull import pull_group
 from jobs.queue import Job
 from jobs.reconcile import reconcile
 from jobs.runner import Action
-from jobs.verify import SHOWN_KEYS, verify
+from jobs.verify import verify
 
 
 def pull(cfg: Config, group: str) -> tuple[int, Msg]:
@@ -67,8 +67,7 @@ def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool) -> tuple
         if c.equal:
             lines.append(Msg("out.verify.same", table=c.table, history=len(c.extra)))
             continue
-        shown = [*c.missing, *c.different, *(c.extra if c.mirrors_deletes else [])][:SHOWN_KEYS]
-        keys = "; ".join(", ".join(f"{k}={v!r}" for k, v in zip(c.key, row, strict=True)) for row in shown)
+        keys = c.keys_text([*c.missing, *c.different, *(c.extra if c.mirrors_deletes else [])])
         lines.append(
             Msg(
                 "out.verify.differs",
@@ -79,10 +78,12 @@ def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool) -> tuple
                 keys=keys,
             )
         )
+        gone = c.extra if c.mirrors_deletes else []
         if resend:
-            resent += resend_rows(cfg, c.table, c.key, [*c.missing, *c.different])
-        settled = settled and resend and not (c.extra and c.mirrors_deletes)
-        if c.extra and c.mirrors_deletes:
+            done = resend_rows(cfg, c.table, c.key, [*c.missing, *c.different, *gone], delete_absent=c.mirrors_deletes)
+            resent += done.rows + done.deletes
+        settled = settled and resend
+        if gone and not resend:
             lines.append(Msg("out.verify.extra_fix", table=c.table))
     if resend and resent:
         lines.append(Msg("out.verify.resent", rows=resent))

@@ -112,3 +112,9 @@ def dumps_compact(obj: Any) -> str:
 
 def loads(text: str | bytes) -> Any:
     return orjson.loads(text)
+
+
+def json_line(record: dict[str, Any]) -> bytes:
+    """One record as a line of JSON (a file of them is read back line by line): values as the
+    outbox holds them, dates and times in ISO form."""
+    return orjson.dumps(record, default=_default, option=orjson.OPT_NAIVE_UTC | orjson.OPT_APPEND_NEWLINE)

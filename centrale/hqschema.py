@@ -65,6 +65,9 @@ progress = Table(
     Column("store", Integer, primary_key=True, autoincrement=False),
     Column("generation", CHAR(32), primary_key=True),
     Column("last_seq", BigInteger, nullable=False, default=0),
+    # The capture time of the row at last_seq: which outbox's rows head office holds, when a copy
+    # of the file numbers other rows with the same seqs (applier/progress.py). Added by `hq init`.
+    Column("last_mark", Double, nullable=True),
     Column("rows_applied", BigInteger, nullable=False, default=0),
     Column("batches", BigInteger, nullable=False, default=0),
     Column("store_name", String(100), nullable=False, default=""),

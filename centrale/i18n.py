@@ -26,6 +26,7 @@ from centrale.i18n_capture import CAPTURE_MESSAGES
 from centrale.i18n_checks import CHECK_MESSAGES
 from centrale.i18n_clock import CLOCK_MESSAGES
 from centrale.i18n_errors import ERROR_MESSAGES
+from centrale.i18n_restores import RESTORE_MESSAGES
 from centrale.i18n_rooms import ROOM_MESSAGES
 
 Lang = Literal["en", "fr"]
@@ -366,4 +367,5 @@ MESSAGES: dict[str, dict[str, str]] = {
     **CAPTURE_MESSAGES,
     **CHECK_MESSAGES,
     **CLOCK_MESSAGES,
+    **RESTORE_MESSAGES,
 }

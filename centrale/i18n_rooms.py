@@ -98,10 +98,10 @@ ROOM_MESSAGES: dict[str, dict[str, str]] = {
         "seulement ; clés : {keys}",
     },
     "out.verify.extra_fix": {
-        "en": "{table} mirrors the store's deletes: `centrale snapshot {table}` makes head office drop the rows "
+        "en": "{table} mirrors the store's deletes: `centrale verify --resend` deletes at head office the rows "
         "the store no longer has",
-        "fr": "{table} reproduit les suppressions du magasin : `centrale snapshot {table}` fait supprimer au siège "
-        "les lignes que le magasin n'a plus",
+        "fr": "{table} reproduit les suppressions du magasin : `centrale verify --resend` supprime au siège les "
+        "lignes que le magasin n'a plus",
     },
     "out.verify.resent": {
         "en": "{rows} rows queued again: `run` ships them; `centrale verify` again to check",
@@ -112,10 +112,10 @@ ROOM_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "ce magasin et le siège diffèrent (ci-dessus)",
     },
     "err.verify.differs.hint": {
-        "en": "`centrale verify --resend` sends the store's rows again; a table that mirrors deletes needs "
-        "`centrale snapshot TABLE` for rows only head office holds",
-        "fr": "`centrale verify --resend` renvoie les lignes du magasin ; une table qui reproduit les suppressions "
-        "demande `centrale snapshot TABLE` pour les lignes que seul le siège a",
+        "en": "`centrale verify --resend` sends the store's rows again, and deletes the rows only head office "
+        "holds in tables that mirror the store's deletes",
+        "fr": "`centrale verify --resend` renvoie les lignes du magasin, et supprime les lignes que seul le siège a "
+        "dans les tables qui reproduisent les suppressions du magasin",
     },
     "err.verify.unknown": {
         "en": "no table or group `{name}` in the catalog",

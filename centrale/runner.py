@@ -21,6 +21,7 @@ from centrale.i18n import Lang, Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
 from centrale.report import StatusReporter, recorded_position
+from centrale.restorecheck import restore_checker
 from centrale.scheduler import Ticker
 from centrale.site import SiteLock, build_shipper, lock_path
 from jobs.runner import JobsRunner
@@ -69,6 +70,7 @@ def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") ->
             stop,
             catchup,
             hang_up_between_ticks=cfg.ship.interval_s >= HANG_UP_AFTER_S,
+            check_restored=restore_checker(cfg, ship_box),
         )
         ticker.every(cfg.ship.interval_s, applier.tick, "ship")
         runner = JobsRunner(hq_params(cfg.hq), cfg.site.store, LiveActions(lambda: live.current), stop)

@@ -17,6 +17,7 @@ from centrale.errors import CentraleError
 from centrale.i18n import Msg, Translator
 from centrale.outbox import OutboxStore
 from centrale.outbox.disk import probe
+from centrale.restorecheck import RESTORE_SETTLED
 from centrale.site import SiteLock, connect_local, lock_path
 
 
@@ -43,6 +44,7 @@ def site_status(cfg: Config) -> dict[str, Any]:
         out["capture_stopped"] = outbox.noted("capture_stopped")
         offset = outbox.noted("clock_offset")  # measured by shipping (centrale.clock)
         out["hq_gap"] = outbox.noted("hq_gap")  # head office restored past the kept rows (retention)
+        out["restore_checked"] = outbox.noted(RESTORE_SETTLED)  # an earlier copy found (restorecheck)
         shipped = outbox.shipped_position()  # head office holds everything before it (positions)
         prepared = outbox.prepared_xa()
     out["shipped_position"] = str(shipped[0]) if shipped else None
@@ -187,6 +189,8 @@ def status_lines(st: dict[str, Any], t: Translator | None = None) -> list[str]:
         lines.append(t("status.capture_stopped", error=st["capture_stopped"]))
     if st.get("hq_gap"):
         lines.append(t("status.hq_gap", gap=st["hq_gap"]))
+    if st.get("restore_checked"):
+        lines.append(t("status.restore", summary=st["restore_checked"]))
     if st.get("clock_skewed"):
         lines.append(t("status.clock_skewed", offset=st["clock_offset_s"]))
     if st.get("xa_prepared"):

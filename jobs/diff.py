@@ -16,6 +16,7 @@ from typing import Any
 import pymysql
 
 from centrale.db import quote_ident
+from centrale.keyed import key_tuple_sql, select_by_keys
 
 CHUNK_ROWS = 1000
 
@@ -40,11 +41,6 @@ def row_hash_sql(columns: Sequence[str]) -> str:
     return "MD5(CONCAT_WS('|', " + ", ".join(f"QUOTE({quote_ident(c)})" for c in columns) + "))"
 
 
-def _key_tuple(key: Sequence[str]) -> str:
-    cols = ", ".join(quote_ident(k) for k in key)
-    return f"({cols})" if len(key) > 1 else cols
-
-
 Scope = tuple[str, list[Any]]  # an extra condition on one side's rows: ("origin_store = %s", [12])
 
 
@@ -55,10 +51,10 @@ def _range_sql(
     parts: list[str] = [scope[0]] if scope else []
     args: list[Any] = list(scope[1]) if scope else []
     if lo is not None:
-        parts.append(f"{_key_tuple(key)} >= {marks}")
+        parts.append(f"{key_tuple_sql(key)} >= {marks}")
         args.extend(lo)
     if hi is not None:
-        parts.append(f"{_key_tuple(key)} < {marks}")
+        parts.append(f"{key_tuple_sql(key)} < {marks}")
         args.extend(hi)
     return (" WHERE " + " AND ".join(parts)) if parts else "", args
 
@@ -158,18 +154,8 @@ def fetch_rows(
     cols = ", ".join(quote_ident(c) for c in columns)
     if hash_of is not None:
         cols += ", " + row_hash_sql(hash_of)
-    marks = "(" + ", ".join(["%s"] * len(key)) + ")" if len(key) > 1 else "%s"
-    out: list[tuple[Any, ...]] = []
     with conn.cursor() as cur:
-        for i in range(0, len(keys), batch):
-            part = keys[i : i + batch]
-            inlist = ", ".join([marks] * len(part))
-            cur.execute(
-                f"SELECT {cols} FROM {quote_ident(table)} WHERE {_key_tuple(key)} IN ({inlist})",
-                [v for k in part for v in k],
-            )
-            out.extend(tuple(r) for r in cur.fetchall())
-    return out
+        return select_by_keys(cur, table, cols, key, keys, batch=batch)
 
 
 def fetch_hashes(

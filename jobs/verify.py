@@ -34,6 +34,10 @@ class TableCheck:
     extra: list[tuple[Any, ...]] = field(default_factory=list)  # at head office only
     mirrors_deletes: bool = False  # on_delete = "delete": an extra row is a difference too
 
+    def keys_text(self, keys: list[tuple[Any, ...]], limit: int = SHOWN_KEYS) -> str:
+        """The first ``limit`` of ``keys``, named: ``id=4; id=9``."""
+        return "; ".join(", ".join(f"{k}={v!r}" for k, v in zip(self.key, row, strict=True)) for row in keys[:limit])
+
     @property
     def equal(self) -> bool:
         return not (self.missing or self.different or (self.extra and self.mirrors_deletes))

@@ -14,6 +14,7 @@ from centrale.config import Config, load
 from centrale.db import hq_params
 from centrale.outbox import OutboxStore
 from centrale.report import recorded_position
+from centrale.restorecheck import restore_checker
 from centrale.site import build_shipper
 
 
@@ -33,7 +34,11 @@ class InProcessStore:
         )
         self.shipper = shipper or build_shipper(self.cfg)
         self.applier = ApplierService(
-            self.ship_box, self.shipper, batch_rows or self.cfg.ship.batch_rows, threading.Event()
+            self.ship_box,
+            self.shipper,
+            batch_rows or self.cfg.ship.batch_rows,
+            threading.Event(),
+            check_restored=restore_checker(self.cfg, self.ship_box),
         )
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None

@@ -39,11 +39,12 @@ from centrale.outbox.records import (
     write_note,
     write_pull_state,
 )
-from centrale.outbox.schema import _SCHEMA, _outbox_error, init_meta, rotate_generation
+from centrale.outbox.restores import Restores
+from centrale.outbox.schema import _SCHEMA, _outbox_error, init_meta
 from centrale.outbox.writer import SnapshotWriter
 
 
-class OutboxStore:
+class OutboxStore(Restores):
     """One connection to the outbox file. Each thread opens its own."""
 
     def __init__(self, path: Path, *, keep_shipped_s: float = retention.KEEP_S) -> None:
@@ -345,24 +346,6 @@ class OutboxStore:
                 if now - self._purged_at >= retention.PURGE_EVERY_S:
                     retention.purge(self._db, now, self.keep_shipped_s)
                     self._purged_at = now
-        except sqlite3.Error as exc:
-            raise _outbox_error(self.path, exc) from None
-
-    def shipped_position(self) -> tuple[BinlogPosition, str | None] | None:
-        """The binlog position head office holds everything before (``positions``)."""
-        return positions.shipped_position(self._db)
-
-    def new_generation(self) -> str:
-        """This file's rows get a new name (``rotate_generation``): head office applies them all."""
-        with self._write():
-            self.generation = rotate_generation(self._db)
-        return self.generation
-
-    def reship_after(self, seq: int) -> retention.Reshipped:
-        """Head office holds rows up to ``seq`` only (a backup): kept rows above it are queued again."""
-        try:
-            with self._write():
-                return retention.reship_after(self._db, seq)
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 

@@ -33,6 +33,19 @@ class SnapshotWriter:
         )
         self.rows += len(rows)
 
+    def add_deletes(self, table: str, key: tuple[str, ...], keys: Sequence[tuple[Any, ...]]) -> None:
+        """Deletes by key, as capture queues a deleted row's (each its own transaction)."""
+        if not keys:
+            return
+        st = self._store
+        sid = st._shape(table, key)
+        now = time.time()
+        first = st._next_seq()
+        st._db.executemany(
+            "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
+            [(first + i, sid, "delete", encode_values(k), now) for i, k in enumerate(keys)],
+        )
+
     def empty_first(self, table: str) -> None:
         """Head office deletes the store's rows of ``table`` before the snapshot's rows arrive
         (a delete without key columns: every row of the store)."""

@@ -18,6 +18,7 @@ from centrale.i18n_capture import CAPTURE_MESSAGES
 from centrale.i18n_checks import CHECK_MESSAGES
 from centrale.i18n_clock import CLOCK_MESSAGES
 from centrale.i18n_errors import ERROR_MESSAGES
+from centrale.i18n_restores import RESTORE_MESSAGES
 from centrale.i18n_rooms import ROOM_MESSAGES
 from jobs.queue import ACTIONS, STATUSES
 from sandbox.chain import Chain
@@ -129,7 +130,15 @@ def test_console_language_in_the_configuration_beats_the_locale(chain: Chain) ->
 
 
 def test_the_catalogs_parts_share_no_key() -> None:
-    parts = [FRAME_MESSAGES, ERROR_MESSAGES, ROOM_MESSAGES, CAPTURE_MESSAGES, CHECK_MESSAGES, CLOCK_MESSAGES]
+    parts = [
+        FRAME_MESSAGES,
+        ERROR_MESSAGES,
+        ROOM_MESSAGES,
+        CAPTURE_MESSAGES,
+        CHECK_MESSAGES,
+        CLOCK_MESSAGES,
+        RESTORE_MESSAGES,
+    ]
     assert sum(len(p) for p in parts) == len(MESSAGES)
 
 

@@ -6,12 +6,17 @@ row for row."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from centrale.config import Config, load
 from centrale.report import StatusReporter
 from sandbox.chain import Chain, Site
-from sandbox.compare import site_differences
+from sandbox.compare import compare_store, site_differences
 from sandbox.inprocess import InProcessStore
 from sandbox.workload import StoreActivity, seed_store
 
@@ -195,9 +200,10 @@ def test_an_outbox_put_back_from_an_earlier_copy_loses_nothing(chain: Chain) -> 
         for name, data in copy.items():
             (cfg.outbox.path.parent / name).write_bytes(data)
         with InProcessStore(cfg) as run:
-            for _ in range(3):
+            for _ in range(15):
                 till.sell()
-            run.wait_caught_up()
+            run.wait_caught_up()  # captured before shipping looks: the copy issued as many seqs as head office holds
+            assert run.ship_box.seqs().issued > int(run.shipper.last_applied(run.ship_box.generation))
             run.drain()
     assert site_differences(chain, site) == "equal"
 
@@ -222,3 +228,60 @@ def test_an_outbox_lost_with_head_office_ahead_of_the_stores_binlog_stops_naming
     assert (
         "head office holds its rows up to binlog position" in refused.stderr and "centrale snapshot" in refused.stderr
     )
+
+
+def _put_back(cfg: Config, copy: dict[str, bytes]) -> None:
+    _delete_outbox(cfg)
+    for name, data in copy.items():
+        (cfg.outbox.path.parent / name).write_bytes(data)
+
+
+@pytest.mark.local_servers
+def test_a_store_put_back_from_last_nights_image_saves_the_lost_future_before_its_numbers_come_back(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """The store PC is put back from last night's image: its database, binlog and outbox as they
+    were. Head office holds the day's sales, which the store no longer has, and the store sells
+    again under the same ticket ids. Before the copy's rows ship, head office's rows that differ
+    are saved in a file beside the outbox, then replaced by the store's; tables that mirror deletes
+    end equal to the store; the lost sales head office holds alone stay there, and are in the file."""
+    site = chain.store(12)
+    _seeded(chain, site)
+    cfg = load(site.config)
+    with site.connect() as conn, InProcessStore(cfg) as run:
+        till = StoreActivity(conn, seed=21)
+        for _ in range(3):
+            till.sell()
+        assert run.sync().error is None
+    site.server.take_image(tmp_path / "image")  # last night, `run` stopped
+    copy = {f.name: f.read_bytes() for f in _outbox_files(cfg)}
+    with site.connect() as conn, InProcessStore(cfg) as run:  # the day: sold, shipped, then lost
+        till = StoreActivity(conn, seed=22)
+        for _ in range(9):
+            till.sell()
+        assert run.sync().error is None
+    lost = dict(chain.hq.sql("SELECT id, total FROM sales WHERE origin_store = 12 AND id > 3"))
+    assert len(lost) == 9
+    site.server.put_back_image(tmp_path / "image")
+    _put_back(cfg, copy)
+    with site.connect() as conn:
+        till = StoreActivity(conn, seed=23)  # the same ticket ids again, other sales
+        for _ in range(4):
+            till.sell()
+        with InProcessStore(cfg) as run:
+            for _ in range(2):
+                till.sell()
+            run.wait_caught_up()
+            run.drain()
+    (archive,) = cfg.outbox.path.parent.glob("displaced-12-*.jsonl")
+    saved = [json.loads(line) for line in archive.read_text(encoding="utf-8").splitlines()]
+    saved_sales = {r["row"]["id"]: (r["action"], r["row"]["total"]) for r in saved if r["table"] == "sales"}
+    assert {i: Decimal(t) for i, (_, t) in saved_sales.items()} == lost  # every lost sale, as head office had it
+    assert {a for i, (a, _) in saved_sales.items() if i <= 9} == {"replaced"}  # ids sold again
+    assert {a for i, (a, _) in saved_sales.items() if i > 9} == {"kept"}  # still at head office
+    kept = Counter(r["table"] for r in saved if r["action"] == "kept")
+    with site.connect() as s, chain.hq.connect() as h:
+        differs = compare_store(s, h, cfg.catalog, site.number, site.database)
+    for d in differs:  # head office equal to the store, but for the rows the file names as kept there
+        assert not d.missing_at_hq and not d.different and len(d.extra_at_hq) == kept[d.table], d
+    assert "earlier copy of the outbox" in chain.centrale(site, "status").stdout

@@ -37,11 +37,10 @@ def test_verify_names_what_head_office_lacks_or_holds_differently_and_resend_men
         in found.stdout
     )
     assert "stock_levels: 0 rows missing at head office, 0 held differently, 1 at head office only" in found.stdout
-    assert "`centrale snapshot stock_levels`" in found.stdout
+    assert "stock_levels mirrors the store's deletes: `centrale verify --resend` deletes" in found.stdout
     assert chain.centrale(lille, "verify").returncode == 0  # head office's rows of Lille are intact
-    mended = chain.centrale(lyon, "verify", "sales", "--resend")
-    assert "2 rows queued again" in mended.stdout and mended.returncode == 0
-    chain.centrale(lyon, "snapshot", "stock_levels")
+    mended = chain.centrale(lyon, "verify", "--resend")
+    assert "3 rows queued again" in mended.stdout and mended.returncode == 0  # two tickets, one delete
     with InProcessStore(load(lyon.config)) as run:
         run.wait_caught_up()
         run.drain()

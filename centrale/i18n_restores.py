@@ -1,0 +1,53 @@
+"""Messages of the check made when an outbox turns out to be an earlier copy
+(``centrale.restorecheck``), en and fr."""
+
+from __future__ import annotations
+
+RESTORE_MESSAGES: dict[str, dict[str, str]] = {
+    "out.restore.table": {
+        "en": "{table}: {n} rows of head office replaced by the store's (head office's saved first); keys: {keys}",
+        "fr": "{table} : {n} lignes du siège remplacées par celles du magasin (celles du siège gardées avant) ; "
+        "clés : {keys}",
+    },
+    "out.restore.kept": {
+        "en": "{table}: {n} rows head office holds and the store does not are kept there (sales of the lost "
+        "future, or older history)",
+        "fr": "{table} : {n} lignes que le siège a et le magasin non y restent (ventes de l'avenir perdu, ou "
+        "historique plus ancien)",
+    },
+    "out.restore.saved": {
+        "en": "head office's {n} replaced rows are saved in {path}",
+        "fr": "les {n} lignes remplacées du siège sont gardées dans {path}",
+    },
+    "out.restore.summary": {
+        "en": "{at}: {replaced} rows of head office replaced by the store's, {kept} kept there alone; saved: {path}",
+        "fr": "{at} : {replaced} lignes du siège remplacées par celles du magasin, {kept} gardées là seules ; "
+        "copie : {path}",
+    },
+    "out.restore.nothing": {
+        "en": "head office held nothing the store does not: nothing replaced",
+        "fr": "le siège n'avait rien que le magasin n'ait pas : rien de remplacé",
+    },
+    "log.restore.found": {
+        "en": "this outbox is an earlier copy (put back from a backup, or copied): head office's rows of this "
+        "store are compared with the store's before its rows ship again",
+        "fr": "cette boîte d'envoi est une copie plus ancienne (restaurée, ou copiée) : les lignes du siège "
+        "pour ce magasin sont comparées à celles du magasin avant de renvoyer ses lignes",
+    },
+    "status.restore": {
+        "en": "an earlier copy of the outbox was found, head office compared: {summary}",
+        "fr": "une copie plus ancienne de la boîte d'envoi a été trouvée, siège comparé : {summary}",
+    },
+    "err.ship.restore_pending": {
+        "en": "this outbox is an earlier copy and head office's rows of this store were not compared with the "
+        "store's yet: {error}",
+        "fr": "cette boîte d'envoi est une copie plus ancienne et les lignes du siège pour ce magasin ne sont pas "
+        "encore comparées à celles du magasin : {error}",
+    },
+    "err.ship.restore_pending.hint": {
+        "en": "nothing ships until the comparison is made: `centrale run` makes it as soon as the store's "
+        "database and head office answer",
+        "fr": "rien ne part avant la comparaison : `centrale run` la fait dès que la base du magasin et le siège "
+        "répondent",
+    },
+}
