@@ -23,7 +23,7 @@ from centrale.catalog import MARKER_TABLE
 from centrale.changes import BinlogPosition
 from centrale.config import Config
 from centrale.db import ConnParams, connect, error_code, parse_url, server_family
-from centrale.errors import CaptureStoppedError, OutboxError, PositionLostError, SourceError
+from centrale.errors import CaptureStoppedError, CentraleError, OutboxError, PositionLostError, SourceError
 from centrale.i18n import Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
@@ -88,7 +88,9 @@ class CdcService:
             self.translator.update_tables(defs)
             self._read_server(conn)
             cp = self.outbox.checkpoint()
-            resumed = self.resume_from() if cp is None and self.resume_from is not None else None
+            resumed = self._ask_head_office() if cp is None and self.resume_from is not None else None
+            if cp is None and self.stop.is_set():
+                return  # stopped while waiting for head office: nothing decided
             if resumed is not None:
                 # A new outbox for a store head office knows: the old one was lost or deleted.
                 # Capture resumes where head office holds everything before, if the binlog still has it.
@@ -113,6 +115,22 @@ class CdcService:
             else:
                 check_position_available(conn, cp.position)
                 log.info("capture resumes from checkpoint %s", cp.position)
+
+    def _ask_head_office(self) -> BinlogPosition | None:
+        """Where head office holds this store's binlog up to, for a new outbox. Until head office
+        answers, capture does not start: starting at the binlog's end would leave out, without a
+        word, every sale made since the old outbox's last row (``centrale snapshot`` decides
+        otherwise, by giving the outbox a checkpoint)."""
+        assert self.resume_from is not None
+        wait_s = 1.0
+        while True:
+            try:
+                return self.resume_from()
+            except CentraleError as exc:
+                log.warning("%s", Msg("log.capture.new_outbox_waits", error=exc.message, wait=round(wait_s)))
+                if self.stop.wait(wait_s):
+                    return None
+                wait_s = min(wait_s * 2, 60.0)
 
     def _read_server(self, conn: pymysql.connections.Connection) -> None:
         """What the reader needs of the server itself: its family and its character sets."""

@@ -38,6 +38,13 @@ RESTORE_MESSAGES: dict[str, dict[str, str]] = {
         "en": "an earlier copy of the outbox was found, head office compared: {summary}",
         "fr": "une copie plus ancienne de la boîte d'envoi a été trouvée, siège comparé : {summary}",
     },
+    "log.capture.new_outbox_waits": {
+        "en": "a new outbox: capture starts where head office holds this store's rows up to, and head office "
+        "cannot say now ({error}); asking again in {wait} s (`centrale snapshot` starts it without head office)",
+        "fr": "nouvelle boîte d'envoi : la capture part de là où le siège a les lignes de ce magasin, et le siège "
+        "ne peut pas le dire maintenant ({error}) ; nouvel essai dans {wait} s (`centrale snapshot` la démarre "
+        "sans le siège)",
+    },
     "err.ship.restore_pending": {
         "en": "this outbox is an earlier copy and head office's rows of this store were not compared with the "
         "store's yet: {error}",

@@ -17,7 +17,8 @@ import pymysql
 from centrale.changes import BinlogPosition
 from centrale.config import Config
 from centrale.db import ConnParams, connect, error_code, hq_params
-from centrale.errors import CentraleError
+from centrale.errors import CentraleError, TransientShipError
+from centrale.i18n import Msg
 from centrale.log import get_logger
 from centrale.status import site_status
 
@@ -77,7 +78,8 @@ def report(params: ConnParams, store: int, st: dict[str, Any]) -> bool:
 
 def recorded_position(params: ConnParams, store: int) -> BinlogPosition | None:
     """Where head office holds this store's binlog up to, as the store last reported it (the
-    newest of its outbox generations); None when it never did, or cannot be asked now."""
+    newest of its outbox generations); None when it never did. Raises TransientShipError when
+    head office cannot be asked now: a new outbox must not guess (``cdc.service`` waits)."""
     try:
         with connect(params) as conn, conn.cursor() as cur:
             cur.execute(
@@ -87,6 +89,7 @@ def recorded_position(params: ConnParams, store: int) -> BinlogPosition | None:
             )
             row = cur.fetchone()
     except pymysql.err.MySQLError as exc:
-        log.warning("could not ask head office where this store's capture stood: %s", exc.args[-1])
-        return None
+        if error_code(exc) in (1054, 1146):  # a head office older than the report: nothing recorded
+            return None
+        raise TransientShipError(Msg("err.ship.unreachable", where=params.describe(), error=exc.args[-1])) from None
     return BinlogPosition.parse(str(row[0])) if row else None

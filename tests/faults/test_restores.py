@@ -16,9 +16,11 @@ import pytest
 from centrale.config import Config, load
 from centrale.report import StatusReporter
 from sandbox.chain import Chain, Site
-from sandbox.compare import compare_store, site_differences
+from sandbox.compare import compare_store, site_differences, wait_equal
 from sandbox.inprocess import InProcessStore
+from sandbox.polling import wait_until
 from sandbox.workload import StoreActivity, seed_store
+from tests.faults.conftest import Spawn
 
 BACKUP = "nightly_copy"
 
@@ -285,3 +287,34 @@ def test_a_store_put_back_from_last_nights_image_saves_the_lost_future_before_it
     for d in differs:  # head office equal to the store, but for the rows the file names as kept there
         assert not d.missing_at_hq and not d.different and len(d.extra_at_hq) == kept[d.table], d
     assert "earlier copy of the outbox" in chain.centrale(site, "status").stdout
+
+
+@pytest.mark.local_servers
+def test_a_new_outbox_waits_for_head_office_to_say_where_capture_starts(chain: Chain, spawn: Spawn) -> None:
+    """The outbox deleted while `run` was stopped, and head office unreachable when it starts
+    again: capture does not start at the binlog's end (the sales in between would never be
+    captured); it asks head office again until it answers, then resumes where head office holds
+    everything before."""
+    site = chain.store(12)
+    _seeded(chain, site)
+    cfg = load(site.config)
+    with site.connect() as conn:
+        till = StoreActivity(conn, seed=31)
+        with InProcessStore(cfg) as run:
+            till.sell()
+            assert run.sync().error is None
+            assert StatusReporter(cfg).tick()
+        for _ in range(3):  # sold while `run` is stopped
+            till.sell()
+        _delete_outbox(cfg)
+        chain.hq.server.stop()
+        try:
+            proc = spawn(site)
+            wait_until(lambda: "head office cannot say now" in proc.log_text(), "capture waiting for head office")
+            till.sell()
+        finally:
+            chain.hq.server.start()
+        proc.wait_capturing(timeout_s=90)
+        till.sell()
+        wait_equal(chain, site)
+        assert proc.terminate() == 0, proc.log_text()[-3000:]
