@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator, Mapping
 from cdc.snapshot import push_group, resend_rows
 from centrale.config import Config
 from centrale.i18n import Msg
+from centrale.outbox import OutboxStore
+from centrale.restorecheck import RESTORE_SETTLED
 from jobs.pull import pull_group
 from jobs.queue import Job
 from jobs.reconcile import reconcile
@@ -63,7 +65,11 @@ def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool) -> tuple
     lines: list[Msg] = []
     settled = True
     resent = 0
-    for c in verify(cfg, names):
+    checks = verify(cfg, names)
+    if not names and all(c.equal for c in checks):  # what `status` said of an earlier copy is settled
+        with OutboxStore(cfg.outbox.path) as outbox:
+            outbox.note(RESTORE_SETTLED, None)
+    for c in checks:
         if c.equal:
             lines.append(Msg("out.verify.same", table=c.table, history=len(c.extra)))
             continue

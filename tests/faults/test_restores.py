@@ -287,6 +287,8 @@ def test_a_store_put_back_from_last_nights_image_saves_the_lost_future_before_it
     for d in differs:  # head office equal to the store, but for the rows the file names as kept there
         assert not d.missing_at_hq and not d.different and len(d.extra_at_hq) == kept[d.table], d
     assert "earlier copy of the outbox" in chain.centrale(site, "status").stdout
+    assert chain.centrale(site, "verify").returncode == 0  # the kept rows are history to verify
+    assert "earlier copy of the outbox" not in chain.centrale(site, "status").stdout
 
 
 @pytest.mark.local_servers
