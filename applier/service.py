@@ -24,6 +24,7 @@ from centrale.errors import (
 from centrale.i18n import Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
+from centrale.outbox.notes import RESTORE_CHECK, check_after, restore_check
 
 log = get_logger("applier")
 
@@ -32,7 +33,6 @@ PREFETCH_ROWS = 2000  # ...unless they hold more rows than this (large catch-up 
 QUEUED_READS = 2  # reads waiting for the worker thread, the one it ships included
 CATCHUP_AFTER_TICKS = 4  # rows older than this many ticks: shipping is behind (catch-up batches)
 ACK_EVERY_S = 1.0  # forget shipped rows locally at most this often (head office dedupes re-sends)...
-RESTORE_CHECK = "restore_check"  # outbox note: an earlier copy found, head office not compared yet
 MARK_TOLERANCE_S = 0.001  # head office's mark of its last row against this file's (applier.progress)
 ACK_EVERY_ROWS = 10_000  # ...or once this many are shipped: a long drain deletes as it goes, not all at the end
 
@@ -131,15 +131,21 @@ class ApplierService:
                 self.shipper.close()
             self._lock.release()
 
-    def _catch_up_with_head_office(self) -> None:
+    def _catch_up_with_head_office(self) -> int | None:
         """Head office holds less than this store shipped (it was put back from a backup): the
         kept shipped rows it lacks go back in the queue (``centrale.outbox.retention``); those
-        purged before are named, with the command that refills them, in the log and `status`."""
+        purged before are named, with the command that refills them, in the log and `status`.
+        An outbox copy, or a binlog found replaced, has head office's rows compared first
+        (``check_restored``); returns the seq above which nothing ships until then."""
         applied = getattr(self.shipper, "last_applied", None)  # optional (applier.shipper)
         if applied is None:
-            return
-        if self.outbox.noted(RESTORE_CHECK):  # found last time, not compared yet
-            self._check_restored()
+            return None
+        pending = self.outbox.noted(RESTORE_CHECK)  # found before, not compared yet
+        if pending is not None:
+            after = check_after(pending)
+            if self.outbox.oldest()[0] <= after:  # the rows before the comparison go first
+                return after
+            self._check_restored(pending)
         seqs = self.outbox.seqs()
         marked = getattr(self.shipper, "last_applied_mark", None)  # and which row that was (applier.progress)
         theirs, mark = (
@@ -161,12 +167,13 @@ class ApplierService:
                 ", other rows under the same seqs" if theirs <= seqs.issued else "",
                 new,
             )
-            self.outbox.note(RESTORE_CHECK, f"generation {old} -> {new}")
-            self._check_restored()
-            return
+            found = restore_check(0, f"an earlier copy of the outbox: generation {old} -> {new}")
+            self.outbox.note(RESTORE_CHECK, found)
+            self._check_restored(found)
+            return None
         mine = seqs.shipped
         if theirs >= mine:
-            return
+            return None
         back = self.outbox.reship_after(theirs)
         log.warning(
             "head office holds this store's rows up to seq %d only, %d were shipped (put back from a backup?): "
@@ -179,11 +186,16 @@ class ApplierService:
             lost = Msg("err.ship.hq_gap", first=back.lost_from, last=back.lost_to, since=back.rows)
             self.outbox.note("hq_gap", f"{lost}; {Msg('err.ship.hq_gap.hint')}")
             log.error("%s; hint: %s", lost, Msg("err.ship.hq_gap.hint"))
+        return None
 
-    def _check_restored(self) -> None:
+    @staticmethod
+    def _held(synced: int, hold: int | None) -> int:
+        return synced if hold is None else min(synced, hold)
+
+    def _check_restored(self, why: str) -> None:
         """Before an earlier copy's rows ship: head office's rows compared with the store's, those
         about to change saved (``check_restored``). Until it succeeds, nothing ships."""
-        log.warning("%s", Msg("log.restore.found"))
+        log.warning("%s", Msg("log.restore.found", why=why.split(" ", 1)[-1]))
         try:
             if self.check_restored is None:
                 raise TransientShipError(Msg("err.ship.restore_pending", error="`centrale run` compares them"))
@@ -228,8 +240,8 @@ class ApplierService:
                 # a pull of shared data from another store may need them before that.
                 self.shipper.prepare()
                 self._prepared = True
-            self._catch_up_with_head_office()
-            synced = self.outbox.sync()
+            hold = self._catch_up_with_head_office()
+            synced = self._held(self.outbox.sync(), hold)
             first, next_captured_at = self.outbox.oldest()
             prebuild = getattr(self.shipper, "prebuild", None)  # optional (applier.shipper)
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="centrale-ship") as pool:
@@ -249,7 +261,7 @@ class ApplierService:
                     if not batches:
                         if want <= 0:
                             break
-                        newest = self.outbox.sync()
+                        newest = self._held(self.outbox.sync(), hold)
                         if newest == synced:
                             break
                         synced = newest

@@ -155,7 +155,9 @@ class Assembler:
         elif isinstance(ev, Rollback) and self.pending is not None:
             self._drop_from(0)
         xa = XaStep("prepare", ev.xid) if isinstance(ev, XaPrepare) else None
-        txn = SourceTransaction(tuple(self.pending or ()), ev.position, self.gtid, ev.timestamp, xa, self.staged)
+        txn = SourceTransaction(
+            tuple(self.pending or ()), ev.position, self.gtid, ev.timestamp, xa, self.staged, ev.mark
+        )
         self._forget()  # the staged rows go with ``txn``
         return txn
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from centrale.changes import BinlogPosition
+from centrale.changes import BinlogPosition, CommitMark
 from centrale.i18n import Msg
 
 
@@ -51,6 +51,7 @@ class TxnEnd:
 
     position: BinlogPosition
     timestamp: int
+    mark: CommitMark | None = None
 
 
 @dataclass(slots=True)
@@ -60,6 +61,7 @@ class Rollback:
 
     position: BinlogPosition
     timestamp: int
+    mark: CommitMark | None = None
 
 
 @dataclass(slots=True)
@@ -84,6 +86,7 @@ class XaPrepare:
     xid: str
     position: BinlogPosition
     timestamp: int
+    mark: CommitMark | None = None
 
 
 @dataclass(slots=True)

@@ -65,7 +65,7 @@ from cdc.events import (
 )
 from cdc.library_fixes import connect_unpacking_payloads, current_names, install_library_fixes, register_charsets
 from cdc.queries import classify, xid_key
-from centrale.changes import BinlogPosition
+from centrale.changes import BinlogPosition, CommitMark
 from centrale.db import ConnParams
 from centrale.i18n import Msg
 
@@ -194,7 +194,7 @@ class BinlogReader:
             pos = BinlogPosition(stream.log_file, ev.packet.log_pos)
             return Rows(kind, ev.table, ev.rows, pos, self._families(ev.columns))
         if isinstance(ev, XidEvent):
-            return TxnEnd(BinlogPosition(stream.log_file, ev.packet.log_pos), ev.timestamp)
+            return TxnEnd(BinlogPosition(stream.log_file, ev.packet.log_pos), ev.timestamp, mark_of(ev))
         if isinstance(ev, MariadbGtidEvent):
             return TxnBegin(ev.gtid, ev.timestamp)
         if isinstance(ev, QueryEvent):
@@ -204,8 +204,9 @@ class BinlogReader:
         if isinstance(ev, XAPrepareEvent):
             pos = BinlogPosition(stream.log_file, ev.packet.log_pos)
             if ev.one_phase:
-                return TxnEnd(pos, ev.timestamp)
-            return XaPrepare(xid_key(ev.xid_format_id, bytes(ev.xid_gtrid), bytes(ev.xid_bqual)), pos, ev.timestamp)
+                return TxnEnd(pos, ev.timestamp, mark_of(ev))
+            xid = xid_key(ev.xid_format_id, bytes(ev.xid_gtrid), bytes(ev.xid_bqual))
+            return XaPrepare(xid, pos, ev.timestamp, mark_of(ev))
         if isinstance(ev, RotateEvent):
             pos = BinlogPosition(ev.next_binlog, ev.position)
             return StreamStart(pos) if ev.timestamp == 0 else Rotate(pos)
@@ -231,6 +232,36 @@ _FAMILIES |= {18: "datetime", 248: "set", 247: "enum"}
 _STRINGS = frozenset({15, 249, 250, 251, 252, 253, 254})
 
 
+def mark_of(ev: Any) -> CommitMark:
+    """The event's own ``CommitMark``: its header says its end and its size, hence its start."""
+    return CommitMark(int(ev.packet.log_pos) - int(ev.packet.event_size), int(ev.timestamp), int(ev.packet.server_id))
+
+
+def commit_event_at(
+    params: ConnParams, *, server_id: int, position: BinlogPosition, mark: CommitMark
+) -> CommitMark | None:
+    """The mark of the event that starts at ``mark.start`` of ``position``'s file, if one starts
+    there and ends at ``position``; None when none does (the server refuses to read from the
+    middle of an event, or the event there ends elsewhere). One short dump connection, at start
+    and after a reconnect: compared with the mark capture recorded, it says whether the binlog
+    still holds the transactions capture read, or others under the same positions."""
+    settings = stream_settings(params, server_id=server_id, tables=[], start=BinlogPosition(position.file, mark.start))
+    settings.update(blocking=False, only_events=[XidEvent, QueryEvent, XAPrepareEvent], only_tables=None)
+    settings.update(only_schemas=None, enable_logging=False)
+    stream = BinLogStreamReader(**settings)
+    try:
+        for ev in stream:
+            if int(ev.packet.log_pos) == 0:  # the stream's own rotate and format events
+                continue
+            found = mark_of(ev)
+            return found if found.start == mark.start and int(ev.packet.log_pos) == position.pos else None
+        return None
+    except pymysql.err.MySQLError:
+        return None
+    finally:
+        stream.close()
+
+
 def column_families(columns: list[Any]) -> tuple[str, ...]:
     """What each column was when the event was written, as far as conversion goes: ``bit``,
     ``timestamp``, ``year``, ``date``, ``datetime``, ``set``, ``enum``, ``binary`` (a string or
@@ -252,9 +283,9 @@ def _statement(ev: Any, pos: BinlogPosition) -> ReaderEvent | None:
     if st.kind == "begin":
         return TxnBegin(None, ev.timestamp)
     if st.kind == "commit":
-        return TxnEnd(pos, ev.timestamp)
+        return TxnEnd(pos, ev.timestamp, mark_of(ev))
     if st.kind == "rollback":
-        return Rollback(pos, ev.timestamp)
+        return Rollback(pos, ev.timestamp, mark_of(ev))
     if st.kind == "savepoint":
         return Savepoint(st.name)
     if st.kind == "rollback_to":

@@ -17,16 +17,17 @@ import pymysql
 from cdc.binlog import check_position_available, end_position, holds_position
 from cdc.charsets import ServerCharsets
 from cdc.consume import Consumer
-from cdc.reader import BinlogReader
+from cdc.reader import BinlogReader, commit_event_at
 from cdc.translate import Translator
 from centrale.catalog import MARKER_TABLE
-from centrale.changes import BinlogPosition
+from centrale.changes import BinlogPosition, CommitMark, Recorded
 from centrale.config import Config
 from centrale.db import ConnParams, connect, error_code, parse_url, server_family
 from centrale.errors import CaptureStoppedError, CentraleError, OutboxError, PositionLostError, SourceError
 from centrale.i18n import Msg
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
+from centrale.outbox.notes import BINLOG_REPLACED, RESTORE_CHECK, restore_check
 from centrale.schema import read_tables
 
 log = get_logger("cdc")
@@ -54,7 +55,7 @@ class CdcService:
         cfg: Config,
         outbox: OutboxStore,
         stop: threading.Event,
-        resume_from: Callable[[], BinlogPosition | None] | None = None,
+        resume_from: Callable[[], Recorded | None] | None = None,
     ) -> None:
         """``resume_from`` says where head office holds this store's binlog up to, for a new
         outbox (``centrale.report.recorded_position``: `run` wires it)."""
@@ -69,6 +70,7 @@ class CdcService:
         self.charsets = ServerCharsets()
         self.dbms = "mariadb"
         self._stop_noted = bool(outbox.noted("capture_stopped"))
+        self._history_checked: BinlogPosition | None = None
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -94,15 +96,16 @@ class CdcService:
             if resumed is not None:
                 # A new outbox for a store head office knows: the old one was lost or deleted.
                 # Capture resumes where head office holds everything before, if the binlog still has it.
-                if not holds_position(conn, resumed):
+                at = resumed.position
+                if not holds_position(conn, at) or not self._same_history(at, resumed.mark):
                     raise PositionLostError(
-                        Msg("err.capture.outbox_lost", position=resumed), hint=Msg("err.capture.outbox_lost.hint")
+                        Msg("err.capture.outbox_lost", position=at), hint=Msg("err.capture.outbox_lost.hint")
                     )
-                self.outbox.set_checkpoint(resumed)
+                self.outbox.set_checkpoint(at)
                 log.warning(
                     "a new outbox for a store head office already holds rows of: capture resumes from %s, "
                     "where head office holds everything before (rows after it are captured again)",
-                    resumed,
+                    at,
                 )
             elif cp is None:
                 pos = end_position(conn)
@@ -114,9 +117,35 @@ class CdcService:
                 )
             else:
                 check_position_available(conn, cp.position)
+                self._check_history(cp.position)
                 log.info("capture resumes from checkpoint %s", cp.position)
 
-    def _ask_head_office(self) -> BinlogPosition | None:
+    def _same_history(self, at: BinlogPosition, mark: CommitMark | None) -> bool:
+        """Whether the event capture recorded as ending at ``at`` is still the one there (no mark:
+        a position capture reached between transactions, which cannot be told apart)."""
+        if mark is None:
+            return True
+        found = commit_event_at(self.params, server_id=self.cfg.reader_server_id, position=at, mark=mark)
+        return found == mark
+
+    def _check_history(self, at: BinlogPosition) -> None:
+        """The checkpoint's binlog holds other transactions under the same position (the store's
+        database put back from a backup, or its binlog reset, while the outbox was kept): stop,
+        and have the next snapshot compare head office's rows before they are replaced."""
+        if at == self._history_checked:
+            return
+        mark = self.outbox.mark_at(at)
+        if not self._same_history(at, mark):
+            self.outbox.note(BINLOG_REPLACED, str(at))
+            # Rows captured before (the lost future's, never shipped) go first, then the comparison.
+            self.outbox.note(RESTORE_CHECK, restore_check(self.outbox.seqs().issued, f"binlog replaced at {at}"))
+            raise PositionLostError(
+                Msg("err.capture.binlog_replaced", position=at, mark=mark),
+                hint=Msg("err.capture.binlog_replaced.hint"),
+            )
+        self._history_checked = at
+
+    def _ask_head_office(self) -> Recorded | None:
         """Where head office holds this store's binlog up to, for a new outbox. Until head office
         answers, capture does not start: starting at the binlog's end would leave out, without a
         word, every sale made since the old outbox's last row (``centrale snapshot`` decides
@@ -222,9 +251,11 @@ class CdcService:
             self.prepare()
             cp = self.outbox.checkpoint()
             assert cp is not None
-        elif not self.charsets.collations:
-            with self._local() as conn:
-                self._read_server(conn)
+        else:
+            if not self.charsets.collations:
+                with self._local() as conn:
+                    self._read_server(conn)
+            self._check_history(cp.position)  # a new dump connection: the server may have been put back
         reader = BinlogReader(
             self.params,
             server_id=self.cfg.reader_server_id,

@@ -25,6 +25,7 @@ from centrale.i18n import Msg
 from centrale.keyed import select_by_keys
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
+from centrale.outbox.notes import BINLOG_REPLACED
 from centrale.schema import read_tables
 
 log = get_logger("snapshot")
@@ -94,7 +95,10 @@ def take_snapshot(
                 hint=Msg("err.snapshot.missing.hint"),
             )
         cp = outbox.checkpoint()
-        lost = cp is not None and cp.position.file not in binlog_files(conn)
+        # The checkpoint's file purged, or its binlog found holding other transactions there (the
+        # store's database put back from a backup: cdc.service): capture starts at this snapshot.
+        replaced = outbox.noted(BINLOG_REPLACED) is not None
+        lost = cp is not None and (replaced or cp.position.file not in binlog_files(conn))
         if lost and not full and not resend:
             raise PositionLostError(Msg("err.snapshot.partial"), hint=Msg("err.snapshot.partial.hint"))
         first = True
@@ -142,6 +146,8 @@ def take_snapshot(
                     if current is None or (lost and first):
                         # Nothing streamed yet (or the old position is gone): stream from here on.
                         writer.set_checkpoint(pos)
+                        if replaced:
+                            writer.note(BINLOG_REPLACED, None)  # the next shipping tick compares first
                 first = False
             log.info("snapshot of %s: %d rows at binlog position %s", table, n, pos)
             results.append(SnapshotResult(table, n, pos))

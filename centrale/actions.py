@@ -10,7 +10,7 @@ from cdc.snapshot import push_group, resend_rows
 from centrale.config import Config
 from centrale.i18n import Msg
 from centrale.outbox import OutboxStore
-from centrale.restorecheck import RESTORE_SETTLED
+from centrale.outbox.notes import RESTORE_SETTLED
 from jobs.pull import pull_group
 from jobs.queue import Job
 from jobs.reconcile import reconcile

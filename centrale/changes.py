@@ -37,6 +37,35 @@ class BinlogPosition:
 
 
 @dataclass(frozen=True, slots=True)
+class CommitMark:
+    """The event that ends a transaction at a binlog position, told apart from any other: where
+    it starts, its timestamp and the server that wrote it. A binlog put back from a backup, or
+    reset, can hold the same position again with other transactions before it; its event there
+    (if one ends there at all) has another timestamp (``cdc.reader.commit_event_at`` reads it)."""
+
+    start: int
+    timestamp: int
+    server_id: int
+
+    def __str__(self) -> str:
+        return f"{self.start}:{self.timestamp}:{self.server_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> CommitMark:
+        start, timestamp, server_id = (int(p) for p in text.split(":"))
+        return cls(start, timestamp, server_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A binlog position recorded for a store (by head office, or the outbox's checkpoint), and
+    the event ending there when it is known."""
+
+    position: BinlogPosition
+    mark: CommitMark | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RowChange:
     """One row's new state (upsert, full row) or disappearance (delete, key columns only).
 
@@ -74,6 +103,7 @@ class SourceTransaction:
     timestamp: int = 0
     xa: XaStep | None = None
     staged: int = 0
+    mark: CommitMark | None = None  # the event ending it, where the reader saw one (``CommitMark``)
 
 
 class OutboxRow(NamedTuple):

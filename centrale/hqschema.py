@@ -86,6 +86,9 @@ progress = Table(
     # whose outbox was lost resumes capture there (centrale/outbox/positions.py).
     Column("store_position", String(600), nullable=True),
     Column("store_gtid", String(600), nullable=True),
+    # The event ending at store_position (start:timestamp:server_id, centrale.changes.CommitMark):
+    # the store's binlog holding that position again after a restore is told apart by it.
+    Column("store_commit", String(64), nullable=True),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )

@@ -29,10 +29,9 @@ RESTORE_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "le siège n'avait rien que le magasin n'ait pas : rien de remplacé",
     },
     "log.restore.found": {
-        "en": "this outbox is an earlier copy (put back from a backup, or copied): head office's rows of this "
-        "store are compared with the store's before its rows ship again",
-        "fr": "cette boîte d'envoi est une copie plus ancienne (restaurée, ou copiée) : les lignes du siège "
-        "pour ce magasin sont comparées à celles du magasin avant de renvoyer ses lignes",
+        "en": "{why}: head office's rows of this store are compared with the store's before more rows ship",
+        "fr": "{why} : les lignes du siège pour ce magasin sont comparées à celles du magasin avant d'en envoyer "
+        "d'autres",
     },
     "status.restore": {
         "en": "an earlier copy of the outbox was found, head office compared: {summary}",
@@ -44,6 +43,19 @@ RESTORE_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "nouvelle boîte d'envoi : la capture part de là où le siège a les lignes de ce magasin, et le siège "
         "ne peut pas le dire maintenant ({error}) ; nouvel essai dans {wait} s (`centrale snapshot` la démarre "
         "sans le siège)",
+    },
+    "err.capture.binlog_replaced": {
+        "en": "the store's binlog holds other transactions than capture read at {position} (the event capture "
+        "recorded there, {mark}, is gone): the store's database was put back from a backup, or its binlog reset",
+        "fr": "le binlog du magasin contient d'autres transactions que celles lues par la capture à {position} "
+        "(l'événement noté là, {mark}, n'y est plus) : la base du magasin a été restaurée, ou son binlog "
+        "remis à zéro",
+    },
+    "err.capture.binlog_replaced.hint": {
+        "en": "run `centrale snapshot`: capture starts again from the store's database as it is, and head "
+        "office's rows that differ are saved beside the outbox before the store's replace them",
+        "fr": "lancer `centrale snapshot` : la capture repart de la base du magasin telle qu'elle est, et les "
+        "lignes du siège qui diffèrent sont gardées à côté de la boîte d'envoi avant d'être remplacées",
     },
     "err.ship.restore_pending": {
         "en": "this outbox is an earlier copy and head office's rows of this store were not compared with the "

@@ -14,7 +14,7 @@ from typing import Any
 
 import pymysql
 
-from centrale.changes import BinlogPosition
+from centrale.changes import BinlogPosition, CommitMark, Recorded
 from centrale.config import Config
 from centrale.db import ConnParams, connect, error_code, hq_params
 from centrale.errors import CentraleError, TransientShipError
@@ -59,8 +59,8 @@ def report(params: ConnParams, store: int, st: dict[str, Any]) -> bool:
     with connect(params) as conn, conn.cursor() as cur:
         cur.execute(
             "UPDATE centrale_progress SET reported_at = UTC_TIMESTAMP(6), backlog = %s, backlog_age_s = %s, "
-            "capture_lag_s = %s, last_error = %s, clock_offset_s = %s, store_position = %s, store_gtid = %s "
-            "WHERE store = %s AND generation = %s",
+            "capture_lag_s = %s, last_error = %s, clock_offset_s = %s, store_position = %s, store_gtid = %s, "
+            "store_commit = %s WHERE store = %s AND generation = %s",
             (
                 st["backlog"],
                 st["backlog_age_s"],
@@ -69,6 +69,7 @@ def report(params: ConnParams, store: int, st: dict[str, Any]) -> bool:
                 st.get("clock_offset_s"),
                 st.get("shipped_position"),
                 st.get("shipped_gtid"),
+                st.get("shipped_mark"),
                 store,
                 st["generation"],
             ),
@@ -76,20 +77,29 @@ def report(params: ConnParams, store: int, st: dict[str, Any]) -> bool:
         return bool(cur.rowcount)
 
 
-def recorded_position(params: ConnParams, store: int) -> BinlogPosition | None:
+def recorded_position(params: ConnParams, store: int) -> Recorded | None:
     """Where head office holds this store's binlog up to, as the store last reported it (the
-    newest of its outbox generations); None when it never did. Raises TransientShipError when
-    head office cannot be asked now: a new outbox must not guess (``cdc.service`` waits)."""
-    try:
-        with connect(params) as conn, conn.cursor() as cur:
-            cur.execute(
-                "SELECT store_position FROM centrale_progress WHERE store = %s AND store_position IS NOT NULL "
-                "ORDER BY reported_at DESC LIMIT 1",
-                (store,),
-            )
-            row = cur.fetchone()
-    except pymysql.err.MySQLError as exc:
-        if error_code(exc) in (1054, 1146):  # a head office older than the report: nothing recorded
-            return None
-        raise TransientShipError(Msg("err.ship.unreachable", where=params.describe(), error=exc.args[-1])) from None
-    return BinlogPosition.parse(str(row[0])) if row else None
+    newest of its outbox generations), with the event that ends there; None when it never did.
+    Raises TransientShipError when head office cannot be asked now: a new outbox must not guess
+    (``cdc.service`` waits)."""
+    row = None
+    for commit in ("store_commit", "NULL"):  # a head office whose table predates store_commit: no mark
+        try:
+            with connect(params) as conn, conn.cursor() as cur:
+                cur.execute(
+                    f"SELECT store_position, {commit} FROM centrale_progress WHERE store = %s "
+                    "AND store_position IS NOT NULL ORDER BY reported_at DESC LIMIT 1",
+                    (store,),
+                )
+                row = cur.fetchone()
+            break
+        except pymysql.err.MySQLError as exc:
+            code = error_code(exc)
+            if code == 1054 and commit != "NULL":
+                continue
+            if code in (1054, 1146):  # a head office older than the report: nothing recorded
+                return None
+            raise TransientShipError(Msg("err.ship.unreachable", where=params.describe(), error=exc.args[-1])) from None
+    if not row:
+        return None
+    return Recorded(BinlogPosition.parse(str(row[0])), CommitMark.parse(str(row[1])) if row[1] else None)

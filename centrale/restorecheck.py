@@ -38,11 +38,10 @@ from centrale.i18n import Msg
 from centrale.keyed import select_by_keys
 from centrale.log import get_logger
 from centrale.outbox import OutboxStore
+from centrale.outbox.notes import RESTORE_SETTLED
 from jobs.verify import TableCheck, verify
 
 log = get_logger("restore")
-
-RESTORE_SETTLED = "restore_settled"  # outbox note: what the last check did, shown by `status`
 
 
 @dataclass

@@ -17,7 +17,7 @@ from centrale.errors import CentraleError
 from centrale.i18n import Msg, Translator
 from centrale.outbox import OutboxStore
 from centrale.outbox.disk import probe
-from centrale.restorecheck import RESTORE_SETTLED
+from centrale.outbox.notes import RESTORE_SETTLED
 from centrale.site import SiteLock, connect_local, lock_path
 
 
@@ -46,8 +46,10 @@ def site_status(cfg: Config) -> dict[str, Any]:
         out["hq_gap"] = outbox.noted("hq_gap")  # head office restored past the kept rows (retention)
         out["restore_checked"] = outbox.noted(RESTORE_SETTLED)  # an earlier copy found (restorecheck)
         shipped = outbox.shipped_position()  # head office holds everything before it (positions)
+        mark = outbox.mark_at(shipped[0]) if shipped else None
         prepared = outbox.prepared_xa()
     out["shipped_position"] = str(shipped[0]) if shipped else None
+    out["shipped_mark"] = str(mark) if mark else None  # the event ending there (CommitMark)
     out["shipped_gtid"] = shipped[1] if shipped else None
     out["clock_offset_s"] = float(offset) if offset else None
     out["clock_skewed"] = is_skewed(out["clock_offset_s"])

@@ -12,20 +12,32 @@ from __future__ import annotations
 
 import sqlite3
 
-from centrale.changes import BinlogPosition
+from centrale.changes import BinlogPosition, CommitMark
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS seq_positions (
     seq INTEGER PRIMARY KEY, log_file TEXT NOT NULL, log_pos INTEGER NOT NULL, gtid TEXT);
+CREATE TABLE IF NOT EXISTS commit_marks (
+    log_file TEXT NOT NULL, log_pos INTEGER NOT NULL, mark TEXT NOT NULL, PRIMARY KEY (log_file, log_pos));
 """
 
 
-def record(db: sqlite3.Connection, pos: BinlogPosition, gtid: str | None) -> None:
-    """Inside the capture commit, after its rows: the greatest seq so far reached ``pos``."""
+def record(db: sqlite3.Connection, pos: BinlogPosition, gtid: str | None, mark: CommitMark | None = None) -> None:
+    """Inside the capture commit, after its rows: the greatest seq so far reached ``pos``, and the
+    event that ends there (``CommitMark``), so that a binlog holding other transactions under the
+    same positions can be told apart (``cdc.service``)."""
     db.execute(
         "INSERT OR REPLACE INTO seq_positions SELECT seq, ?, ?, ? FROM sqlite_sequence WHERE name = 'changes'",
         (pos.file, pos.pos, gtid),
     )
+    if mark is not None:
+        db.execute("INSERT OR REPLACE INTO commit_marks VALUES (?, ?, ?)", (pos.file, pos.pos, str(mark)))
+
+
+def mark_at(db: sqlite3.Connection, pos: BinlogPosition) -> CommitMark | None:
+    """The mark recorded for the event ending at ``pos`` (None: not a commit, or not recorded)."""
+    row = db.execute("SELECT mark FROM commit_marks WHERE log_file = ? AND log_pos = ?", (pos.file, pos.pos)).fetchone()
+    return CommitMark.parse(str(row[0])) if row else None
 
 
 def position_of(db: sqlite3.Connection, seq: int) -> tuple[BinlogPosition, str | None] | None:
@@ -39,6 +51,10 @@ def position_of(db: sqlite3.Connection, seq: int) -> tuple[BinlogPosition, str |
 def forget_below(db: sqlite3.Connection, seq: int) -> None:
     """Acknowledged up to ``seq``: only the newest record at or below it is still needed."""
     db.execute("DELETE FROM seq_positions WHERE seq < (SELECT MAX(seq) FROM seq_positions WHERE seq <= ?)", (seq,))
+    db.execute(
+        "DELETE FROM commit_marks WHERE (log_file, log_pos) NOT IN "
+        "(SELECT log_file, log_pos FROM seq_positions UNION SELECT log_file, log_pos FROM checkpoint)"
+    )
 
 
 def shipped_position(db: sqlite3.Connection) -> tuple[BinlogPosition, str | None] | None:

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import NamedTuple
 
-from centrale.changes import BinlogPosition
+from centrale.changes import BinlogPosition, CommitMark
 from centrale.outbox import positions, retention
 from centrale.outbox.schema import _outbox_error, rotate_generation
 
@@ -56,6 +56,11 @@ class Restores:
     def shipped_position(self) -> tuple[BinlogPosition, str | None] | None:
         """The binlog position head office holds everything before (``positions``)."""
         return positions.shipped_position(self._db)
+
+    def mark_at(self, pos: BinlogPosition) -> CommitMark | None:
+        """The recorded ``CommitMark`` of the event ending at ``pos`` (the checkpoint's, a shipped
+        position's), when capture recorded one."""
+        return positions.mark_at(self._db, pos)
 
     def new_generation(self) -> str:
         """This file's rows get a new name (``rotate_generation``): head office applies them all."""

@@ -14,8 +14,8 @@ from centrale.outbox.retention import SCHEMA as RETENTION_SCHEMA
 from centrale.outbox.xa import XA_SCHEMA
 
 # 2: prepared XA transactions (centrale.outbox.xa); 3: shipped rows kept (retention), rows'
-# binlog positions (positions)
-SCHEMA_VERSION = 3
+# binlog positions (positions); 4: the events ending them (positions.commit_marks)
+SCHEMA_VERSION = 4
 
 _SCHEMA = (
     """

@@ -183,7 +183,7 @@ class OutboxStore(Restores):
                     written += self._special(txn, fences, now)
                 written += self._insert_txns((unfenced(t, fences) for t in plain), now)
                 self._set_checkpoint(last.end, last.gtid, last.timestamp, now)
-                positions.record(self._db, last.end, last.gtid)
+                positions.record(self._db, last.end, last.gtid, last.mark)
                 if fences:
                     drop_passed_fences(self._db, last.end, fences)
         except sqlite3.Error as exc:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from centrale.changes import BinlogPosition
 from centrale.codec import encode_values
-from centrale.outbox.records import Checkpoint
+from centrale.outbox.records import Checkpoint, write_note
 
 if TYPE_CHECKING:
     from centrale.outbox.store import OutboxStore
@@ -60,6 +60,10 @@ class SnapshotWriter:
             "INSERT OR REPLACE INTO fences (tbl, log_file, log_pos, taken_at) VALUES (?,?,?,?)",
             (table, pos.file, pos.pos, time.time()),
         )
+
+    def note(self, key: str, value: str | None) -> None:
+        """An outbox note, in the snapshot's transaction (``centrale.outbox.notes``)."""
+        write_note(self._store._db, key, value)
 
     def checkpoint(self) -> Checkpoint | None:
         return self._store.checkpoint()
