@@ -362,3 +362,25 @@ def test_a_store_database_put_back_under_its_outbox_stops_capture_and_snapshot_r
     saved = [json.loads(line) for line in archive.read_text(encoding="utf-8").splitlines()]
     assert {r["row"]["id"] for r in saved if r["table"] == "sales"} == set(range(2, 8))  # the lost day
     assert site_differences(chain, site) == "equal"  # every lost ticket number was sold again
+
+
+def test_an_outbox_lost_where_the_binlog_holds_another_event_stops_naming_snapshot(chain: Chain) -> None:
+    """Head office's record of the store's binlog names a position the binlog still reaches, but the
+    event recorded as ending there is not the one there (the store's database was put back, and
+    written again since): a new outbox does not resume there."""
+    site = chain.store(12)
+    _seeded(chain, site)
+    cfg = load(site.config)
+    with site.connect() as conn, InProcessStore(cfg) as run:
+        StoreActivity(conn, seed=15).sell()
+        assert run.sync().error is None
+        assert StatusReporter(cfg).tick()
+    ((mark,),) = chain.hq.sql("SELECT store_commit FROM centrale_progress WHERE store = 12")
+    start, ts, server = str(mark).split(":")
+    chain.hq.sql(
+        "UPDATE centrale_progress SET store_commit = %s WHERE store = 12", (f"{start}:{int(ts) - 60}:{server}",)
+    )
+    _delete_outbox(cfg)
+    refused = chain.centrale(site, "run", check=False, timeout=60)
+    assert refused.returncode == 5, refused.stderr
+    assert "head office holds its rows up to binlog position" in refused.stderr
