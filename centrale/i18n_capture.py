@@ -138,9 +138,11 @@ CAPTURE_MESSAGES: dict[str, dict[str, str]] = {
     },
     "err.capture.outbox_lost": {
         "en": "this store's outbox is new, and head office holds its rows up to binlog position {position}, "
-        "which the store's binlog no longer has: the sales after it cannot be captured again",
+        "which the store's binlog no longer has (or holds other transactions at: its database was put back from "
+        "a backup): the sales after it cannot be captured again",
         "fr": "la boîte d'envoi de ce magasin est neuve, et le siège a ses lignes jusqu'à la position {position} "
-        "du binlog, que le binlog du magasin n'a plus : les ventes suivantes ne peuvent pas être recapturées",
+        "du binlog, que le binlog du magasin n'a plus (ou où il a d'autres transactions : sa base a été "
+        "restaurée) : les ventes suivantes ne peuvent pas être recapturées",
     },
     "err.capture.outbox_lost.hint": {
         "en": "run `centrale snapshot` (every table): head office then holds the store's tables as they are, "
