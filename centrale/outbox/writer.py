@@ -23,27 +23,23 @@ class SnapshotWriter:
 
     def add_rows(self, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
         """Each snapshot row is its own capture transaction, so batches keep their normal size."""
+        self._insert(table, columns, "upsert", rows)
+        self.rows += len(rows)
+
+    def add_deletes(self, table: str, key: tuple[str, ...], keys: Sequence[tuple[Any, ...]]) -> None:
+        """Deletes by key, as capture queues a deleted row's (each its own transaction)."""
+        self._insert(table, key, "delete", keys)
+
+    def _insert(self, table: str, columns: tuple[str, ...], op: str, values: Sequence[tuple[Any, ...]]) -> None:
+        if not values:
+            return
         st = self._store
         sid = st._shape(table, columns)
         now = time.time()
         first = st._next_seq()
         st._db.executemany(
             "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
-            [(first + i, sid, "upsert", encode_values(r), now) for i, r in enumerate(rows)],
-        )
-        self.rows += len(rows)
-
-    def add_deletes(self, table: str, key: tuple[str, ...], keys: Sequence[tuple[Any, ...]]) -> None:
-        """Deletes by key, as capture queues a deleted row's (each its own transaction)."""
-        if not keys:
-            return
-        st = self._store
-        sid = st._shape(table, key)
-        now = time.time()
-        first = st._next_seq()
-        st._db.executemany(
-            "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
-            [(first + i, sid, "delete", encode_values(k), now) for i, k in enumerate(keys)],
+            [(first + i, sid, op, encode_values(v), now) for i, v in enumerate(values)],
         )
 
     def empty_first(self, table: str) -> None:

@@ -58,6 +58,15 @@ def _delete_outbox(cfg: Config) -> None:
         f.unlink()
 
 
+def _shipped_and_reported(cfg: Config, till: StoreActivity) -> None:
+    """A sale captured and shipped, and the store's binlog position reported to head office (what
+    `run` does every minute)."""
+    with InProcessStore(cfg) as run:
+        till.sell()
+        assert run.sync().error is None
+        assert StatusReporter(cfg).tick()
+
+
 def _seeded(chain: Chain, site: Site) -> None:
     with site.connect() as conn:
         seed_store(conn)
@@ -163,10 +172,7 @@ def test_an_outbox_lost_beyond_the_binlog_stops_capture_naming_snapshot(chain: C
     cfg = load(site.config)
     with site.connect() as conn:
         till = StoreActivity(conn, seed=12)
-        with InProcessStore(cfg) as run:
-            till.sell()
-            assert run.sync().error is None
-            assert StatusReporter(cfg).tick()
+        _shipped_and_reported(cfg, till)
         till.sell()
         site.server.purge_binlogs()  # the store kept its binlog for less time than it was stopped
     _delete_outbox(cfg)
@@ -217,10 +223,8 @@ def test_an_outbox_lost_with_head_office_ahead_of_the_stores_binlog_stops_naming
     site = chain.store(12)
     _seeded(chain, site)
     cfg = load(site.config)
-    with site.connect() as conn, InProcessStore(cfg) as run:
-        StoreActivity(conn, seed=14).sell()
-        assert run.sync().error is None
-        assert StatusReporter(cfg).tick()
+    with site.connect() as conn:
+        _shipped_and_reported(cfg, StoreActivity(conn, seed=14))
     ((recorded,),) = chain.hq.sql("SELECT store_position FROM centrale_progress WHERE store = 12")
     file, _, pos = str(recorded).rpartition(":")
     chain.hq.sql("UPDATE centrale_progress SET store_position = %s WHERE store = 12", (f"{file}:{int(pos) + 10**9}",))
@@ -302,10 +306,7 @@ def test_a_new_outbox_waits_for_head_office_to_say_where_capture_starts(chain: C
     cfg = load(site.config)
     with site.connect() as conn:
         till = StoreActivity(conn, seed=31)
-        with InProcessStore(cfg) as run:
-            till.sell()
-            assert run.sync().error is None
-            assert StatusReporter(cfg).tick()
+        _shipped_and_reported(cfg, till)
         for _ in range(3):  # sold while `run` is stopped
             till.sell()
         _delete_outbox(cfg)
@@ -371,10 +372,8 @@ def test_an_outbox_lost_where_the_binlog_holds_another_event_stops_naming_snapsh
     site = chain.store(12)
     _seeded(chain, site)
     cfg = load(site.config)
-    with site.connect() as conn, InProcessStore(cfg) as run:
-        StoreActivity(conn, seed=15).sell()
-        assert run.sync().error is None
-        assert StatusReporter(cfg).tick()
+    with site.connect() as conn:
+        _shipped_and_reported(cfg, StoreActivity(conn, seed=15))
     ((mark,),) = chain.hq.sql("SELECT store_commit FROM centrale_progress WHERE store = 12")
     start, ts, server = str(mark).split(":")
     chain.hq.sql(
