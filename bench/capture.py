@@ -57,7 +57,6 @@ from cdc.consume import CATCH_UP_AGE_S, GROUP_MAX_ROWS, GROUP_MAX_S
 from centrale.catalog import MARKER_TABLE
 from centrale.changes import BinlogPosition, SourceTransaction
 from centrale.config import load
-from centrale.db import parse_url
 from centrale.outbox import OutboxStore
 from sandbox.chain import Site
 
@@ -120,7 +119,7 @@ def bare_loop(config: Path, start: BinlogPosition, expected: int) -> Timing:
         raise RuntimeError("cdc.library_fixes are installed: the bare loop would not run the library as shipped")
     cfg = load(config)
     settings = stream_settings(
-        parse_url(cfg.local.url.get_secret_value()),
+        cfg.local.params,
         server_id=BARE_SERVER_ID,
         tables=[*cfg.catalog.captured, MARKER_TABLE],
         start=start,

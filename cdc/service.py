@@ -22,7 +22,7 @@ from cdc.translate import Translator
 from centrale.catalog import MARKER_TABLE
 from centrale.changes import BinlogPosition, CommitMark, Recorded
 from centrale.config import Config
-from centrale.db import ConnParams, connect, error_code, parse_url, server_family
+from centrale.db import ConnParams, connect, error_code, server_family
 from centrale.errors import CaptureStoppedError, CentraleError, OutboxError, PositionLostError, SourceError
 from centrale.i18n import Msg
 from centrale.log import get_logger
@@ -63,7 +63,7 @@ class CdcService:
         self.resume_from = resume_from
         self.outbox = outbox
         self.stop = stop
-        self.params: ConnParams = parse_url(cfg.local.url.get_secret_value())
+        self.params: ConnParams = cfg.local.params
         self.tables = cfg.catalog.captured
         self.stats = CaptureStats()
         self.translator = Translator(cfg.catalog, {})

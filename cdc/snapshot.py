@@ -19,7 +19,7 @@ import pymysql.cursors
 from cdc.binlog import binlog_files
 from centrale.changes import BinlogPosition
 from centrale.config import Config
-from centrale.db import connect, parse_url, quote_ident
+from centrale.db import connect, quote_ident
 from centrale.errors import PositionLostError, SourceError
 from centrale.i18n import Msg
 from centrale.keyed import select_by_keys
@@ -80,7 +80,7 @@ def take_snapshot(
             hint=Msg("err.snapshot.unknown.hint", among=", ".join(catalog.captured)),
         ) from None
     full = set(tables) == set(catalog.captured)
-    params = parse_url(cfg.local.url.get_secret_value())
+    params = cfg.local.params
     try:
         conn = connect(params, autocommit=False, cursorclass=pymysql.cursors.SSCursor)
     except pymysql.err.MySQLError as exc:
@@ -191,7 +191,7 @@ def resend_rows(
     ship before the older state read here, and head office would end with the older one)."""
     if not keys:
         return Resent(0, 0)
-    params = parse_url(cfg.local.url.get_secret_value())
+    params = cfg.local.params
     with connect(params) as conn, OutboxStore(cfg.outbox.path) as outbox:
         tdef = read_tables(conn, params.database, [table])[table]
         columns = [c for c in tdef.columns if not c.generated]

@@ -15,7 +15,6 @@ from typing import TypeVar
 
 from centrale import config as config_mod
 from centrale.config import Config
-from centrale.db import parse_url
 from centrale.errors import CentraleError
 from centrale.i18n import Lang, Translator
 from centrale.log import get_logger, logging_ready, setup_logging
@@ -36,7 +35,7 @@ class Invocation:
     def config(self, *, verbose: bool = False) -> Config:
         if self._cfg is None:
             cfg = config_mod.load(config_mod.config_path(self.config_flag))
-            secrets = [cfg.hq_password(), parse_url(cfg.local.url.get_secret_value()).password]
+            secrets = [cfg.hq_password(), cfg.local.params.password]
             setup_logging(
                 cfg.log.dir,
                 cfg.log.level,

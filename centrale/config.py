@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from centrale.catalog import Catalog, TableSpec, load_default_tables
-from centrale.db import mask_url, parse_hosts
+from centrale.db import ConnParams, mask_url, parse_hosts, parse_url
 from centrale.errors import ConfigError
 from centrale.i18n import Msg, Text
 
@@ -47,7 +47,16 @@ class LocalSection(_Section):
         raw = v.get_secret_value()
         if not raw.startswith(("mysql://", "mariadb://", "mysql+pymysql://")):
             raise ValueError("must look like mysql://user:pass@host:3306/database")
+        try:
+            parse_url(raw)  # parsed here once, so that no later use of it can fail
+        except ConfigError as exc:
+            raise ValueError(exc.message) from None
         return v
+
+    @property
+    def params(self) -> ConnParams:
+        """How to reach the store's (or head office's own) database: the one parse of ``url``."""
+        return parse_url(self.url.get_secret_value())
 
 
 class HqSection(_Section):

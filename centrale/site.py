@@ -13,14 +13,14 @@ import pymysql
 from applier.headoffice import HeadOfficeShipper
 from centrale.clock import server_offset
 from centrale.config import Config
-from centrale.db import ConnParams, connect, hq_params, parse_url
+from centrale.db import ConnParams, connect, hq_params
 from centrale.errors import CentraleError, SourceError
 from centrale.i18n import Msg
 from centrale.schema import TableDef, read_tables
 
 
 def local_params(cfg: Config) -> ConnParams:
-    return parse_url(cfg.local.url.get_secret_value())
+    return cfg.local.params
 
 
 def connect_local(cfg: Config) -> pymysql.connections.Connection:

@@ -11,7 +11,7 @@ import typer
 from centrale.codec import dumps
 from centrale.commandline import Invocation, guarded, translator
 from centrale.config import Config
-from centrale.db import connect, hq_params, parse_url
+from centrale.db import connect, hq_params
 from centrale.errors import JobError
 from centrale.i18n import Msg
 from jobs.pull import pull_group
@@ -45,7 +45,7 @@ jobs_app = typer.Typer(help="Head office's jobs for the stores.", no_args_is_hel
 
 def _jobs_connection(cfg: Config) -> pymysql.connections.Connection:
     """Head office's database: this site's own at head office, else [hq]."""
-    params = parse_url(cfg.local.url.get_secret_value()) if cfg.is_hq else hq_params(cfg.hq)
+    params = cfg.local.params if cfg.is_hq else hq_params(cfg.hq)
     try:
         return connect(params, autocommit=False)
     except pymysql.err.MySQLError as exc:

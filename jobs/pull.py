@@ -23,7 +23,7 @@ import pymysql
 
 from centrale.clock import clock_offset, correction, shifted
 from centrale.config import Config
-from centrale.db import connect, hq_params, parse_url, quote_ident_fmt
+from centrale.db import connect, hq_params, quote_ident_fmt
 from centrale.errors import JobError, JobInterruptedError
 from centrale.i18n import Msg
 from centrale.log import get_logger
@@ -66,7 +66,7 @@ class PullResult:
 
 def _connect(cfg: Config) -> tuple[pymysql.connections.Connection, pymysql.connections.Connection]:
     hq_p = hq_params(cfg.hq)
-    local_p = parse_url(cfg.local.url.get_secret_value())
+    local_p = cfg.local.params
     try:
         hq = connect(hq_p)
     except pymysql.err.MySQLError as exc:
@@ -189,7 +189,7 @@ def plan_pull(
     tables = cfg.catalog.pulled(group)
     if not tables:
         raise JobError(Msg("err.pull.empty_group", group=group), hint=Msg("err.pull.empty_group.hint"))
-    store_db = parse_url(cfg.local.url.get_secret_value()).database
+    store_db = cfg.local.params.database
     assert cfg.hq.database is not None
     hq_db = cfg.hq.database
     theirs, mine = both(lambda: read_tables(hq, hq_db, tables), lambda: read_tables(store, store_db, tables))

@@ -17,7 +17,7 @@ from typing import Any
 import pymysql
 
 from centrale.config import Config
-from centrale.db import connect, hq_params, parse_url, quote_ident
+from centrale.db import connect, hq_params, quote_ident
 from centrale.errors import JobError
 from centrale.i18n import Msg
 
@@ -80,7 +80,7 @@ def reconcile(cfg: Config, since: dt.date, until: dt.date) -> list[DayDiff]:
     ]
     if not tables:
         raise JobError(Msg("err.reconcile.no_table"), hint=Msg("err.reconcile.no_table.hint"))
-    local = parse_url(cfg.local.url.get_secret_value())
+    local = cfg.local.params
     remote = hq_params(cfg.hq)
     try:
         store, hq = connect(local), connect(remote)

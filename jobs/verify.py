@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from centrale.config import Config
-from centrale.db import connect, hq_params, parse_url
+from centrale.db import connect, hq_params
 from centrale.errors import JobError
 from centrale.i18n import Msg
 from centrale.schema import read_tables
@@ -52,7 +52,7 @@ def verify(cfg: Config, names: list[str] | None = None) -> list[TableCheck]:
         ]
     except KeyError as exc:
         raise JobError(Msg("err.verify.unknown", name=exc.args[0]), hint=Msg("err.verify.unknown.hint")) from None
-    local, remote = parse_url(cfg.local.url.get_secret_value()), hq_params(cfg.hq)
+    local, remote = cfg.local.params, hq_params(cfg.hq)
     origin = cfg.hq.origin_column
     with connect(local) as store, connect(remote) as hq:
         for conn in (store, hq):

@@ -10,7 +10,6 @@ from starlette.testclient import TestClient
 
 import centrale
 from centrale.config import load
-from centrale.db import parse_url
 from sandbox.chain import Chain
 from tests.console.conftest import console_client, csrf_of, finished_status
 
@@ -113,7 +112,7 @@ def test_head_office_connection_test_and_save(chain: Chain, store_client: TestCl
     page = store_client.get("/").text
     assert 'value="elsewhere"' in page and "pa:ss" not in page
     # The store's own local.url password is not echoed either.
-    local_password = parse_url(cfg.local.url.get_secret_value()).password
+    local_password = cfg.local.params.password
     assert not local_password or local_password not in page
 
 
