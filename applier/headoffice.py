@@ -20,7 +20,7 @@ from pymysql.constants import CLIENT
 
 from applier.bulk import UPLOAD_REFUSED, UploadWarnedError
 from applier.clockwatch import ClockWatch
-from applier.progress import Applied, advance_and_commit, guarded_advance_sql, has_mark, lock, read_applied
+from applier.progress import Applied, advance_and_commit, behind, guarded_advance_sql, has_mark, lock, read_applied
 from applier.rejections import COLUMN_MISSING, dropped_column, oversized, rejected
 from applier.shipper import plan
 from applier.writer import MAX_QUERY_BYTES, SESSION_SQL_MODE, OversizedRowError, RowWriter
@@ -358,6 +358,10 @@ class HeadOfficeShipper:
         this way), around the rows' own."""
         with conn.cursor() as cur:
             last = lock(cur, self.store, self.store_name, batch.generation)
+            gap = behind(self.store, last, batch)
+            if gap is not None:
+                conn.rollback()
+                raise gap
             todo = batch.after(last)
             built = self._writer.take(batch)
             if isinstance(todo, StreamedBatch):

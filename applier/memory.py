@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from applier.progress import behind
 from applier.shipper import plan
 from centrale.changes import Batch
 from centrale.errors import TransientShipError
@@ -38,6 +39,9 @@ class MemoryShipper:
         if self.down:
             raise TransientShipError(Msg("err.ship.memory_down"))
         last = self.progress.get(batch.generation, 0)
+        gap = behind(self.store, last, batch)
+        if gap is not None:
+            raise gap
         todo = batch.after(last)
         staged = {t: dict(rows_) for t, rows_ in self.tables.items()}
         for op in plan(todo.runs):

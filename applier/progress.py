@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 from centrale import __version__
 from centrale.changes import Batch
+from centrale.errors import HeadOfficeBehindError
+from centrale.i18n import Msg
 
 MARK_COLUMN = "last_mark"
 
@@ -52,11 +54,24 @@ def _mark_sql(batch: Batch, mark: bool) -> str:
 
 
 def guarded_advance_sql(conn: Any, store: int, batch: Batch, *, mark: bool) -> str:
-    """The fast path's guard: moves ``last_seq`` only if head office has none of these rows."""
+    """The fast path's guard: moves ``last_seq`` only if head office has none of these rows and
+    all of those shipped before them (``behind``)."""
     return (
         f"UPDATE centrale_progress SET last_seq={int(batch.last_seq)}, rows_applied=rows_applied+{len(batch)}, "
         f"batches=batches+1, last_at=UTC_TIMESTAMP(6){_mark_sql(batch, mark)} WHERE store={int(store)} "
-        f"AND generation={conn.escape(batch.generation)} AND last_seq < {int(batch.first_seq)}"
+        f"AND generation={conn.escape(batch.generation)} AND last_seq < {int(batch.first_seq)} "
+        f"AND last_seq >= {int(batch.follows)}"
+    )
+
+
+def behind(store: int, last: int, batch: Batch) -> HeadOfficeBehindError | None:
+    """Head office holds less than the rows shipped before ``batch`` (put back from a backup while
+    they were on their way): applying it would move ``last_seq`` past a gap no one would see."""
+    if last >= batch.follows:
+        return None
+    return HeadOfficeBehindError(
+        Msg("err.ship.hq_behind", store=store, last=last, follows=batch.follows, first=batch.first_seq),
+        hint=Msg("err.ship.hq_behind.hint"),
     )
 
 

@@ -241,6 +241,7 @@ class ApplierService:
                 self.shipper.prepare()
                 self._prepared = True
             hold = self._catch_up_with_head_office()
+            follows = self.outbox.seqs().shipped  # head office holds everything up to it
             synced = self._held(self.outbox.sync(), hold)
             first, next_captured_at = self.outbox.oldest()
             prebuild = getattr(self.shipper, "prebuild", None)  # optional (applier.shipper)
@@ -266,6 +267,8 @@ class ApplierService:
                             break
                         synced = newest
                         continue
+                    for batch in batches:  # each says what it follows (``Batch.follows``)
+                        batch.follows, follows = follows, batch.last_seq
                     if prebuild is not None:
                         for batch in batches:  # while the worker ships earlier reads
                             prebuild(batch)

@@ -164,10 +164,13 @@ class Batch:
     Held as runs (``Run``); ``rows`` builds the row objects when a shipper asks for them. Built
     from rows (``Batch(generation, rows)``) or, as the outbox reads it, from runs."""
 
-    __slots__ = ("_len", "_rows", "generation", "runs")
+    __slots__ = ("_len", "_rows", "follows", "generation", "runs")
 
     def __init__(self, generation: str, rows: Iterable[OutboxRow] = (), *, runs: Iterable[Run] | None = None) -> None:
         self.generation = generation
+        # The last seq shipped before this batch (0: not said): head office holding less than
+        # that lacks rows before it (it was put back from a backup) and refuses the batch.
+        self.follows = 0
         self._rows: tuple[OutboxRow, ...] | None
         if runs is None:
             self._rows = tuple(rows)
@@ -254,6 +257,7 @@ class StreamedBatch(Batch):
         pieces: Callable[[], Iterator[Batch]],
     ) -> None:
         self.generation = generation
+        self.follows = 0
         self._rows = None
         self._first, self._last, self._len = first_seq, last_seq, rows
         self._captured = last_captured_at

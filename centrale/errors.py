@@ -82,6 +82,11 @@ class TransientShipError(ShipError):
     """Head office could not be reached or asked us to retry; the batch is simply sent again."""
 
 
+class HeadOfficeBehindError(TransientShipError):
+    """Head office holds less than what was shipped before the batch: it went back (a backup put
+    back); the store sends the rows it lacks again at its next tick."""
+
+
 class BatchRejectedError(ShipError):
     """Head office refused the batch's data; it stays in the outbox and shipping holds.
 

@@ -10,18 +10,18 @@ RESTORE_MESSAGES: dict[str, dict[str, str]] = {
         "clés : {keys}",
     },
     "out.restore.kept": {
-        "en": "{table}: {n} rows head office holds and the store does not are kept there (sales of the lost "
-        "future, or older history)",
-        "fr": "{table} : {n} lignes que le siège a et le magasin non y restent (ventes de l'avenir perdu, ou "
-        "historique plus ancien)",
+        "en": "{table}: {n} rows head office holds and the store does not are left there until the store writes "
+        "rows under their keys (sales of the lost future, or older history; all in the file)",
+        "fr": "{table} : {n} lignes que le siège a et le magasin non y restent jusqu'à ce que le magasin écrive "
+        "des lignes sous leurs clés (ventes de l'avenir perdu, ou historique plus ancien ; toutes dans le fichier)",
     },
     "out.restore.saved": {
-        "en": "head office's {n} replaced rows are saved in {path}",
-        "fr": "les {n} lignes remplacées du siège sont gardées dans {path}",
+        "en": "head office's {n} differing rows are saved in {path}",
+        "fr": "les {n} lignes différentes du siège sont gardées dans {path}",
     },
     "out.restore.summary": {
-        "en": "{at}: {replaced} rows of head office replaced by the store's, {kept} kept there alone; saved: {path}",
-        "fr": "{at} : {replaced} lignes du siège remplacées par celles du magasin, {kept} gardées là seules ; "
+        "en": "{at}: {replaced} rows of head office replaced by the store's, {kept} held there alone; saved: {path}",
+        "fr": "{at} : {replaced} lignes du siège remplacées par celles du magasin, {kept} seules là-bas ; "
         "copie : {path}",
     },
     "out.restore.nothing": {
@@ -56,6 +56,16 @@ RESTORE_MESSAGES: dict[str, dict[str, str]] = {
         "office's rows that differ are saved beside the outbox before the store's replace them",
         "fr": "lancer `centrale snapshot` : la capture repart de la base du magasin telle qu'elle est, et les "
         "lignes du siège qui diffèrent sont gardées à côté de la boîte d'envoi avant d'être remplacées",
+    },
+    "err.ship.hq_behind": {
+        "en": "head office holds store {store}'s rows up to seq {last} only, and this batch (from seq {first}) "
+        "follows seq {follows}: head office went back (put back from a backup) while rows were on their way",
+        "fr": "le siège n'a les lignes du magasin {store} que jusqu'au n° {last}, et ce lot (à partir du n° "
+        "{first}) suit le n° {follows} : le siège est revenu en arrière (restauré) pendant l'envoi",
+    },
+    "err.ship.hq_behind.hint": {
+        "en": "nothing to do: the rows head office lacks are sent again at the next tick",
+        "fr": "rien à faire : les lignes qui manquent au siège sont renvoyées au prochain cycle",
     },
     "err.ship.restore_pending": {
         "en": "this outbox is an earlier copy and head office's rows of this store were not compared with the "

@@ -11,12 +11,14 @@ anything ships, every aggregate table is compared with head office's rows of thi
 - head office's version of each row that differs is saved, one JSON line per row with what
   becomes of it, in ``displaced-<store>-<UTC time>.jsonl`` beside the outbox: "replaced" (held
   differently: the store's row replaces it), "deleted" (held by head office alone in a table
-  that mirrors the store's deletes), "kept" (held alone in a table that keeps history);
+  that mirrors the store's deletes), "alone" (held alone in a table that keeps history);
 - the store's current rows are queued again, with deletes for keys the store no longer has where
   head office mirrors deletes (``cdc.snapshot.resend_rows``): those tables end equal to the store;
-- rows head office holds alone in tables that keep history (sales) stay there (a store account
-  may not delete them, and they may be history the store purged long ago), and are counted: the
-  lost future's tickets among them are in the file, for the integrator to enter again.
+- rows head office holds alone in tables that keep history (sales) are left there (a store account
+  may not delete them, and they may be history the store purged long ago), and counted; a row the
+  store writes later under the same key (the next ticket takes the next lost ticket's number)
+  replaces it there, so the file is the lasting copy of the lost future's tickets, for the
+  integrator to enter again.
 
 When only the outbox file was put back (the database is intact), the comparison finds only what
 was sold since `run` stopped, and the rows queued again change nothing at head office.
@@ -67,7 +69,7 @@ class Settled:
         out = [Msg("out.restore.table", table=t, n=n, keys=self.shown.get(t, "")) for t, n in self.replaced.items()]
         out += [Msg("out.restore.kept", table=t, n=n) for t, n in self.kept.items()]
         out.append(
-            Msg("out.restore.saved", n=sum(self.replaced.values()), path=self.archive)
+            Msg("out.restore.saved", n=sum(self.replaced.values()) + sum(self.kept.values()), path=self.archive)
             if self.archive
             else Msg("out.restore.nothing")
         )
@@ -97,7 +99,7 @@ def settle_restored_outbox(cfg: Config, now: dt.datetime | None = None) -> Settl
     for check in verify(cfg):
         gone = check.extra if check.mirrors_deletes else []
         kept = [] if check.mirrors_deletes else check.extra
-        for action, keys in (("replaced", check.different), ("deleted", gone), ("kept", kept)):
+        for action, keys in (("replaced", check.different), ("deleted", gone), ("alone", kept)):
             if keys:
                 _save(cfg, check, keys, archive, when, action)
                 done.archive = archive
@@ -117,7 +119,7 @@ def _save(
     cfg: Config, check: TableCheck, keys: list[tuple[object, ...]], archive: Path, when: dt.datetime, action: str
 ) -> None:
     """Head office's rows of ``keys`` (this store's), appended to ``archive`` with what becomes
-    of them (replaced, deleted, kept), made durable before anything replaces them."""
+    of them (replaced, deleted, alone), made durable before anything replaces them."""
     origin = cfg.hq.origin_column
     with connect(hq_params(cfg.hq)) as hq, hq.cursor() as cur:
         cur.execute("SET time_zone = '+00:00'")

@@ -22,13 +22,8 @@ def _copy_folder(config: Path, to: Path) -> Path:
     return copied
 
 
-def test_a_copied_install_folder_does_not_start_while_the_first_runs(
-    chain: Chain, spawn: Spawn, tmp_path: Path
-) -> None:
-    site = chain.store(12)
-    first = spawn(site).wait_capturing()
-    assert chain.hq.sql("SELECT COUNT(*) FROM centrale_leases WHERE store = 12") == [(1,)]
-    copy = _copy_folder(site.config, tmp_path / "copy")
+def refused_copy(copy: Path, first: Path) -> subprocess.CompletedProcess[str]:
+    """`centrale run` from the copied folder: it exits 3, naming where the first one runs."""
     refused = subprocess.run(
         [sys.executable, "-m", "centrale.cli", "--config", str(copy), "run"],
         capture_output=True,
@@ -37,7 +32,18 @@ def test_a_copied_install_folder_does_not_start_while_the_first_runs(
         check=False,
     )
     assert refused.returncode == 3, refused.stderr
-    assert "store 12 already runs at" in refused.stderr and str(site.config.parent.resolve()) in refused.stderr
+    assert "store 12 already runs at" in refused.stderr and str(first.parent.resolve()) in refused.stderr
+    return refused
+
+
+def test_a_copied_install_folder_does_not_start_while_the_first_runs(
+    chain: Chain, spawn: Spawn, tmp_path: Path
+) -> None:
+    site = chain.store(12)
+    first = spawn(site).wait_capturing()
+    assert chain.hq.sql("SELECT COUNT(*) FROM centrale_leases WHERE store = 12") == [(1,)]
+    copy = _copy_folder(site.config, tmp_path / "copy")
+    refused = refused_copy(copy, site.config)
     assert "stop the other one" in refused.stderr
     first.kill()  # a power cut: the lease stays at head office
     again = spawn(site).wait_capturing()  # the same folder starts again at once: the lease is its own

@@ -284,8 +284,8 @@ def test_a_store_put_back_from_last_nights_image_saves_the_lost_future_before_it
     saved_sales = {r["row"]["id"]: (r["action"], r["row"]["total"]) for r in saved if r["table"] == "sales"}
     assert {i: Decimal(t) for i, (_, t) in saved_sales.items()} == lost  # every lost sale, as head office had it
     assert {a for i, (a, _) in saved_sales.items() if i <= 9} == {"replaced"}  # ids sold again
-    assert {a for i, (a, _) in saved_sales.items() if i > 9} == {"kept"}  # still at head office
-    kept = Counter(r["table"] for r in saved if r["action"] == "kept")
+    assert {a for i, (a, _) in saved_sales.items() if i > 9} == {"alone"}  # still at head office
+    kept = Counter(r["table"] for r in saved if r["action"] == "alone")
     with site.connect() as s, chain.hq.connect() as h:
         differs = compare_store(s, h, cfg.catalog, site.number, site.database)
     for d in differs:  # head office equal to the store, but for the rows the file names as kept there
