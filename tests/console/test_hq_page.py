@@ -138,6 +138,7 @@ def test_hq_init_adds_the_report_columns_to_an_older_head_office_idempotently(ch
         "clock_offset_s",
         "store_position",
         "store_gtid",
+        "store_commit",
     ]
     chain.hq.sql("ALTER TABLE centrale_progress " + ", ".join(f"DROP COLUMN {c}" for c in added))
     params = local_params(load(chain.hq.config))
