@@ -8,6 +8,7 @@ A mixin of ``OutboxStore``: these need its connection and write transaction, and
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import NamedTuple
@@ -29,8 +30,7 @@ class Restores:
     path: Path
     generation: str
 
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError  # OutboxStore's
+    _write: Callable[[], AbstractContextManager[sqlite3.Connection]]  # OutboxStore's write transaction
 
     def seqs(self) -> Seqs:
         """The greatest seq issued and the last shipped (two lookups; ``stats`` counts the backlog)."""
