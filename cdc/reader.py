@@ -66,7 +66,8 @@ from cdc.events import (
 from cdc.library_fixes import connect_unpacking_payloads, current_names, install_library_fixes, register_charsets
 from cdc.queries import classify, xid_key
 from centrale.changes import BinlogPosition, CommitMark
-from centrale.db import ConnParams
+from centrale.db import ConnParams, error_code
+from centrale.errors import SourceError
 from centrale.i18n import Msg
 
 LOG_EVENT_IGNORABLE_F = 0x80  # the server says a replica that does not know the event may skip it
@@ -256,8 +257,12 @@ def commit_event_at(
             found = mark_of(ev)
             return found if found.start == mark.start and int(ev.packet.log_pos) == position.pos else None
         return None
-    except pymysql.err.MySQLError:
-        return None
+    except pymysql.err.MySQLError as exc:
+        if error_code(exc) == 1236:  # no event starts there: the binlog holds something else
+            return None
+        raise SourceError(Msg("err.source.stream_failed", where=params.describe(), error=exc.args[-1])) from None
+    except (OSError, EOFError) as exc:  # the server went away while asked: not an answer
+        raise SourceError(Msg("err.source.stream_broke", where=params.describe(), error=exc)) from None
     finally:
         stream.close()
 
