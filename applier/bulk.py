@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from applier.shipper import Operation
-from centrale.changes import Batch
-from centrale.codec import literal_lines
-from centrale.db import quote_ident
-from centrale.log import get_logger
-from centrale.upload import FILE_SLOT
+from applier.upload import FILE_SLOT
+from centrale.core.changes import Batch
+from centrale.core.codec import literal_lines
+from centrale.core.db import quote_ident
+from centrale.core.log import get_logger
 
 log = get_logger("applier")
 

@@ -1,4 +1,4 @@
-"""The store's clock against head office's, as the shipper sees it (``centrale.clock``): measured
+"""The store's clock against head office's, as the shipper sees it (``centrale.core.clock``): measured
 when it connects, then again every ``EVERY_S`` while it ships, so the correction that puts shared
 rows' modified times on head office's clock follows a clock that is set right (or drifts) later."""
 
@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pymysql
 
-from centrale.clock import correction, server_offset
-from centrale.log import get_logger
+from centrale.core.clock import correction, server_offset
+from centrale.core.log import get_logger
 
 log = get_logger("applier")
 
@@ -47,5 +47,5 @@ class ClockWatch:
 
     @property
     def shift(self) -> int:
-        """Seconds to add to the store's modified times (``centrale.clock.correction``)."""
+        """Seconds to add to the store's modified times (``centrale.core.clock.correction``)."""
         return -correction(self.offset)

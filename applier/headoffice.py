@@ -23,17 +23,17 @@ from applier.clockwatch import ClockWatch
 from applier.progress import Applied, advance_and_commit, behind, guarded_advance_sql, has_mark, lock, read_applied
 from applier.rejections import COLUMN_MISSING, dropped_column, oversized, rejected
 from applier.shipper import plan
+from applier.upload import UploadConnection
 from applier.writer import MAX_QUERY_BYTES, SESSION_SQL_MODE, OversizedRowError, RowWriter
-from centrale.catalog import Catalog
-from centrale.changes import Batch, StreamedBatch
-from centrale.db import TRANSIENT_CODES, ConnParams, connect, connection_hint, error_code
-from centrale.errors import BatchRejectedError, PreflightError, TransientShipError
-from centrale.hqaccess import read_account_store
-from centrale.hqtables import Layout, add_missing_columns, create_missing_tables, layout_for
-from centrale.i18n import Msg
-from centrale.log import get_logger
-from centrale.schema import TableDef
-from centrale.upload import UploadConnection
+from centrale.core.catalog import Catalog
+from centrale.core.changes import Batch, StreamedBatch
+from centrale.core.db import TRANSIENT_CODES, ConnParams, connect, connection_hint, error_code
+from centrale.core.errors import BatchRejectedError, PreflightError, TransientShipError
+from centrale.core.hqidentity import read_account_store, read_hq_store
+from centrale.core.hqtables import Layout, add_missing_columns, create_missing_tables, layout_for
+from centrale.core.i18n import Msg
+from centrale.core.log import get_logger
+from centrale.core.schema import TableDef
 
 log = get_logger("applier")
 
@@ -137,22 +137,18 @@ class HeadOfficeShipper:
         """Check head office is ours (same number) and create missing aggregate tables."""
         conn = self._connection()
         try:
+            number = read_hq_store(conn)
+            if number is None:
+                raise PreflightError(
+                    Msg("err.hq.remote_not_initialised", where=self.params.describe()),
+                    hint=Msg("err.hq.remote_not_initialised.hint"),
+                )
+            if number != self.hq_store:
+                raise PreflightError(
+                    Msg("err.ship.wrong_hq", where=self.params.describe(), number=number, expected=self.hq_store),
+                    hint=Msg("err.hq.wrong_hq.hint"),
+                )
             with conn.cursor() as cur:
-                try:
-                    cur.execute("SELECT hq_store FROM centrale_hq WHERE id = 1")
-                    row = cur.fetchone()
-                except pymysql.err.ProgrammingError:
-                    row = None
-                if row is None:
-                    raise PreflightError(
-                        Msg("err.hq.remote_not_initialised", where=self.params.describe()),
-                        hint=Msg("err.hq.remote_not_initialised.hint"),
-                    )
-                if int(row[0]) != self.hq_store:
-                    raise PreflightError(
-                        Msg("err.ship.wrong_hq", where=self.params.describe(), number=row[0], expected=self.hq_store),
-                        hint=Msg("err.hq.wrong_hq.hint"),
-                    )
                 self._check_account(cur)
                 self._create_missing_tables(cur)
                 self._has_mark = has_mark(cur)

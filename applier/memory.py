@@ -11,9 +11,9 @@ from typing import Any
 
 from applier.progress import behind
 from applier.shipper import plan
-from centrale.changes import Batch
-from centrale.errors import TransientShipError
-from centrale.i18n import Msg
+from centrale.core.changes import Batch
+from centrale.core.errors import TransientShipError
+from centrale.core.i18n import Msg
 
 
 class MemoryShipper:

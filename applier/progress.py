@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from centrale import __version__
-from centrale.changes import Batch
-from centrale.errors import HeadOfficeBehindError
-from centrale.i18n import Msg
+from centrale.core import __version__
+from centrale.core.changes import Batch
+from centrale.core.errors import HeadOfficeBehindError
+from centrale.core.i18n import Msg
 
 MARK_COLUMN = "last_mark"
 

@@ -10,11 +10,11 @@ import pymysql
 
 from applier.shipper import Operation
 from applier.writer import OversizedRowError
-from centrale.changes import Batch
-from centrale.db import error_code
-from centrale.errors import BatchRejectedError
-from centrale.i18n import Msg
-from centrale.schema import TableDef
+from centrale.core.changes import Batch
+from centrale.core.db import error_code
+from centrale.core.errors import BatchRejectedError
+from centrale.core.i18n import Msg
+from centrale.core.schema import TableDef
 
 COLUMN_MISSING = 1054
 

@@ -11,9 +11,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from applier.shipper import Shipper
-from centrale.changes import Batch
-from centrale.config import ShipSection
-from centrale.errors import (
+from centrale.core.changes import Batch
+from centrale.core.config import ShipSection
+from centrale.core.errors import (
     BatchRejectedError,
     CentraleError,
     OutboxError,
@@ -21,10 +21,10 @@ from centrale.errors import (
     ShipError,
     TransientShipError,
 )
-from centrale.i18n import Msg
-from centrale.log import get_logger
-from centrale.outbox import OutboxStore
-from centrale.outbox.notes import RESTORE_CHECK, check_after, restore_check
+from centrale.core.i18n import Msg
+from centrale.core.log import get_logger
+from centrale.core.outbox import OutboxStore
+from centrale.core.outbox.notes import RESTORE_CHECK, check_after, restore_check
 
 log = get_logger("applier")
 
@@ -84,7 +84,7 @@ class ApplierService:
         check_restored: Callable[[], object] | None = None,
     ) -> None:
         """``check_restored`` is the comparison `run` makes before an outbox found to be an earlier
-        copy ships again (``centrale.restorecheck``); without it such an outbox waits."""
+        copy ships again (``centrale.app.restorecheck``); without it such an outbox waits."""
         self.outbox = outbox
         self.check_restored = check_restored
         self.shipper = shipper
@@ -133,7 +133,7 @@ class ApplierService:
 
     def _catch_up_with_head_office(self) -> int | None:
         """Head office holds less than this store shipped (it was put back from a backup): the
-        kept shipped rows it lacks go back in the queue (``centrale.outbox.retention``); those
+        kept shipped rows it lacks go back in the queue (``centrale.core.outbox.retention``); those
         purged before are named, with the command that refills them, in the log and `status`.
         An outbox copy, or a binlog found replaced, has head office's rows compared first
         (``check_restored``); returns the seq above which nothing ships until then."""
@@ -210,7 +210,7 @@ class ApplierService:
 
     def _note_clock(self) -> None:
         """The store's clock offset the shipper measured, kept for `status` and the report to
-        head office (``centrale.clock``); written when it moved by half a second or more."""
+        head office (``centrale.core.clock``); written when it moved by half a second or more."""
         offset = getattr(getattr(self.shipper, "clock", None), "offset", None)
         if offset is None or (self._noted_offset is not None and abs(offset - self._noted_offset) < 0.5):
             return

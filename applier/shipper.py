@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Any, Protocol, cast
 
-from centrale.changes import Batch, Run
-from centrale.codec import decode_many
+from centrale.core.changes import Batch, Run
+from centrale.core.codec import decode_many
 
 
 class Operation:

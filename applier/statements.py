@@ -1,5 +1,5 @@
 """Head office's SQL for a store's rows: the statements that apply them, per table layout
-(``centrale.hqtables``). For a shared table with a ``modified_column``, an incoming row
+(``centrale.core.hqtables``). For a shared table with a ``modified_column``, an incoming row
 replaces head office's only if it is strictly newer: head office wins ties.
 """
 
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from applier.shipper import Operation
-from centrale.codec import literal_lines
-from centrale.db import quote_ident
-from centrale.hqtables import Layout
+from centrale.core.codec import literal_lines
+from centrale.core.db import quote_ident
+from centrale.core.hqtables import Layout
 
 VALUES_SLOT = "\x00values\x00"  # placeholder; identifiers cannot contain NUL (quote_ident refuses it)
 

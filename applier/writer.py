@@ -19,9 +19,9 @@ from pymysql.converters import escape_string
 from applier.bulk import BulkTables, UploadWarnedError, load_statement, may_upload_some, upload_for
 from applier.shipper import Operation, plan
 from applier.statements import StatementBuilder
-from centrale.changes import Batch, StreamedBatch
-from centrale.clock import shifted
-from centrale.hqtables import Layout
+from centrale.core.changes import Batch, StreamedBatch
+from centrale.core.clock import shifted
+from centrale.core.hqtables import Layout
 
 MAX_QUERY_BYTES = 1 << 20  # one multi-statement query stays well under max_allowed_packet
 PACKET_SLACK = 1024  # a query's bytes beyond its text (command byte, multi-statement separators)
@@ -86,7 +86,7 @@ class RowWriter:
 
     def _on_hq_clock(self, ops: list[Operation]) -> list[Operation]:
         """Shared tables' upserts with their modified time moved by the store's clock offset
-        (``centrale.clock``): head office decides between stores on its own clock. Nothing is
+        (``centrale.core.clock``): head office decides between stores on its own clock. Nothing is
         moved for a store whose clock is right (the usual case: no work at all)."""
         if not self.clock_shift:
             return ops

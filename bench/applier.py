@@ -33,11 +33,11 @@ from bench.harness import (
     servers_and_chain,
     spread,
 )
-from centrale.changes import BinlogPosition, RowChange, SourceTransaction
-from centrale.config import Config, load
-from centrale.db import quote_ident
-from centrale.outbox import OutboxStore
-from centrale.site import build_shipper
+from centrale.app.site import build_shipper
+from centrale.core.changes import BinlogPosition, RowChange, SourceTransaction
+from centrale.core.config import Config, load
+from centrale.core.db import quote_ident
+from centrale.core.outbox import OutboxStore
 
 TABLE = "sale_lines"
 COLUMNS = ("id", "sale_id", "line_no", "article_id", "label", "quantity", "unit_price", "amount", "vat_rate")

@@ -27,7 +27,7 @@ from pathlib import Path
 from bench.capture import bare_loop
 from bench.harness import STORE, Measure, Report, main_for, pick, servers_and_chain
 from cdc.binlog import end_position
-from centrale.changes import BinlogPosition
+from centrale.core.changes import BinlogPosition
 from sandbox.chain import Chain, Site
 from sandbox.processes import CentraleProcess
 

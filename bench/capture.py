@@ -54,10 +54,10 @@ from bench.harness import (
 )
 from cdc.binlog import end_position
 from cdc.consume import CATCH_UP_AGE_S, GROUP_MAX_ROWS, GROUP_MAX_S
-from centrale.catalog import MARKER_TABLE
-from centrale.changes import BinlogPosition, SourceTransaction
-from centrale.config import load
-from centrale.outbox import OutboxStore
+from centrale.core.catalog import MARKER_TABLE
+from centrale.core.changes import BinlogPosition, SourceTransaction
+from centrale.core.config import load
+from centrale.core.outbox import OutboxStore
 from sandbox.chain import Site
 
 TXN_ROWS = 20

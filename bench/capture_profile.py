@@ -63,7 +63,7 @@ def _bucket(name: str, file: str) -> str | None:
         return OURS["fixes"]
     if tail == "cdc/translate.py":
         return OURS["translate"]
-    if tail.startswith("centrale/outbox/") or tail == "centrale/codec.py":
+    if tail.startswith("centrale/core/outbox/") or tail == "centrale/core/codec.py":
         return OURS["outbox"]
     if tail.startswith(("cdc/", "centrale/")):
         return OURS["loop"]

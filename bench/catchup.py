@@ -48,11 +48,11 @@ from bench.harness import (
     servers_and_chain,
     spread,
 )
-from centrale.changes import Batch
-from centrale.config import load
-from centrale.db import quote_ident
-from centrale.outbox import OutboxStore
-from centrale.site import build_shipper
+from centrale.app.site import build_shipper
+from centrale.core.changes import Batch
+from centrale.core.config import load
+from centrale.core.db import quote_ident
+from centrale.core.outbox import OutboxStore
 from sandbox.mariadb import MariaDBServer
 
 NATIVE_DB = "bench_native"

@@ -31,7 +31,7 @@ from pathlib import Path
 import psutil
 
 from bench.harness import STORE, Measure, Report, main_for, pick, servers_and_chain
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain, Site
 from sandbox.processes import CentraleProcess
 from sandbox.workload import seed_store

@@ -28,7 +28,7 @@ import psutil
 import pymysql
 
 from bench.harness import QUICK, STORE, Measure, Report, main_for, pick, servers_and_chain
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain
 from sandbox.processes import CentraleProcess
 from sandbox.workload import StoreActivity, seed_store

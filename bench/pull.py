@@ -25,7 +25,7 @@ from typing import Any
 import pymysql
 
 from bench.harness import STORE, Measure, Report, Stopwatch, main_for, pick, servers_and_chain
-from centrale.config import Config, load
+from centrale.core.config import Config, load
 from jobs.pull import PullResult, pull_group
 from sandbox.chain import Chain, Site
 

@@ -12,7 +12,7 @@ a COMMIT or ROLLBACK statement, or an ``XA PREPARE`` event. In between:
 
 An XA transaction's rows end at ``XA PREPARE``; its ``XA COMMIT`` or ``XA ROLLBACK`` comes later,
 in a group of its own. The assembler reports both as ``SourceTransaction`` with an ``XaStep``;
-the outbox keeps a prepared transaction's rows aside until its end (``centrale.outbox``).
+the outbox keeps a prepared transaction's rows aside until its end (``centrale.core.outbox``).
 
 A transaction of any size is held with bounded memory: past ``spill_rows`` rows, the rows read
 so far go to a ``Spill`` (the outbox's staging area), and the transaction's end says how many
@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from cdc.events import Rollback, RollbackTo, Rows, Savepoint, TxnBegin, TxnEnd, XaFinish, XaPrepare
-from centrale.catalog import MARKER_TABLE
-from centrale.changes import BinlogPosition, RowChange, SourceTransaction, XaStep
+from centrale.core.catalog import MARKER_TABLE
+from centrale.core.changes import BinlogPosition, RowChange, SourceTransaction, XaStep
 
 Translate = Callable[[Rows], list[RowChange]]
 IsTransactional = Callable[[str], bool]

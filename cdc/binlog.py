@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pymysql
 
-from centrale.changes import BinlogPosition
-from centrale.errors import PositionLostError, SourceError
-from centrale.i18n import Msg
+from centrale.core.changes import BinlogPosition
+from centrale.core.errors import PositionLostError, SourceError
+from centrale.core.i18n import Msg
 
 
 def end_position(conn: pymysql.connections.Connection) -> BinlogPosition:

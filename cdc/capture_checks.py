@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pymysql
 
-from centrale.catalog import Catalog
-from centrale.checks import Check, fail, ok, warn
-from centrale.i18n import Msg
+from centrale.core.catalog import Catalog
+from centrale.core.checks import Check, fail, ok, warn
+from centrale.core.i18n import Msg
 
 _UNICODE = ("utf8", "utf8mb3", "utf8mb4", "ucs2", "utf16", "utf16le", "utf32")
 _CHANGING_RULES = ("CASCADE", "SET NULL", "SET DEFAULT")

@@ -36,12 +36,12 @@ from cdc.events import (
 )
 from cdc.queries import names_table, table_ddl
 from cdc.translate import Translator, UnknownColumnsError
-from centrale.catalog import Catalog
-from centrale.changes import BinlogPosition, RowChange, SourceTransaction
-from centrale.errors import CaptureStoppedError
-from centrale.i18n import Msg
-from centrale.log import get_logger
-from centrale.outbox import OutboxStore
+from centrale.core.catalog import Catalog
+from centrale.core.changes import BinlogPosition, RowChange, SourceTransaction
+from centrale.core.errors import CaptureStoppedError
+from centrale.core.i18n import Msg
+from centrale.core.log import get_logger
+from centrale.core.outbox import OutboxStore
 
 log = get_logger("cdc")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from centrale.changes import BinlogPosition, CommitMark
-from centrale.i18n import Msg
+from centrale.core.changes import BinlogPosition, CommitMark
+from centrale.core.i18n import Msg
 
 
 @dataclass(slots=True)

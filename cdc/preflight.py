@@ -6,11 +6,11 @@ import re
 
 import pymysql
 
-from centrale.catalog import Catalog
-from centrale.checks import Check, fail, ok, warn
-from centrale.i18n import Msg
-from centrale.outbox import Checkpoint
-from centrale.schema import read_tables
+from centrale.core.catalog import Catalog
+from centrale.core.checks import Check, fail, ok, warn
+from centrale.core.i18n import Msg
+from centrale.core.outbox import Checkpoint
+from centrale.core.schema import read_tables
 
 REQUIRED = {
     "log_bin": "ON",

@@ -65,10 +65,10 @@ from cdc.events import (
 )
 from cdc.library_fixes import connect_unpacking_payloads, current_names, install_library_fixes, register_charsets
 from cdc.queries import classify, xid_key
-from centrale.changes import BinlogPosition, CommitMark
-from centrale.db import ConnParams, error_code
-from centrale.errors import SourceError
-from centrale.i18n import Msg
+from centrale.core.changes import BinlogPosition, CommitMark
+from centrale.core.db import ConnParams, error_code
+from centrale.core.errors import SourceError
+from centrale.core.i18n import Msg
 
 LOG_EVENT_IGNORABLE_F = 0x80  # the server says a replica that does not know the event may skip it
 # Event types the library does not parse that carry nothing capture needs: a statement-logged

@@ -19,16 +19,16 @@ from cdc.charsets import ServerCharsets
 from cdc.consume import Consumer
 from cdc.reader import BinlogReader, commit_event_at
 from cdc.translate import Translator
-from centrale.catalog import MARKER_TABLE
-from centrale.changes import BinlogPosition, CommitMark, Recorded
-from centrale.config import Config
-from centrale.db import ConnParams, connect, error_code, server_family
-from centrale.errors import CaptureStoppedError, CentraleError, OutboxError, PositionLostError, SourceError
-from centrale.i18n import Msg
-from centrale.log import get_logger
-from centrale.outbox import OutboxStore
-from centrale.outbox.notes import BINLOG_REPLACED, RESTORE_CHECK, restore_check
-from centrale.schema import read_tables
+from centrale.core.catalog import MARKER_TABLE
+from centrale.core.changes import BinlogPosition, CommitMark, Recorded
+from centrale.core.config import Config
+from centrale.core.db import ConnParams, connect_store, error_code, server_family
+from centrale.core.errors import CaptureStoppedError, CentraleError, OutboxError, PositionLostError, SourceError
+from centrale.core.i18n import Msg
+from centrale.core.log import get_logger
+from centrale.core.outbox import OutboxStore
+from centrale.core.outbox.notes import BINLOG_REPLACED, RESTORE_CHECK, restore_check
+from centrale.core.schema import read_tables
 
 log = get_logger("cdc")
 
@@ -58,7 +58,7 @@ class CdcService:
         resume_from: Callable[[], Recorded | None] | None = None,
     ) -> None:
         """``resume_from`` says where head office holds this store's binlog up to, for a new
-        outbox (``centrale.report.recorded_position``: `run` wires it)."""
+        outbox (``centrale.app.report.recorded_position``: `run` wires it)."""
         self.cfg = cfg
         self.resume_from = resume_from
         self.outbox = outbox
@@ -75,13 +75,7 @@ class CdcService:
     # --- start-up ---------------------------------------------------------------------------
 
     def _local(self) -> pymysql.connections.Connection:
-        try:
-            return connect(self.params)
-        except pymysql.err.MySQLError as exc:
-            raise SourceError(
-                Msg("err.local.unreachable", where=self.params.describe(), error=exc.args[-1]),
-                hint=Msg("err.local.unreachable.hint"),
-            ) from None
+        return connect_store(self.params)
 
     def prepare(self) -> None:
         """Load table definitions and settle the start position (checkpoint or binlog end)."""

@@ -17,16 +17,16 @@ import pymysql
 import pymysql.cursors
 
 from cdc.binlog import binlog_files
-from centrale.changes import BinlogPosition
-from centrale.config import Config
-from centrale.db import connect, quote_ident
-from centrale.errors import PositionLostError, SourceError
-from centrale.i18n import Msg
-from centrale.keyed import select_by_keys
-from centrale.log import get_logger
-from centrale.outbox import OutboxStore
-from centrale.outbox.notes import BINLOG_REPLACED
-from centrale.schema import read_tables
+from centrale.core.changes import BinlogPosition
+from centrale.core.config import Config
+from centrale.core.db import connect, connect_store, quote_ident
+from centrale.core.errors import PositionLostError, SourceError
+from centrale.core.i18n import Msg
+from centrale.core.keyed import select_by_keys
+from centrale.core.log import get_logger
+from centrale.core.outbox import OutboxStore
+from centrale.core.outbox.notes import BINLOG_REPLACED
+from centrale.core.schema import read_tables
 
 log = get_logger("snapshot")
 
@@ -81,10 +81,7 @@ def take_snapshot(
         ) from None
     full = set(tables) == set(catalog.captured)
     params = cfg.local.params
-    try:
-        conn = connect(params, autocommit=False, cursorclass=pymysql.cursors.SSCursor)
-    except pymysql.err.MySQLError as exc:
-        raise SourceError(Msg("err.local.unreachable", where=params.describe(), error=exc.args[-1])) from None
+    conn = connect_store(params, autocommit=False, cursorclass=pymysql.cursors.SSCursor)
     results: list[SnapshotResult] = []
     with conn:
         defs = read_tables(conn, params.database, tables)
@@ -184,7 +181,7 @@ def resend_rows(
     """Queue the store's current rows of ``keys`` again (upserts, as `push` does); with
     ``delete_absent``, a delete for each key the store no longer has (a table whose deletes head
     office mirrors). What `verify --resend` sends, and the check after a restore
-    (``centrale.restorecheck``).
+    (``centrale.app.restorecheck``).
 
     The rows are read while the outbox write lock is held, as a resend snapshot reads them:
     capture cannot queue a change of one of them between the read and the queueing (it would

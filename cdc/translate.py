@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from centrale.catalog import Catalog
-from centrale.changes import RowChange
-from centrale.schema import BINARY_TYPES, TableDef
+from centrale.core.catalog import Catalog
+from centrale.core.changes import RowChange
+from centrale.core.schema import BINARY_TYPES, TableDef
 
 Converter = Callable[[Any], Any]
 

@@ -1,8 +1,14 @@
 """Centrale: store -> head office replication for a retail chain's POS databases.
 
-The core package holds what every room shares: configuration, the table catalog, database
-connections, the outbox, change records, the codec, errors and logging. The rooms (``cdc``,
-``applier``, later ``jobs``) import this package and never each other.
+Three layers, every arrow pointing down (``docs/architecture.md``; import-linter keeps them):
+
+- ``centrale.app``: the face. The CLI, ``run``'s wiring, doctor, status, the actions, the console.
+- the rooms: ``cdc`` (binlog -> outbox), ``applier`` (outbox -> head office), ``jobs`` (head
+  office's jobs table, run at the store) and ``centrale.hq`` (head-office administration).
+- ``centrale.core``: the shared nouns (configuration, catalog, database servers, outbox, change
+  records, codec, errors, log, messages).
 """
 
-__version__ = "0.2.0"
+from centrale.core import __version__
+
+__all__ = ["__version__"]

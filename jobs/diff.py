@@ -15,8 +15,8 @@ from typing import Any
 
 import pymysql
 
-from centrale.db import quote_ident
-from centrale.keyed import key_tuple_sql, select_by_keys
+from centrale.core.db import quote_ident
+from centrale.core.keyed import key_tuple_sql, select_by_keys
 
 CHUNK_ROWS = 1000
 

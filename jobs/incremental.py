@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 import pymysql
 
-from centrale.codec import dumps_compact, loads
-from centrale.db import quote_ident
+from centrale.core.codec import dumps_compact, loads
+from centrale.core.db import quote_ident
 from jobs.diff import TableDiff, fetch_hashes, fetch_rows
 
 WINDOW_S = 60  # re-examine rows modified this long before a mark: late commits, small clock skews

@@ -21,14 +21,14 @@ from typing import Any
 
 import pymysql
 
-from centrale.clock import clock_offset, correction, shifted
-from centrale.config import Config
-from centrale.db import connect, hq_params, quote_ident_fmt
-from centrale.errors import JobError, JobInterruptedError
-from centrale.i18n import Msg
-from centrale.log import get_logger
-from centrale.outbox import OutboxStore, PullState
-from centrale.schema import TableDef, read_tables
+from centrale.core.clock import clock_offset, correction, shifted
+from centrale.core.config import Config
+from centrale.core.db import connect, connect_store, hq_params, quote_ident_fmt
+from centrale.core.errors import JobError, JobInterruptedError
+from centrale.core.i18n import Msg
+from centrale.core.log import get_logger
+from centrale.core.outbox import OutboxStore, PullState
+from centrale.core.schema import TableDef, read_tables
 from jobs.diff import diff_table, fetch_rows
 from jobs.incremental import (
     FULL_EVERY_S,
@@ -74,10 +74,10 @@ def _connect(cfg: Config) -> tuple[pymysql.connections.Connection, pymysql.conne
             Msg("err.jobs.hq_unreachable", where=hq_p.describe(), error=exc.args[-1]), hint=Msg("err.doctor.see.hint")
         ) from None
     try:
-        store = connect(local_p, autocommit=False)
-    except pymysql.err.MySQLError as exc:
+        store = connect_store(local_p, error=JobInterruptedError, autocommit=False)
+    except JobInterruptedError:
         hq.close()
-        raise JobInterruptedError(Msg("err.local.unreachable", where=local_p.describe(), error=exc.args[-1])) from None
+        raise
     for conn in (hq, store):
         with conn.cursor() as cur:
             cur.execute(SESSION_SQL)
@@ -185,7 +185,7 @@ def plan_pull(
     shift: int = 0,
 ) -> list[Plan]:
     """What the pull will write, table by table. ``shift``: seconds that put head office's
-    modified times on the store's clock, for shared tables (``centrale.clock``)."""
+    modified times on the store's clock, for shared tables (``centrale.core.clock``)."""
     tables = cfg.catalog.pulled(group)
     if not tables:
         raise JobError(Msg("err.pull.empty_group", group=group), hint=Msg("err.pull.empty_group.hint"))
@@ -274,7 +274,7 @@ def pull_group(
     Tables with a modified column compare only what changed since the last pull (marks kept in
     the outbox file), with a full comparison at least daily or when ``full`` is asked. Shared
     rows are compared on the store's clock: ``measure(store, hq)`` gives how far it is ahead of
-    head office's (``centrale.clock``).
+    head office's (``centrale.core.clock``).
     """
     hq, store = _connect(cfg)
     try:

@@ -28,12 +28,12 @@ from typing import Any
 
 import pymysql
 
-from centrale.catalog import MARKER_TABLE
-from centrale.db import error_code, is_transient, quote_ident, quote_ident_fmt, server_family
-from centrale.errors import JobError, JobInterruptedError
-from centrale.i18n import Msg
-from centrale.log import get_logger
-from centrale.outbox import PullState
+from centrale.core.catalog import MARKER_TABLE
+from centrale.core.db import error_code, is_transient, quote_ident, quote_ident_fmt, server_family
+from centrale.core.errors import JobError, JobInterruptedError
+from centrale.core.i18n import Msg
+from centrale.core.log import get_logger
+from centrale.core.outbox import PullState
 
 log = get_logger("pull")
 

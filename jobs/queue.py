@@ -15,10 +15,10 @@ from typing import Any
 
 import pymysql
 
-from centrale.codec import dumps_compact, loads
-from centrale.db import error_code
-from centrale.errors import JobError
-from centrale.i18n import Msg
+from centrale.core.codec import dumps_compact, loads
+from centrale.core.db import error_code
+from centrale.core.errors import JobError
+from centrale.core.i18n import Msg
 
 ACTIONS = (
     "pull-articles",

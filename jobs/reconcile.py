@@ -16,10 +16,10 @@ from typing import Any
 
 import pymysql
 
-from centrale.config import Config
-from centrale.db import connect, hq_params, quote_ident
-from centrale.errors import JobError
-from centrale.i18n import Msg
+from centrale.core.config import Config
+from centrale.core.db import connect, hq_params, quote_ident
+from centrale.core.errors import JobError
+from centrale.core.i18n import Msg
 
 Figures = dict[dt.date, tuple[int, Decimal]]
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import pymysql
 
-from centrale.db import ConnParams, connect, is_transient
-from centrale.errors import CentraleError, JobInterruptedError
-from centrale.i18n import Text
-from centrale.log import get_logger
+from centrale.core.db import ConnParams, connect, is_transient
+from centrale.core.errors import CentraleError, JobInterruptedError
+from centrale.core.i18n import Text
+from centrale.core.log import get_logger
 from jobs.queue import Job, claim_next, finish, release
 
 log = get_logger("jobs")

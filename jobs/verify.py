@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from centrale.config import Config
-from centrale.db import connect, hq_params
-from centrale.errors import JobError
-from centrale.i18n import Msg
-from centrale.schema import read_tables
+from centrale.core.config import Config
+from centrale.core.db import connect, hq_params
+from centrale.core.errors import JobError
+from centrale.core.i18n import Msg
+from centrale.core.schema import read_tables
 from jobs.diff import diff_table
 
 SHOWN_KEYS = 10

@@ -16,7 +16,7 @@ from typing import Any
 
 import pymysql
 
-from centrale.catalog import schema_dir
+from centrale.core.catalog import schema_dir
 from sandbox.mariadb import MariaDBServer
 
 HQ_DB = "pos_hq"
@@ -43,7 +43,7 @@ def store_schema_sql() -> str:
 
 def reference_schema_sql() -> str:
     """The sample schema's reference tables: head office keeps the master copy of these."""
-    from centrale.catalog import load_default_tables
+    from centrale.core.catalog import load_default_tables
 
     reference = {n for n, spec in load_default_tables().items() if spec.kind == "reference"}
     keep = [s for s in _statements(store_schema_sql()) if s.split()[2] in reference]
@@ -88,7 +88,7 @@ class Chain:
     ) -> subprocess.CompletedProcess[str]:
         """Run the `centrale` command for a site, as an operator would."""
         res = subprocess.run(
-            [sys.executable, "-m", "centrale.cli", "--config", str(site.config), *args],
+            [sys.executable, "-m", "centrale", "--config", str(site.config), *args],
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -193,10 +193,9 @@ def build_chain(
     extra: str = "",
 ) -> Chain:
     """Create the databases on running servers, load the sample schema, write configs, `hq init`."""
-    from centrale.config import load
-    from centrale.hqschema import init_hq
-    from centrale.site import local_params
-    from centrale.tombstones import install_triggers
+    from centrale.core.config import load
+    from centrale.hq.schema import init_hq
+    from centrale.hq.tombstones import install_triggers
 
     root.mkdir(parents=True, exist_ok=True)
     hq_server.sql(f"CREATE DATABASE `{hq_db}`")
@@ -204,7 +203,7 @@ def build_chain(
         load_sql(conn, reference_schema_sql())
     hq_cfg = write_hq_config(root / "hq.toml", hq_server, hq_db)
     chain = Chain(root, Site(HQ_STORE, "Siège", hq_server, hq_db, hq_cfg))
-    hq_params = local_params(load(hq_cfg))
+    hq_params = load(hq_cfg).local.params
     init_hq(hq_params, HQ_STORE, "Siège")
     with hq_server.connect(hq_db) as conn:
         install_triggers(conn, hq_db, load(hq_cfg).catalog)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pymysql
 
-from centrale.catalog import Catalog
-from centrale.db import quote_ident
+from centrale.core.catalog import Catalog
+from centrale.core.db import quote_ident
 
 if TYPE_CHECKING:
     from sandbox.chain import Chain, Site
@@ -121,7 +121,7 @@ def describe(diffs: list[TableDiff]) -> str:
 
 def site_differences(chain: Chain, site: Site) -> str:
     """'equal', or what differs between a store and head office's copy of it."""
-    from centrale.config import load
+    from centrale.core.config import load
 
     with site.connect() as s, chain.hq.connect() as h:
         return describe(compare_store(s, h, load(site.config).catalog, site.number, site.database))

@@ -14,7 +14,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain, build_chain, start_servers
 from sandbox.compare import compare_store
 from sandbox.processes import CentraleProcess

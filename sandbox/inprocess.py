@@ -10,12 +10,12 @@ from pathlib import Path
 from applier.service import ApplierService, ShipReport
 from applier.shipper import Shipper
 from cdc.service import CdcService
-from centrale.config import Config, load
-from centrale.db import hq_params
-from centrale.outbox import OutboxStore
-from centrale.report import recorded_position
-from centrale.restorecheck import restore_checker
-from centrale.site import build_shipper
+from centrale.app.report import recorded_position
+from centrale.app.restorecheck import restore_checker
+from centrale.app.site import build_shipper
+from centrale.core.config import Config, load
+from centrale.core.db import connect_store, hq_params
+from centrale.core.outbox import OutboxStore
 
 
 class InProcessStore:
@@ -86,9 +86,8 @@ class InProcessStore:
     def wait_caught_up(self, timeout_s: float = 30.0) -> None:
         """Wait until the checkpoint reaches the binlog end as it is now."""
         from cdc.binlog import end_position
-        from centrale.site import connect_local
 
-        with connect_local(self.cfg) as conn:
+        with connect_store(self.cfg.local.params) as conn:
             end = end_position(conn)
 
         def done() -> bool:

@@ -149,7 +149,7 @@ class ExternalServer(MariaDBServer):
     """A server someone else runs (compose.yaml's), reached by URL; cannot be stopped or killed."""
 
     def __init__(self, name: str, url: str) -> None:
-        from centrale.db import parse_url
+        from centrale.core.db import parse_url
 
         p = parse_url(url if url.rstrip("/").count("/") > 2 else url.rstrip("/") + "/mysql")
         super().__init__(name, Path(tempfile.gettempdir()), server_id=0, port=p.port)

@@ -28,7 +28,7 @@ class CentraleProcess:
         self.log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         out = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "centrale.cli", "--config", str(self.config), "run"],
+            [sys.executable, "-m", "centrale", "--config", str(self.config), "run"],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

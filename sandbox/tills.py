@@ -11,7 +11,7 @@ from typing import Any
 
 import pymysql
 
-from centrale.db import connect, parse_url
+from centrale.core.db import connect, parse_url
 from sandbox.workload import StoreActivity, seed_store
 
 Connect = Callable[[], "pymysql.connections.Connection[Any]"]

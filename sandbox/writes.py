@@ -4,7 +4,7 @@ and a client that sends a script the way it is written."""
 
 from __future__ import annotations
 
-from centrale.config import Config, load
+from centrale.core.config import Config, load
 from sandbox.chain import Site
 
 SCHEMA = [

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from centrale import errors
-from centrale.i18n import MESSAGES
-from centrale.i18n_capture import CAPTURE_MESSAGES
-from centrale.i18n_checks import CHECK_MESSAGES
-from centrale.i18n_errors import ERROR_MESSAGES
-from centrale.i18n_rooms import ROOM_MESSAGES
+from centrale.core import errors
+from centrale.core.i18n import MESSAGES
+from centrale.core.i18n_capture import CAPTURE_MESSAGES
+from centrale.core.i18n_checks import CHECK_MESSAGES
+from centrale.core.i18n_errors import ERROR_MESSAGES
+from centrale.core.i18n_rooms import ROOM_MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("centrale", "cdc", "applier", "jobs")
-CHECK_BUILDERS = {"ok", "fail", "warn"}  # centrale.checks: (name, message, hint)
+CHECK_BUILDERS = {"ok", "fail", "warn"}  # centrale.core.checks: (name, message, hint)
 
 
 def sources() -> Iterator[tuple[str, ast.Module]]:
@@ -30,7 +30,7 @@ def sources() -> Iterator[tuple[str, ast.Module]]:
 
 
 def error_classes() -> set[str]:
-    """CentraleError and its subclasses, those of centrale.errors and any defined elsewhere."""
+    """CentraleError and its subclasses, those of centrale.core.errors and any defined elsewhere."""
     names = {n for n, v in vars(errors).items() if isinstance(v, type) and issubclass(v, errors.CentraleError)}
     grew = True
     while grew:
@@ -98,7 +98,7 @@ def placeholders(text: str) -> set[str]:
 
 def msg_calls() -> Iterator[tuple[str, ast.Call]]:
     for rel, tree in sources():
-        if rel == "centrale/i18n.py":  # where Msg is defined, and Translator builds one from its key
+        if rel == "centrale/core/i18n.py":  # where Msg is defined, and Translator builds one from its key
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and called(node) == "Msg":

@@ -24,9 +24,9 @@ from bench.stores.settings import (
 )
 from bench.stores.tickets import sleep_until
 from bench.stores.workers import WorkerResult, WorkerSpec, native_worker
-from centrale.config import load
-from centrale.hqtables import create_missing_tables
-from centrale.schema import TableDef, read_tables
+from centrale.core.config import load
+from centrale.core.hqtables import create_missing_tables
+from centrale.core.schema import TableDef, read_tables
 from sandbox.mariadb import MariaDBServer
 
 

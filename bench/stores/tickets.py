@@ -24,7 +24,7 @@ from bench.stores.settings import (
     TICKET_EVERY_S,
     Figures,
 )
-from centrale.changes import RowChange
+from centrale.core.changes import RowChange
 from sandbox.workload import ARTICLES
 
 # --- the tickets ------------------------------------------------------------------------------

@@ -20,10 +20,10 @@ from applier.headoffice import HeadOfficeShipper
 from applier.service import ApplierService, CatchUp
 from bench.stores.settings import BURST_TICKETS, INTERVAL_S, NATIVE_DB, TICKET_EVERY_S, Figures
 from bench.stores.tickets import Step, Till, schedule, sleep_until
-from centrale.changes import Batch, BinlogPosition, SourceTransaction
-from centrale.config import Config, load
-from centrale.db import error_code
-from centrale.outbox import OutboxStore
+from centrale.core.changes import Batch, BinlogPosition, SourceTransaction
+from centrale.core.config import Config, load
+from centrale.core.db import error_code
+from centrale.core.outbox import OutboxStore
 
 # --- worker processes ---------------------------------------------------------------------------
 
@@ -80,9 +80,9 @@ class SimShipper(HeadOfficeShipper):
 
 
 def sim_shipper(cfg: Config) -> SimShipper:
-    """``centrale.site.build_shipper`` with SimShipper; the store's table definitions come from
+    """``centrale.app.site.build_shipper`` with SimShipper; the store's table definitions come from
     the template database ([local] url of the store's configuration)."""
-    from centrale.site import build_shipper
+    from centrale.app.site import build_shipper
 
     shipper = build_shipper(cfg, SimShipper)
     assert isinstance(shipper, SimShipper)

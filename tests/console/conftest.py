@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from centrale.config import load
-from centrale.console.app import build_app
-from centrale.console.state import ConsoleState, LiveConfig
-from centrale.i18n import Lang
-from centrale.log import setup_logging
+from centrale.app.console.app import build_app
+from centrale.app.console.state import ConsoleState, LiveConfig
+from centrale.core.config import load
+from centrale.core.i18n import Lang
+from centrale.core.log import setup_logging
 from sandbox.chain import Chain
 from sandbox.polling import wait_until
 

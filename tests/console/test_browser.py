@@ -56,7 +56,7 @@ def running(chain: Chain) -> Iterator[dict[int, str]]:
         urls[site.number] = f"http://127.0.0.1:{port}/"
     hq_port = free_port()
     hq = subprocess.Popen(
-        [sys.executable, "-m", "centrale.cli", "--config", str(chain.hq.config), "console", "--port", str(hq_port)],
+        [sys.executable, "-m", "centrale", "--config", str(chain.hq.config), "console", "--port", str(hq_port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -11,10 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 
 import centrale
-from centrale.config import load
-from centrale.hqschema import init_hq, progress
-from centrale.report import StatusReporter
-from centrale.site import local_params
+from centrale.app.report import StatusReporter
+from centrale.core.config import load
+from centrale.hq.schema import init_hq, progress
 from sandbox.chain import Chain
 from sandbox.inprocess import InProcessStore
 from sandbox.workload import StoreActivity, seed_store, totals
@@ -141,7 +140,7 @@ def test_hq_init_adds_the_report_columns_to_an_older_head_office_idempotently(ch
         "store_commit",
     ]
     chain.hq.sql("ALTER TABLE centrale_progress " + ", ".join(f"DROP COLUMN {c}" for c in added))
-    params = local_params(load(chain.hq.config))
+    params = load(chain.hq.config).local.params
     for _ in range(2):
         init_hq(params, 1, "Siège")
         columns = [

@@ -12,19 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from centrale.errors import JobError
-from centrale.i18n import FRAME_MESSAGES, MESSAGES, Msg, Translator, language_from_locale
-from centrale.i18n_capture import CAPTURE_MESSAGES
-from centrale.i18n_checks import CHECK_MESSAGES
-from centrale.i18n_clock import CLOCK_MESSAGES
-from centrale.i18n_errors import ERROR_MESSAGES
-from centrale.i18n_restores import RESTORE_MESSAGES
-from centrale.i18n_rooms import ROOM_MESSAGES
+from centrale.core.errors import JobError
+from centrale.core.i18n import FRAME_MESSAGES, MESSAGES, Msg, Translator, language_from_locale
+from centrale.core.i18n_capture import CAPTURE_MESSAGES
+from centrale.core.i18n_checks import CHECK_MESSAGES
+from centrale.core.i18n_clock import CLOCK_MESSAGES
+from centrale.core.i18n_errors import ERROR_MESSAGES
+from centrale.core.i18n_restores import RESTORE_MESSAGES
+from centrale.core.i18n_rooms import ROOM_MESSAGES
 from jobs.queue import ACTIONS, STATUSES
 from sandbox.chain import Chain
 from tests.console.conftest import add_console_keys, console_client
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "centrale" / "console" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "centrale" / "app" / "console" / "templates"
 
 
 def placeholders(text: str) -> set[str]:
@@ -82,7 +82,7 @@ def cli(config: Path, *args: str, lang: str) -> subprocess.CompletedProcess[str]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
     env.update(LANG=lang, PYTHONWARNINGS="ignore")
     return subprocess.run(
-        [sys.executable, "-m", "centrale.cli", "--config", str(config), *args],
+        [sys.executable, "-m", "centrale", "--config", str(config), *args],
         capture_output=True,
         text=True,
         env=env,

@@ -6,8 +6,8 @@ import re
 
 from starlette.testclient import TestClient
 
-from centrale.config import load
-from centrale.status import site_status
+from centrale.app.status import site_status
+from centrale.core.config import load
 from sandbox.chain import Chain
 from sandbox.inprocess import InProcessStore
 from sandbox.workload import StoreActivity, seed_store

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from centrale.config import load, with_console
-from centrale.errors import ConfigError
+from centrale.core.config import load, with_console
+from centrale.core.errors import ConfigError
 from sandbox.chain import Chain
 from tests.console.conftest import add_console_keys, console_client, csrf_of
 

@@ -34,7 +34,7 @@ def free_port() -> int:
 
 def test_centrale_console_on_a_taken_port_is_one_line_naming_the_key(chain: Chain, taken_port: int) -> None:
     res = subprocess.run(
-        [sys.executable, "-m", "centrale.cli", "--config", str(chain.hq.config), "console", "--port", str(taken_port)],
+        [sys.executable, "-m", "centrale", "--config", str(chain.hq.config), "console", "--port", str(taken_port)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from starlette.testclient import TestClient
 
 import centrale
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain
 from tests.console.conftest import console_client, csrf_of, finished_status
 

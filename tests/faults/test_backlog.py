@@ -29,10 +29,10 @@ import pymysql.cursors
 import pytest
 
 from cdc.binlog import end_position
-from centrale.changes import RowChange, SourceTransaction
-from centrale.config import load
-from centrale.db import quote_ident
-from centrale.outbox import OutboxStore
+from centrale.core.changes import RowChange, SourceTransaction
+from centrale.core.config import load
+from centrale.core.db import quote_ident
+from centrale.core.outbox import OutboxStore
 from sandbox.chain import Chain, Site
 from sandbox.workload import seed_store
 
@@ -176,7 +176,7 @@ def replay(site: Site, rows: int, output: Path) -> Drain:
     """`centrale outbox replay` in a child process; its RSS sampled while it drains."""
     with open(output, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "centrale.cli", "--config", str(site.config), "outbox", "replay"],
+            [sys.executable, "-m", "centrale", "--config", str(site.config), "outbox", "replay"],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -25,7 +25,7 @@ def _copy_folder(config: Path, to: Path) -> Path:
 def refused_copy(copy: Path, first: Path) -> subprocess.CompletedProcess[str]:
     """`centrale run` from the copied folder: it exits 3, naming where the first one runs."""
     refused = subprocess.run(
-        [sys.executable, "-m", "centrale.cli", "--config", str(copy), "run"],
+        [sys.executable, "-m", "centrale", "--config", str(copy), "run"],
         capture_output=True,
         text=True,
         timeout=60,

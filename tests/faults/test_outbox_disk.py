@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain, Site
 from sandbox.compare import compare_store, describe
 from sandbox.processes import CentraleProcess

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain, Site
 from sandbox.compare import compare_store, describe, wait_equal
 from sandbox.polling import wait_until

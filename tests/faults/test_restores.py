@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from centrale.config import Config, load
-from centrale.report import StatusReporter
+from centrale.app.report import StatusReporter
+from centrale.core.config import Config, load
 from sandbox.chain import Chain, Site
 from sandbox.compare import compare_store, site_differences, wait_equal
 from sandbox.inprocess import InProcessStore

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from centrale.config import load
-from centrale.errors import PositionLostError
+from centrale.core.config import load
+from centrale.core.errors import PositionLostError
 from sandbox.chain import Chain, Site, write_store_config
 from sandbox.inprocess import InProcessStore
 from sandbox.mariadb import MariaDBServer
@@ -22,7 +22,7 @@ from tests.conftest import Servers
 def cli(site: Site | Path, *args: str) -> subprocess.CompletedProcess[str]:
     config = site.config if isinstance(site, Site) else site
     return subprocess.run(
-        [sys.executable, "-m", "centrale.cli", "--config", str(config), *args],
+        [sys.executable, "-m", "centrale", "--config", str(config), *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -56,7 +56,7 @@ def test_a_config_error_is_one_line_with_exit_code_2(chain: Chain) -> None:
 
 def test_no_config_at_all_names_the_flag_and_the_variable(tmp_path: Path) -> None:
     res = subprocess.run(
-        [sys.executable, "-m", "centrale.cli", "status"],
+        [sys.executable, "-m", "centrale", "status"],
         capture_output=True,
         text=True,
         check=False,
@@ -242,8 +242,8 @@ def test_doctor_and_status_warn_before_the_binlog_purge_catches_up(
     """Retention headroom: the checkpoint's file is warned about before it is purged."""
     import json
 
-    from centrale.changes import BinlogPosition, SourceTransaction
-    from centrale.outbox import OutboxStore
+    from centrale.core.changes import BinlogPosition, SourceTransaction
+    from centrale.core.outbox import OutboxStore
 
     site = chain.store(12)
     ok_now = cli(site, "doctor")

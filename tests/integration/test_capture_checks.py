@@ -4,7 +4,7 @@ start on the failures."""
 
 from __future__ import annotations
 
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain, Site
 
 PREFLIGHT_EXIT = 3

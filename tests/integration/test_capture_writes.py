@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from cdc.snapshot import take_snapshot
-from centrale.config import Config, load
-from centrale.errors import CaptureStoppedError
-from centrale.outbox import OutboxStore
+from centrale.core.config import Config, load
+from centrale.core.errors import CaptureStoppedError
+from centrale.core.outbox import OutboxStore
 from sandbox.chain import Chain, Site
 from sandbox.compare import site_differences
 from sandbox.inprocess import InProcessStore

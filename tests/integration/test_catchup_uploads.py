@@ -1,5 +1,5 @@
 """Catch-up uploads: a large operation on a plain aggregate table goes to head office as
-``LOAD DATA LOCAL INFILE ... REPLACE`` from memory (``applier.bulk``, ``centrale.upload``).
+``LOAD DATA LOCAL INFILE ... REPLACE`` from memory (``applier.bulk``, ``applier.upload``).
 
 It must leave exactly what upserts leave, be used only where nothing can tell the two apart,
 fall back to upserts where head office does not allow it, and never let the server read a
@@ -17,10 +17,10 @@ import pytest
 
 from applier.bulk import BULK_MIN_ROWS
 from applier.headoffice import HeadOfficeShipper
-from centrale.changes import Batch, OutboxRow
-from centrale.codec import encode_values
-from centrale.db import parse_url
-from centrale.upload import FILE_SLOT, UploadConnection
+from applier.upload import FILE_SLOT, UploadConnection
+from centrale.core.changes import Batch, OutboxRow
+from centrale.core.codec import encode_values
+from centrale.core.db import parse_url
 from sandbox.chain import Chain
 from tests.integration.test_shipper_contract import items_shipper, read_back
 

@@ -4,8 +4,8 @@ through the binlog and compared at head office by HEX."""
 
 from __future__ import annotations
 
-from centrale.config import load
-from centrale.db import quote_ident
+from centrale.core.config import load
+from centrale.core.db import quote_ident
 from sandbox.chain import Chain
 from sandbox.inprocess import InProcessStore
 

@@ -18,10 +18,10 @@ from typing import Any
 from applier.service import ApplierService, ShipReport
 from cdc.service import CdcService
 from cdc.snapshot import take_snapshot
-from centrale.config import Config, load
-from centrale.db import quote_ident
-from centrale.outbox import OutboxStore
-from centrale.site import build_shipper
+from centrale.app.site import build_shipper
+from centrale.core.config import Config, load
+from centrale.core.db import quote_ident
+from centrale.core.outbox import OutboxStore
 from sandbox.chain import Chain, Site
 
 STORE = 12

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cdc.snapshot import push_group
-from centrale.config import load
+from centrale.core.config import load
 from jobs.pull import pull_group
 from sandbox.chain import Chain, Site
 from sandbox.inprocess import InProcessStore

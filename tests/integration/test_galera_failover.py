@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from centrale.actions import store_actions
-from centrale.config import load
-from centrale.config_edit import set_values
-from centrale.db import hq_params
-from centrale.hqschema import init_hq
-from centrale.site import local_params
+from centrale.app.actions import store_actions
+from centrale.app.config_edit import set_values
+from centrale.core.config import load
+from centrale.core.db import hq_params
+from centrale.hq.schema import init_hq
 from jobs.queue import add_jobs
 from jobs.runner import JobsRunner
 from sandbox.chain import load_sql, reference_schema_sql, store_schema_sql, write_hq_config, write_store_config
@@ -51,7 +50,7 @@ def build_stores(servers: Servers, cluster: GaleraCluster, root: Path) -> list[t
     with node.connect(HQ_DB) as conn:
         load_sql(conn, reference_schema_sql())
     hq_cfg = write_hq_config(root / "hq.toml", node, HQ_DB)
-    init_hq(local_params(load(hq_cfg)), 1, "Siège")
+    init_hq(load(hq_cfg).local.params, 1, "Siège")
     stores = []
     for i, number in enumerate(STORES):
         server = servers.stores[12 if i % 2 == 0 else 13]
@@ -73,7 +72,7 @@ def build_stores(servers: Servers, cluster: GaleraCluster, root: Path) -> list[t
         )
         set_values(cfg, [("hq.host", cluster.hosts_spec()), ("hq.read_timeout_s", "20")])
         snapshot = subprocess.run(
-            [sys.executable, "-m", "centrale.cli", "--config", str(cfg), "snapshot"], capture_output=True, text=True
+            [sys.executable, "-m", "centrale", "--config", str(cfg), "snapshot"], capture_output=True, text=True
         )
         assert snapshot.returncode == 0, snapshot.stderr
         stores.append((number, cfg, db))
@@ -87,7 +86,7 @@ class Shop:
         self.number = number
         self.cfg = load(config)
         self.server = servers.stores[12 if (number - STORES[0]) % 2 == 0 else 13]
-        self.db = local_params(self.cfg).database
+        self.db = self.cfg.local.params.database
         self.store = InProcessStore(self.cfg)
         self.stop = threading.Event()
         self.sold = 0

@@ -3,7 +3,7 @@ values are escaped, on capture, shipping, snapshot and pull."""
 
 from __future__ import annotations
 
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain
 from sandbox.inprocess import InProcessStore
 

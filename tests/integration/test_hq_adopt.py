@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pymysql
 import pytest
 
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain, Site, store_schema_sql
 from sandbox.compare import site_differences
 from sandbox.inprocess import InProcessStore

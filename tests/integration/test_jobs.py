@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pymysql
 
-from centrale.actions import store_actions
-from centrale.config import load
-from centrale.db import hq_params, parse_url
+from centrale.app.actions import store_actions
+from centrale.core.config import load
+from centrale.core.db import hq_params, parse_url
 from jobs.queue import add_jobs, claim_next, list_jobs
 from jobs.runner import JobsRunner
 from sandbox.chain import Chain, Site

@@ -18,8 +18,8 @@ import pytest
 from cdc.charsets import ServerCharsets
 from cdc.events import Heartbeat, Rows, TxnBegin, TxnEnd, Unreadable
 from cdc.reader import BinlogReader
-from centrale.changes import BinlogPosition
-from centrale.db import parse_url
+from centrale.core.changes import BinlogPosition
+from centrale.core.db import parse_url
 from sandbox.mysql import MySQLServer, ensure_mysql
 
 pytestmark = pytest.mark.local_servers

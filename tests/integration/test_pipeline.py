@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from applier.shipper import Shipper
-from centrale.changes import Batch
-from centrale.config import load
-from centrale.outbox import OutboxStore
+from centrale.core.changes import Batch
+from centrale.core.config import load
+from centrale.core.outbox import OutboxStore
 from sandbox.chain import Chain, Site
 from sandbox.compare import site_differences
 from sandbox.inprocess import InProcessStore
@@ -106,7 +106,7 @@ def test_an_update_that_changes_the_key_moves_the_row(chain: Chain) -> None:
 def test_a_25_row_transaction_arrives_whole_and_other_batches_stay_within_20_rows(chain: Chain) -> None:
     site = chain.store(12)
     cfg = load(site.config)
-    from centrale.site import build_shipper
+    from centrale.app.site import build_shipper
 
     recorder = RecordingShipper(build_shipper(cfg))
     with InProcessStore(cfg, shipper=recorder) as run, site.connect() as conn:
@@ -189,7 +189,7 @@ def test_shipping_the_same_outbox_twice_applies_once(chain: Chain, tmp_path: Pat
         import threading
 
         from applier.service import ApplierService
-        from centrale.site import build_shipper
+        from centrale.app.site import build_shipper
 
         shipper = build_shipper(cfg)
         with OutboxStore(copy) as dup:

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from centrale.config import load
-from centrale.errors import JobError
+from centrale.core.config import load
+from centrale.core.errors import JobError
 from jobs.pull import pull_group
 from sandbox.chain import Chain, Site
 

@@ -20,10 +20,10 @@ import pymysql
 import pytest
 
 import jobs.pull
-from centrale.actions import store_actions
-from centrale.catalog import schema_dir
-from centrale.config import load
-from centrale.db import hq_params
+from centrale.app.actions import store_actions
+from centrale.core.catalog import schema_dir
+from centrale.core.config import load
+from centrale.core.db import hq_params
 from jobs import pull_apply
 from jobs.pull import PullResult, pull_group
 from jobs.queue import add_jobs, list_jobs

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from centrale.actions import reconcile_days, store_actions
-from centrale.config import load
-from centrale.db import hq_params
+from centrale.app.actions import reconcile_days, store_actions
+from centrale.core.config import load
+from centrale.core.db import hq_params
 from jobs.reconcile import reconcile
 from jobs.runner import JobsRunner
 from sandbox.chain import Chain

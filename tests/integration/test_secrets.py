@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain
 from sandbox.processes import CentraleProcess
 

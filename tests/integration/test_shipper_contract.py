@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from applier.headoffice import HeadOfficeShipper
 from applier.memory import MemoryShipper
-from centrale.catalog import Catalog, TableSpec
-from centrale.changes import Batch, OutboxRow, Run
-from centrale.codec import encode_values
-from centrale.db import parse_url
-from centrale.errors import BatchRejectedError
-from centrale.schema import ColumnDef, TableDef
+from centrale.core.catalog import Catalog, TableSpec
+from centrale.core.changes import Batch, OutboxRow, Run
+from centrale.core.codec import encode_values
+from centrale.core.db import parse_url
+from centrale.core.errors import BatchRejectedError
+from centrale.core.schema import ColumnDef, TableDef
 from sandbox.chain import Chain
 
 GEN = "a" * 32

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 from cdc.snapshot import take_snapshot
-from centrale.config import load
-from centrale.outbox import OutboxStore
+from centrale.core.config import load
+from centrale.core.outbox import OutboxStore
 from sandbox.chain import Chain
 from sandbox.compare import compare_store, describe
 from sandbox.inprocess import InProcessStore

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import pymysql
 import pytest
 
-from centrale.actions import store_actions
-from centrale.config import load
-from centrale.db import hq_params
-from centrale.hqlease import Holder, release, take
+from centrale.app.actions import store_actions
+from centrale.app.lease import Holder, release, take
+from centrale.core.config import load
+from centrale.core.db import hq_params
 from jobs.queue import add_jobs, list_jobs
 from jobs.reconcile import reconcile
 from jobs.runner import JobsRunner
@@ -249,7 +249,7 @@ def test_a_column_added_at_the_store_holds_until_head_office_adds_it(scoped: tup
 
 
 def test_a_store_account_holds_its_own_stores_lease_only(scoped: tuple[Chain, Account, Account]) -> None:
-    """The one-capture-per-store lease (``centrale.hqlease``) works through a store's account, and
+    """The one-capture-per-store lease (``centrale.app.lease``) works through a store's account, and
     that account cannot take or clear another store's."""
     chain, _, _ = scoped
     lyon = chain.store(12)

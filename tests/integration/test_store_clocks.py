@@ -1,5 +1,5 @@
 """Shared rows (customers) are decided on head office's clock, not on store clocks taken as they
-are (``centrale.clock``): a store whose server clock runs ten minutes ahead must not win every
+are (``centrale.core.clock``): a store whose server clock runs ten minutes ahead must not win every
 conflict for those ten minutes, and a later change made at another store must not be lost,
 neither at head office nor, after its pull, at the skewed store itself. Each database holds
 times by its own server's clock; a time crossing is moved by the store's measured offset.
@@ -14,11 +14,11 @@ import datetime as dt
 import json
 import re
 
-from centrale.clock import clock_offset
-from centrale.config import load
-from centrale.doctor import _clock_check
-from centrale.report import StatusReporter
-from centrale.site import build_shipper
+from centrale.app.doctor import _clock_check
+from centrale.app.report import StatusReporter
+from centrale.app.site import build_shipper
+from centrale.core.clock import clock_offset
+from centrale.core.config import load
 from jobs.pull import pull_group
 from sandbox.chain import Chain, Site
 from sandbox.inprocess import InProcessStore

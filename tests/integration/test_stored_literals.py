@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from applier.bulk import load_statement, upload_body
 from applier.headoffice import SESSION_SQL
 from applier.shipper import Operation
+from applier.upload import UploadConnection
 from applier.writer import literal_function
-from centrale.codec import decode_values, encode_values, literal_lines
-from centrale.upload import UploadConnection
+from centrale.core.codec import decode_values, encode_values, literal_lines
 from tests.conftest import Servers
 
 DB = "stored_literals"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from centrale.config import load
-from centrale.db import connect, hq_params
+from centrale.core.config import load
+from centrale.core.db import connect, hq_params
 from sandbox.chain import Chain, build_chain
 from sandbox.inprocess import InProcessStore
 from sandbox.mariadb import MariaDBServer

@@ -25,14 +25,14 @@ from pymysql.constants import CLIENT
 from applier.bulk import upload_body
 from applier.headoffice import SESSION_SQL
 from applier.shipper import Operation, plan
+from applier.upload import UploadConnection
 from applier.writer import RowWriter
-from centrale.config import load
-from centrale.db import connect
-from centrale.hqtables import layout_for
-from centrale.outbox import OutboxStore
-from centrale.schema import read_tables
-from centrale.site import connect_local, hq_params
-from centrale.upload import UploadConnection
+from centrale.app.site import hq_params
+from centrale.core.config import load
+from centrale.core.db import connect, connect_store
+from centrale.core.hqtables import layout_for
+from centrale.core.outbox import OutboxStore
+from centrale.core.schema import read_tables
 from sandbox.chain import Chain
 from sandbox.inprocess import InProcessStore
 
@@ -188,7 +188,7 @@ def test_every_column_type_lands_byte_for_byte_by_every_write_path(chain: Chain)
         fh.write('\n[tables.typed]\nkind = "aggregate"\ngroup = "sales"\n')
         fh.write(f'\n[tables.{KEYED}]\nkind = "aggregate"\ngroup = "sales"\non_delete = "delete"\n')
     cfg = load(site.config)
-    with connect_local(cfg) as store_conn:
+    with connect_store(cfg.local.params) as store_conn:
         tdefs = read_tables(store_conn, site.database, ["typed", KEYED])
     layouts = {f"{t}_{p}": layout_for(t, cfg.catalog.spec(t), tdefs[t]) for t in tdefs for p in PATHS}
     ids = itertools.count(1, 10)

@@ -3,7 +3,7 @@ differing keys named, and the rows head office lacks or holds differently sent a
 
 from __future__ import annotations
 
-from centrale.config import load
+from centrale.core.config import load
 from sandbox.chain import Chain
 from sandbox.compare import site_differences
 from sandbox.inprocess import InProcessStore

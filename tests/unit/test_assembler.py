@@ -8,9 +8,9 @@ from typing import Any
 from cdc.assembler import Assembler
 from cdc.consume import OutboxSpill
 from cdc.events import Rollback, RollbackTo, Rows, Savepoint, TxnBegin, TxnEnd, XaFinish, XaPrepare
-from centrale.catalog import MARKER_TABLE
-from centrale.changes import BinlogPosition, RowChange, XaStep
-from centrale.outbox import OutboxStore
+from centrale.core.catalog import MARKER_TABLE
+from centrale.core.changes import BinlogPosition, RowChange, XaStep
+from centrale.core.outbox import OutboxStore
 
 POS = BinlogPosition("mariadb-bin.000001", 100)
 NON_TRANSACTIONAL = {"journal"}

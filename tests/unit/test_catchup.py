@@ -14,10 +14,10 @@ import pytest
 
 from applier.memory import MemoryShipper
 from applier.service import ACK_EVERY_ROWS, ApplierService, CatchUp
-from centrale.changes import Batch, BinlogPosition, RowChange, SourceTransaction
-from centrale.errors import TransientShipError
-from centrale.i18n import Msg
-from centrale.outbox import OutboxStore
+from centrale.core.changes import Batch, BinlogPosition, RowChange, SourceTransaction
+from centrale.core.errors import TransientShipError
+from centrale.core.i18n import Msg
+from centrale.core.outbox import OutboxStore
 
 
 def fill(box: OutboxStore, transactions: int, rows_per_txn: int, start: int = 0) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from centrale.codec import decode_values, encode_values, format_timedelta
+from centrale.core.codec import decode_values, encode_values, format_timedelta
 
 MIN_INT = -(2**63)  # BIGINT
 MAX_INT = 2**64 - 1  # BIGINT UNSIGNED

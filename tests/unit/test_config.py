@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from centrale.config import load, masked_view
-from centrale.config_edit import set_value
-from centrale.errors import ConfigError
+from centrale.app.config_edit import set_value
+from centrale.core.config import load, masked_view
+from centrale.core.errors import ConfigError
 
 GOOD = """\
 # store config
@@ -149,7 +149,7 @@ def test_config_set_on_the_command_line_takes_pairs(tmp_path: Path) -> None:
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "centrale.cli", "--config", str(p), "config", "set", *args],
+            [sys.executable, "-m", "centrale", "--config", str(p), "config", "set", *args],
             capture_output=True,
             text=True,
             check=False,
@@ -163,7 +163,7 @@ def test_config_set_on_the_command_line_takes_pairs(tmp_path: Path) -> None:
 
 
 def test_hq_host_lists_a_clusters_nodes_tried_in_order(tmp_path: Path) -> None:
-    from centrale.db import hq_params
+    from centrale.core.db import hq_params
 
     text = GOOD.replace('"203.0.113.10"', '"10.0.0.1, 10.0.0.2:3307, [2001:db8::3]"')
     params = hq_params(load(write(tmp_path, text), env={}).hq)
@@ -176,7 +176,7 @@ def test_hq_host_lists_a_clusters_nodes_tried_in_order(tmp_path: Path) -> None:
 
 
 def test_store_account_passwords_are_long_and_plain() -> None:
-    from centrale.hqaccess import new_password
+    from centrale.hq.access import new_password
 
     passwords = {new_password() for _ in range(200)}
     assert len(passwords) == 200

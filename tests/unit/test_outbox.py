@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from centrale.changes import BinlogPosition, RowChange, SourceTransaction
-from centrale.errors import OutboxError
-from centrale.outbox import OutboxStore
+from centrale.core.changes import BinlogPosition, RowChange, SourceTransaction
+from centrale.core.errors import OutboxError
+from centrale.core.outbox import OutboxStore
 
 
 def txn(n_rows: int, pos: int, table: str = "sales", start: int = 0) -> SourceTransaction:

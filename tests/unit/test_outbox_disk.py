@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from applier.service import PREFETCH_ROWS, ApplierService
-from centrale.changes import Batch, BinlogPosition, RowChange, SourceTransaction
-from centrale.outbox import OutboxStore
-from centrale.outbox.disk import FULL_HINT, human_bytes, probe
-from centrale.outbox.schema import _outbox_error
+from centrale.core.changes import Batch, BinlogPosition, RowChange, SourceTransaction
+from centrale.core.outbox import OutboxStore
+from centrale.core.outbox.disk import FULL_HINT, human_bytes, probe
+from centrale.core.outbox.schema import _outbox_error
 
 
 def test_a_disk_with_room_and_write_rights_has_no_problem(tmp_path: Path) -> None:

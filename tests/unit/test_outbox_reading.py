@@ -1,4 +1,4 @@
-"""Reading the outbox into batches (``centrale.outbox.reading``): whatever the transactions, the
+"""Reading the outbox into batches (``centrale.core.outbox.reading``): whatever the transactions, the
 batch size and the read size, batches hold whole transactions in seq order, at most so many rows
 (a larger transaction alone), and their runs and rows are exactly what capture stored."""
 
@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from applier.shipper import plan
-from centrale.changes import Batch, BinlogPosition, RowChange, SourceTransaction
-from centrale.codec import decode_values
-from centrale.outbox import OutboxStore, reading
+from centrale.core.changes import Batch, BinlogPosition, RowChange, SourceTransaction
+from centrale.core.codec import decode_values
+from centrale.core.outbox import OutboxStore, reading
 
 SHAPES = [("sales", "upsert", ("id", "v")), ("sales", "delete", ("id",)), ("lines", "upsert", ("id", "v", "q"))]
 VALUE = st.one_of(st.none(), st.integers(-(2**40), 2**40), st.text(max_size=8), st.binary(max_size=4))

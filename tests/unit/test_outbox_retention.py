@@ -1,13 +1,13 @@
 """Shipped rows are kept for a window, so that a head office put back from a backup gets them
-again (``centrale.outbox.retention``); what is no longer kept is named, never assumed sent."""
+again (``centrale.core.outbox.retention``); what is no longer kept is named, never assumed sent."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-from centrale.changes import BinlogPosition, RowChange, SourceTransaction
-from centrale.outbox import OutboxStore, retention
+from centrale.core.changes import BinlogPosition, RowChange, SourceTransaction
+from centrale.core.outbox import OutboxStore, retention
 
 
 def _store(path: Path, keep_s: float = retention.KEEP_S) -> OutboxStore:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from centrale.changes import BinlogPosition, RowChange, SourceTransaction, XaStep
-from centrale.outbox import OutboxStore
+from centrale.core.changes import BinlogPosition, RowChange, SourceTransaction, XaStep
+from centrale.core.outbox import OutboxStore
 
 
 def pos(n: int) -> BinlogPosition:

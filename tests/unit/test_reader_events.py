@@ -9,7 +9,7 @@ import pytest
 
 from cdc.events import Unreadable
 from cdc.reader import _unparsed
-from centrale.changes import BinlogPosition
+from centrale.core.changes import BinlogPosition
 
 POS = BinlogPosition("mariadb-bin.000007", 4242)
 

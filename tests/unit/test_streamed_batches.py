@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from applier.memory import MemoryShipper
-from centrale.changes import BinlogPosition, RowChange, SourceTransaction, StreamedBatch
-from centrale.outbox import OutboxStore
-from centrale.outbox.reading import PIECE_ROWS, STREAM_ROWS
+from centrale.core.changes import BinlogPosition, RowChange, SourceTransaction, StreamedBatch
+from centrale.core.outbox import OutboxStore
+from centrale.core.outbox.reading import PIECE_ROWS, STREAM_ROWS
 
 BIG = STREAM_ROWS + 2 * PIECE_ROWS + 7
 

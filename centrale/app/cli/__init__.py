@@ -1,0 +1,1 @@
+"""The ``centrale`` command: the root app (``main``) and one module per command area."""

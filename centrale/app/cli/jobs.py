@@ -1,0 +1,149 @@
+"""`centrale pull GROUP` and `centrale jobs add | list | retry`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+
+import pymysql
+import typer
+
+from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.core.codec import dumps
+from centrale.core.config import Config
+from centrale.core.db import connect, hq_params
+from centrale.core.errors import JobError
+from centrale.core.i18n import Msg
+from jobs.pull import pull_group
+from jobs.queue import ACTIONS, STATUSES, add_jobs, known_stores, list_jobs, retry_job
+
+app = typer.Typer()
+
+PULL_GROUPS = ("articles", "keyboards", "stores", "products", "customers")
+
+
+@app.command()
+def pull(
+    ctx: typer.Context,
+    group: str = typer.Argument(..., help=f"one of: {', '.join(PULL_GROUPS)}"),
+    full: bool = typer.Option(False, "--full", help="compare every row, not only those changed since the last pull"),
+) -> None:
+    """Make this store's copy of a group's tables equal to head office's (customers: merge)."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        if group not in PULL_GROUPS:
+            raise JobError(Msg("err.pull.unknown", group=group), hint=Msg("err.choose", among=", ".join(PULL_GROUPS)))
+        result = pull_group(inv.config(), group, full=full)
+        typer.echo(translator().text(result.summary()))
+
+    guarded(body)
+
+
+jobs_app = typer.Typer(help="Head office's jobs for the stores.", no_args_is_help=True)
+
+
+def _jobs_connection(cfg: Config) -> pymysql.connections.Connection:
+    """Head office's database: this site's own at head office, else [hq]."""
+    params = cfg.local.params if cfg.is_hq else hq_params(cfg.hq)
+    try:
+        return connect(params, autocommit=False)
+    except pymysql.err.MySQLError as exc:
+        raise JobError(
+            Msg("err.jobs.hq_unreachable", where=params.describe(), error=exc.args[-1]),
+            hint=Msg("err.doctor.see.hint"),
+        ) from None
+
+
+@jobs_app.command("add")
+def jobs_add(
+    ctx: typer.Context,
+    action: str = typer.Argument(..., help=f"one of: {', '.join(ACTIONS)}"),
+    store: list[int] = typer.Option(None, "--store", help="a target store (repeatable)"),
+    all_stores: bool = typer.Option(False, "--all", help="every store head office knows"),
+    since: str = typer.Option(None, help="push actions: only rows from this date on (YYYY-MM-DD)"),
+    requested_by: str = typer.Option(getpass.getuser, "--by", help="who asks (recorded)"),
+) -> None:
+    """Ask stores to do something; a newer pending job of the same action supersedes the older."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config()
+        if since:
+            try:
+                dt.date.fromisoformat(since)
+            except ValueError:
+                raise JobError(Msg("err.date.since", value=since), hint=Msg("err.date.bad.hint")) from None
+        with _jobs_connection(cfg) as conn:
+            stores = list(store or [])
+            if all_stores:
+                stores = known_stores(conn, cfg.site.hq_store)
+                if not stores:
+                    raise JobError(Msg("err.jobs.no_known_store"), hint=Msg("err.jobs.no_known_store.hint"))
+            ids = add_jobs(
+                conn,
+                action,
+                stores,
+                params={"since": since} if since else {},
+                requested_by=requested_by,
+                ttl_h=cfg.jobs.ttl_h,
+            )
+        t = translator()
+        for s, i in zip(stores, ids, strict=True):
+            typer.echo(t("out.jobs.added", id=i, action=action, store=s))
+
+    guarded(body)
+
+
+@jobs_app.command("list")
+def jobs_list(
+    ctx: typer.Context,
+    store: int = typer.Option(None, "--store"),
+    status: str = typer.Option(None, "--status", help=f"one of: {', '.join(STATUSES)}"),
+    limit: int = typer.Option(100, min=1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The jobs, newest first: whether and when each store did them."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        with _jobs_connection(inv.config()) as conn:
+            found = list_jobs(conn, store=store, status=status, limit=limit)
+        if as_json:
+            typer.echo(dumps([j.as_dict() for j in found]).decode())
+            return
+        t = translator()
+        for j in found:
+            when = j.finished_at or j.started_at or j.created_at
+            typer.echo(
+                t(
+                    "out.jobs.line",
+                    id=j.id,
+                    store=j.store,
+                    action=j.action,
+                    status=t(f"job.{j.status}"),
+                    when=f"{when:%Y-%m-%d %H:%M:%S}",
+                    rows=j.rows_moved,
+                    message=j.message[:80],
+                )
+            )
+        if not found:
+            typer.echo(t("out.jobs.none"))
+
+    guarded(body)
+
+
+@jobs_app.command("retry")
+def jobs_retry(ctx: typer.Context, job_id: int = typer.Argument(..., help="a failed or expired job")) -> None:
+    """Ask again for a job that failed or expired (a new pending job; the old one stays)."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config()
+        with _jobs_connection(cfg) as conn:
+            new_id = retry_job(
+                conn, job_id, requested_by=f"retry of {job_id} by {getpass.getuser()}", ttl_h=cfg.jobs.ttl_h
+            )
+        typer.echo(translator()("out.jobs.retried", id=new_id, old=job_id))
+
+    guarded(body)

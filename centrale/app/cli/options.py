@@ -1,0 +1,83 @@
+"""What every command shares, without typer: loading the configuration once per invocation,
+setting up logging, and turning errors into ``error:`` / ``hint:`` lines and an exit code.
+
+Only the CLI prints and exits; everything below it raises.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from centrale.core import config as config_mod
+from centrale.core.config import Config
+from centrale.core.errors import CentraleError
+from centrale.core.i18n import Lang, Translator
+from centrale.core.log import get_logger, logging_ready, setup_logging
+
+T = TypeVar("T")
+UNEXPECTED_EXIT = 70
+
+
+@dataclass
+class Invocation:
+    """Per-process state of one command line: the --config flag, the language of the locale
+    (read by the entry point, the only place that looks at LANG/LC_*) and the loaded config."""
+
+    config_flag: str | None = None
+    lang: Lang = "en"
+    _cfg: Config | None = field(default=None, repr=False)
+
+    def config(self, *, verbose: bool = False) -> Config:
+        if self._cfg is None:
+            cfg = config_mod.load(config_mod.config_path(self.config_flag))
+            secrets = [cfg.hq_password(), cfg.local.params.password]
+            setup_logging(
+                cfg.log.dir,
+                cfg.log.level,
+                secrets=[s for s in secrets if s],
+                stderr=sys.stderr if verbose else None,
+            )
+            for w in cfg.warnings:
+                print(Translator(self.lang)("cli.warning", message=w), file=sys.stderr)
+                get_logger("config").warning(w)
+            self._cfg = cfg
+        return self._cfg
+
+
+# The command line being run, set by the root callback: ``guarded`` is called by every room's
+# commands with only their body, so the language is found here rather than threaded through
+# each of them (as click finds its current context). Outside a command line: English.
+CURRENT: ContextVar[Invocation | None] = ContextVar("centrale_invocation", default=None)
+
+
+def translator() -> Translator:
+    """The running command's language."""
+    inv = CURRENT.get()
+    return Translator(inv.lang if inv is not None else "en")
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run a command body; map CentraleError to its message, hint and exit code."""
+    t = translator()
+    try:
+        return fn()
+    except CentraleError as exc:
+        message, hint = exc.render(t.lang)
+        print(t("cli.error", message=message), file=sys.stderr)
+        if hint:
+            print(t("cli.hint", message=hint), file=sys.stderr)
+        if logging_ready():  # the day's log file: there is none before the configuration loads
+            get_logger("cli").error("%s%s", exc.message, f" (hint: {exc.hint})" if exc.hint else "")
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as exc:  # the traceback goes to the log file, a clear line to the user
+        get_logger("cli").error("unexpected error:\n%s", traceback.format_exc())
+        print(t("cli.unexpected", kind=type(exc).__name__, message=exc), file=sys.stderr)
+        print(t("cli.unexpected_hint"), file=sys.stderr)
+        raise SystemExit(UNEXPECTED_EXIT) from None

@@ -1,0 +1,112 @@
+"""`centrale outbox list | replay | skip`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import typer
+
+from applier.service import ApplierService, CatchUp
+from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.app.lifecycle import install_stop_handlers
+from centrale.app.site import build_shipper
+from centrale.core.codec import dumps
+from centrale.core.errors import ShipError
+from centrale.core.i18n import Msg
+from centrale.core.log import get_logger
+from centrale.core.outbox import OutboxStore
+
+app = typer.Typer(help="Inspect and drive the local outbox.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_rows(
+    ctx: typer.Context,
+    limit: int = typer.Option(50, min=1, help="rows to show"),
+    after: int = typer.Option(0, help="show rows with seq greater than this"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Rows waiting to be shipped, oldest first."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config()
+        with OutboxStore(cfg.outbox.path) as outbox:
+            rows = outbox.rows(limit=limit, after_seq=after)
+        if as_json:
+            typer.echo(
+                dumps(
+                    [
+                        {
+                            "seq": r.seq,
+                            "txn": r.txn,
+                            "table": r.table,
+                            "op": r.op,
+                            "row": dict(zip(r.columns, r.values, strict=True)),
+                        }
+                        for r in rows
+                    ]
+                ).decode()
+            )
+            return
+        for r in rows:
+            at = dt.datetime.fromtimestamp(r.captured_at).strftime("%Y-%m-%d %H:%M:%S")
+            key = ", ".join(f"{c}={v!r}" for c, v in list(zip(r.columns, r.values, strict=True))[:3])
+            typer.echo(f"{r.seq:>10}  txn {r.txn:<10} {at}  {r.op:<6} {r.table}  {key}")
+        if not rows:
+            typer.echo(translator()("out.outbox.empty"))
+
+    guarded(body)
+
+
+@app.command()
+def replay(
+    ctx: typer.Context,
+    batch_rows: int = typer.Option(0, min=0, help="rows per batch (default: ship.batch_rows)"),
+) -> None:
+    """Drain the outbox to head office now, without waiting for ticks."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config()
+        stop = threading.Event()
+        install_stop_handlers(stop)
+        shipper = build_shipper(cfg)
+        try:
+            with OutboxStore(cfg.outbox.path, keep_shipped_s=cfg.outbox.keep_shipped_s) as outbox:
+                # --batch-rows says exactly how big; otherwise catch-up batches while the backlog is large
+                catchup = None if batch_rows else CatchUp.from_settings(cfg.ship)
+                service = ApplierService(outbox, shipper, batch_rows or cfg.ship.batch_rows, stop, catchup)
+                report = service.tick()
+                left = outbox.stats().backlog
+        finally:
+            shipper.close()
+        t = translator()
+        typer.echo(t("out.replay.shipped", rows=report.rows, batches=report.batches, left=left))
+        if report.failure is not None:
+            hint = report.failure.hint_text if report.hint else None  # an outbox error: no shipping hint
+            raise ShipError(report.failure.text, hint=hint or Msg("err.ship.failed.hint"))
+
+    guarded(body)
+
+
+@app.command()
+def skip(
+    ctx: typer.Context,
+    seq: int = typer.Argument(..., help="the seq of the row to drop (see `centrale outbox list`)"),
+    reason: str = typer.Option("skipped by operator", help="kept with the row in the skipped table"),
+) -> None:
+    """Drop one poison row from the shipping queue (kept in the outbox's `skipped` table)."""
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config()
+        with OutboxStore(cfg.outbox.path) as outbox:
+            row = outbox.skip(seq, reason)
+        get_logger("outbox").warning(
+            "operator skipped outbox row seq %d (txn %d, %s %s): %s", row.seq, row.txn, row.op, row.table, reason
+        )
+        typer.echo(translator()("out.outbox.skipped", seq=row.seq, op=row.op, table=row.table))
+
+    guarded(body)

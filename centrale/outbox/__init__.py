@@ -1,8 +1,0 @@
-"""The local outbox: an embedded SQLite file holding captured changes until head office has
-them (see ``store.py`` for its invariants)."""
-
-from centrale.outbox.records import Checkpoint, OutboxStats, PullState
-from centrale.outbox.store import OutboxStore
-from centrale.outbox.writer import SnapshotWriter
-
-__all__ = ["Checkpoint", "OutboxStats", "OutboxStore", "PullState", "SnapshotWriter"]
