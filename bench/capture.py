@@ -54,6 +54,7 @@ from bench.harness import (
 )
 from cdc.binlog import end_position
 from cdc.consume import CATCH_UP_AGE_S, GROUP_MAX_ROWS, GROUP_MAX_S
+from centrale.app.site import build_capture
 from centrale.core.catalog import MARKER_TABLE
 from centrale.core.changes import BinlogPosition, SourceTransaction
 from centrale.core.config import load
@@ -163,7 +164,6 @@ class _TimedOutbox(OutboxStore):
 def centrale_capture(config: Path, start: BinlogPosition, expected: int, outbox_path: Path) -> Timing:
     """CdcService.run() from an outbox checkpoint at ``start`` until an outbox commit holds
     ``expected`` rows (the rows past them in that commit count too)."""
-    from cdc.service import CdcService
 
     cfg = load(config)
     stop = threading.Event()
@@ -172,7 +172,7 @@ def centrale_capture(config: Path, start: BinlogPosition, expected: int, outbox_
     outbox = _TimedOutbox(outbox_path, expected, stop)
     try:
         outbox.set_checkpoint(start)
-        cdc = CdcService(cfg, outbox, stop)
+        cdc = build_capture(cfg, outbox, stop, ask_head_office=False)
         cdc.prepare()
         watchdog.start()
         started, cpu = time.perf_counter(), time.process_time()

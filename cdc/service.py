@@ -19,9 +19,9 @@ from cdc.charsets import ServerCharsets
 from cdc.consume import Consumer
 from cdc.reader import BinlogReader, commit_event_at
 from cdc.translate import Translator
-from centrale.core.catalog import MARKER_TABLE
+from centrale.core.catalog import MARKER_TABLE, Catalog
 from centrale.core.changes import BinlogPosition, CommitMark, Recorded
-from centrale.core.config import Config
+from centrale.core.config import LocalSection
 from centrale.core.db import ConnParams, connect_store, error_code, server_family
 from centrale.core.errors import CaptureStoppedError, CentraleError, OutboxError, PositionLostError, SourceError
 from centrale.core.i18n import Msg
@@ -52,21 +52,28 @@ class CdcService:
 
     def __init__(
         self,
-        cfg: Config,
+        local: LocalSection,
+        catalog: Catalog,
         outbox: OutboxStore,
         stop: threading.Event,
+        *,
+        server_id: int,
         resume_from: Callable[[], Recorded | None] | None = None,
     ) -> None:
-        """``resume_from`` says where head office holds this store's binlog up to, for a new
-        outbox (``centrale.app.report.recorded_position``: `run` wires it)."""
-        self.cfg = cfg
+        """Capture is given the store's database (``local``), the tables (``catalog``) and the
+        replica id its reader announces (``Config.reader_server_id``), not the whole configuration.
+        ``resume_from`` says where head office holds this store's binlog up to, for a new outbox
+        (``centrale.app.report.recorded_position``: `run` wires it)."""
+        self.local = local
+        self.catalog = catalog
+        self.server_id = server_id
         self.resume_from = resume_from
         self.outbox = outbox
         self.stop = stop
-        self.params: ConnParams = cfg.local.params
-        self.tables = cfg.catalog.captured
+        self.params: ConnParams = local.params
+        self.tables = catalog.captured
         self.stats = CaptureStats()
-        self.translator = Translator(cfg.catalog, {})
+        self.translator = Translator(catalog, {})
         self.charsets = ServerCharsets()
         self.dbms = "mariadb"
         self._stop_noted = bool(outbox.noted("capture_stopped"))
@@ -119,7 +126,7 @@ class CdcService:
         a position capture reached between transactions, which cannot be told apart)."""
         if mark is None:
             return True
-        found = commit_event_at(self.params, server_id=self.cfg.reader_server_id, position=at, mark=mark)
+        found = commit_event_at(self.params, server_id=self.server_id, position=at, mark=mark)
         return found == mark
 
     def _check_history(self, at: BinlogPosition) -> None:
@@ -252,12 +259,12 @@ class CdcService:
             self._check_history(cp.position)  # a new dump connection: the server may have been put back
         reader = BinlogReader(
             self.params,
-            server_id=self.cfg.reader_server_id,
+            server_id=self.server_id,
             tables=[*self.tables, MARKER_TABLE],
             start=cp.position,
             charsets=self.charsets,
             dbms=self.dbms,
-            heartbeat_s=self.cfg.local.heartbeat_s,
+            heartbeat_s=self.local.heartbeat_s,
         )
         try:
             self._consume(reader)
@@ -278,7 +285,7 @@ class CdcService:
 
     def _consume(self, reader: BinlogReader) -> None:
         Consumer(
-            catalog=self.cfg.catalog,
+            catalog=self.catalog,
             database=self.params.database,
             translator=self.translator,
             outbox=self.outbox,

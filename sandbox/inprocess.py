@@ -9,12 +9,10 @@ from pathlib import Path
 
 from applier.service import ApplierService, ShipReport
 from applier.shipper import Shipper
-from cdc.service import CdcService
-from centrale.app.report import recorded_position
 from centrale.app.restorecheck import restore_checker
-from centrale.app.site import build_shipper
+from centrale.app.site import build_capture, build_shipper
 from centrale.core.config import Config, load
-from centrale.core.db import connect_store, hq_params
+from centrale.core.db import connect_store
 from centrale.core.outbox import OutboxStore
 
 
@@ -26,12 +24,7 @@ class InProcessStore:
         self.stop_event = threading.Event()
         self.capture_box = OutboxStore(self.cfg.outbox.path)
         self.ship_box = OutboxStore(self.cfg.outbox.path, keep_shipped_s=self.cfg.outbox.keep_shipped_s)
-        self.cdc = CdcService(
-            self.cfg,
-            self.capture_box,
-            self.stop_event,
-            lambda: recorded_position(hq_params(self.cfg.hq), self.cfg.site.store),
-        )
+        self.cdc = build_capture(self.cfg, self.capture_box, self.stop_event)
         self.shipper = shipper or build_shipper(self.cfg)
         self.applier = ApplierService(
             self.ship_box,

@@ -7,16 +7,16 @@ import threading
 import pymysql
 
 from applier.service import ApplierService, CatchUp
-from cdc.service import CdcService
 from centrale.app.actions import LiveActions
 from centrale.app.console.server import ConsoleServer
 from centrale.app.console.state import LiveConfig
 from centrale.app.doctor import run_checks
 from centrale.app.lease import RENEW_S, TTL_S, Holder, release, take
-from centrale.app.report import StatusReporter, recorded_position
+from centrale.app.report import StatusReporter
 from centrale.app.restorecheck import restore_checker
 from centrale.app.scheduler import Ticker
-from centrale.app.site import SiteLock, build_shipper, lock_path
+from centrale.app.site import build_capture, build_shipper
+from centrale.app.sitelock import SiteLock, lock_path
 from centrale.core import __version__
 from centrale.core.config import Config
 from centrale.core.db import hq_params
@@ -60,7 +60,7 @@ def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") ->
     live = LiveConfig(cfg)
     console = _start_console(cfg, live, locale_lang)
     try:
-        cdc = CdcService(cfg, capture_box, stop, lambda: recorded_position(hq_params(cfg.hq), cfg.site.store))
+        cdc = build_capture(cfg, capture_box, stop)
         cdc.prepare()
         catchup = CatchUp.from_settings(cfg.ship)
         applier = ApplierService(

@@ -10,7 +10,7 @@ import pymysql
 
 from cdc.binlog import end_position
 from cdc.preflight import retention_headroom
-from centrale.app.site import SiteLock, lock_path
+from centrale.app.sitelock import SiteLock, lock_path
 from centrale.core import __version__
 from centrale.core.clock import is_skewed
 from centrale.core.config import Config

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from applier.service import ApplierService, ShipReport
-from cdc.service import CdcService
 from cdc.snapshot import take_snapshot
-from centrale.app.site import build_shipper
+from centrale.app.site import build_capture, build_shipper
 from centrale.core.config import Config, load
 from centrale.core.db import quote_ident
 from centrale.core.outbox import OutboxStore
@@ -366,7 +365,7 @@ class Capture:
     def __init__(self, cfg: Config) -> None:
         self.stop = threading.Event()
         self.outbox = OutboxStore(cfg.outbox.path)
-        self.service = CdcService(cfg, self.outbox, self.stop)
+        self.service = build_capture(cfg, self.outbox, self.stop, ask_head_office=False)
         self.error: BaseException | None = None
         self.service.prepare()  # settles the start position before any row is written
         self.thread = threading.Thread(target=self._run, name="capture", daemon=True)
