@@ -20,7 +20,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from centrale.core.changes import Batch, BinlogPosition, OutboxRow, RowChange, SourceTransaction
-from centrale.core.codec import decode_names, encode_names, encode_values
+from centrale.core.codec import encode_values
 from centrale.core.errors import OutboxError
 from centrale.core.i18n import Msg
 from centrale.core.outbox import positions, retention, xa
@@ -41,6 +41,7 @@ from centrale.core.outbox.records import (
 )
 from centrale.core.outbox.restores import Restores
 from centrale.core.outbox.schema import _SCHEMA, _outbox_error, init_meta
+from centrale.core.outbox.shapes import Shapes, next_seq, read_checkpoint, write_checkpoint
 from centrale.core.outbox.writer import SnapshotWriter
 
 
@@ -67,8 +68,7 @@ class OutboxStore(Restores):
                 Msg("err.outbox.create", path=path, error=exc.strerror),
                 hint=Msg("err.outbox.create.hint", folder=path.parent),
             ) from None
-        self._shape_ids: dict[tuple[str, tuple[str, ...]], int] = {}
-        self._shapes: dict[int, tuple[str, tuple[str, ...]]] = {}
+        self.shapes = Shapes(self._db)
         self.keep_shipped_s = keep_shipped_s  # `outbox.keep_shipped_h`: shipped rows kept (``retention``)
         self._purged_at = 0.0
 
@@ -103,35 +103,6 @@ class OutboxStore(Restores):
                 self._db.execute("ROLLBACK")
             raise _outbox_error(self.path, exc) from None
 
-    def _shape(self, table: str, columns: tuple[str, ...]) -> int:
-        key = (table, columns)
-        sid = self._shape_ids.get(key)
-        if sid is not None:
-            return sid
-        blob = encode_names(columns)
-        row = self._db.execute("SELECT id FROM shapes WHERE tbl=? AND columns=?", (table, blob)).fetchone()
-        if row is None:
-            cur = self._db.execute("INSERT INTO shapes (tbl, columns) VALUES (?, ?)", (table, blob))
-            sid = int(cur.lastrowid or 0)
-        else:
-            sid = int(row[0])
-        self._shape_ids[key] = sid
-        self._shapes[sid] = key
-        return sid
-
-    def _shape_of(self, sid: int) -> tuple[str, tuple[str, ...]]:
-        got = self._shapes.get(sid)
-        if got is None:
-            row = self._db.execute("SELECT tbl, columns FROM shapes WHERE id=?", (sid,)).fetchone()
-            got = (str(row[0]), decode_names(row[1]))
-            self._shapes[sid] = got
-            self._shape_ids[got] = sid
-        return got
-
-    def _next_seq(self) -> int:
-        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='changes'").fetchone()
-        return (int(row[0]) if row else 0) + 1
-
     def _insert_txns(self, txns: Iterable[Sequence[RowChange]], now: float, txn_id: int | None = None) -> int:
         """Every row of whole transactions in one statement; a transaction's id is the seq of its
         first row (seq grows by one per row while the write lock is held), or ``txn_id`` for the
@@ -139,7 +110,7 @@ class OutboxStore(Restores):
         nonempty = [changes for changes in txns if changes]
         if not nonempty:
             return 0
-        first = self._next_seq() if txn_id is None else txn_id
+        first = next_seq(self._db) if txn_id is None else txn_id
         rows: list[tuple[int, int, str, bytes, float]] = []
         add = rows.append
         table: str | None = None
@@ -150,7 +121,7 @@ class OutboxStore(Restores):
             for c in changes:
                 if c.columns is not columns or c.table != table:  # rows of one event share their columns
                     table, columns = c.table, c.columns
-                    sid = self._shape(table, columns)
+                    sid = self.shapes.id_of(table, columns)
                 add((txn, sid, c.op, encode_values(c.values), now))
         self._db.executemany("INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)", rows)
         return len(rows)
@@ -182,7 +153,7 @@ class OutboxStore(Restores):
                     plain = []
                     written += self._special(txn, fences, now)
                 written += self._insert_txns((unfenced(t, fences) for t in plain), now)
-                self._set_checkpoint(last.end, last.gtid, last.timestamp, now)
+                write_checkpoint(self._db, last.end, last.gtid, last.timestamp, now)
                 positions.record(self._db, last.end, last.gtid, last.mark)
                 if fences:
                     drop_passed_fences(self._db, last.end, fences)
@@ -195,7 +166,7 @@ class OutboxStore(Restores):
         end = txn.end.sort_key
         left_out = [t for t, f in fences.items() if end <= f]
         if txn.xa is None:  # staged while it was read: those rows first, then the rest, one txn id
-            first = self._next_seq()
+            first = next_seq(self._db)
             moved = xa.commit(self._db, xa.OPEN, first, left_out, now)
             return moved + self._insert_txns([unfenced(txn, fences)], now, txn_id=first)
         if txn.xa.verb == "prepare":
@@ -204,10 +175,10 @@ class OutboxStore(Restores):
         if txn.xa.verb == "rollback":
             xa.drop(self._db, txn.xa.xid)
             return 0
-        return xa.commit(self._db, txn.xa.xid, self._next_seq(), left_out, now)
+        return xa.commit(self._db, txn.xa.xid, next_seq(self._db), left_out, now)
 
     def _encoded(self, changes: Iterable[RowChange]) -> list[tuple[int, str, bytes]]:
-        return [(self._shape(c.table, c.columns), c.op, encode_values(c.values)) for c in changes]
+        return [(self.shapes.id_of(c.table, c.columns), c.op, encode_values(c.values)) for c in changes]
 
     def stage(self, changes: Sequence[RowChange], first_ord: int) -> None:
         """Rows of the transaction being read, written before its end (``Assembler``'s spill)."""
@@ -240,27 +211,13 @@ class OutboxStore(Restores):
         """The snapshots' fences the stream has not passed yet: table -> snapshot position."""
         return read_fences(self._db)
 
-    def _set_checkpoint(self, pos: BinlogPosition, gtid: str | None, source_ts: int, now: float) -> None:
-        self._db.execute(
-            "INSERT INTO checkpoint (id, log_file, log_pos, gtid, source_ts, updated_at) "
-            "VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET log_file=excluded.log_file, "
-            "log_pos=excluded.log_pos, gtid=excluded.gtid, source_ts=excluded.source_ts, "
-            "updated_at=excluded.updated_at",
-            (pos.file, pos.pos, gtid, source_ts, now),
-        )
-
     def checkpoint(self) -> Checkpoint | None:
-        row = self._db.execute(
-            "SELECT log_file, log_pos, gtid, source_ts, updated_at FROM checkpoint WHERE id=1"
-        ).fetchone()
-        if row is None:
-            return None
-        return Checkpoint(BinlogPosition(str(row[0]), int(row[1])), row[2], int(row[3]), float(row[4]))
+        return read_checkpoint(self._db)
 
     def set_checkpoint(self, pos: BinlogPosition) -> None:
         """Start streaming from ``pos`` (first run from the binlog end, or after a resync)."""
         with self._write():
-            self._set_checkpoint(pos, None, 0, time.time())
+            write_checkpoint(self._db, pos, None, 0, time.time())
 
     # --- snapshot side ------------------------------------------------------------------------
 
@@ -269,7 +226,7 @@ class OutboxStore(Restores):
         """Hold the outbox write lock for one table's snapshot; commit on success."""
         try:
             with self._write():
-                yield SnapshotWriter(self)
+                yield SnapshotWriter(self._db, self.shapes)
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 
@@ -319,7 +276,7 @@ class OutboxStore(Restores):
         try:
             return read_batches(
                 self._db,
-                self._shape_of,
+                self.shapes.of,
                 self.generation,
                 max_rows,
                 after_seq=after_seq,
@@ -357,7 +314,7 @@ class OutboxStore(Restores):
         """Move one poison row out of the shipping queue into the ``skipped`` audit table."""
         try:
             with self._write():
-                return skip_row(self._db, seq, reason, self._shape_of)
+                return skip_row(self._db, seq, reason, self.shapes.of)
         except sqlite3.Error as exc:
             raise _outbox_error(self.path, exc) from None
 

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from centrale.core.changes import BinlogPosition
 from centrale.core.codec import encode_values
 from centrale.core.outbox.records import Checkpoint, write_note
-
-if TYPE_CHECKING:
-    from centrale.core.outbox.store import OutboxStore
+from centrale.core.outbox.shapes import Shapes, next_seq, read_checkpoint, write_checkpoint
 
 
 class SnapshotWriter:
-    """Writes a snapshot's rows while the outbox write lock is held (see ``snapshot_writer``)."""
+    """Writes a snapshot's rows while the outbox write lock is held (``OutboxStore.snapshot_writer``
+    opens the transaction and hands its connection here)."""
 
-    def __init__(self, store: OutboxStore) -> None:
-        self._store = store
+    def __init__(self, db: sqlite3.Connection, shapes: Shapes) -> None:
+        self._db = db
+        self._shapes = shapes
         self.rows = 0
 
     def add_rows(self, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
@@ -33,11 +34,10 @@ class SnapshotWriter:
     def _insert(self, table: str, columns: tuple[str, ...], op: str, values: Sequence[tuple[Any, ...]]) -> None:
         if not values:
             return
-        st = self._store
-        sid = st._shape(table, columns)
+        sid = self._shapes.id_of(table, columns)
         now = time.time()
-        first = st._next_seq()
-        st._db.executemany(
+        first = next_seq(self._db)
+        self._db.executemany(
             "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
             [(first + i, sid, op, encode_values(v), now) for i, v in enumerate(values)],
         )
@@ -45,24 +45,23 @@ class SnapshotWriter:
     def empty_first(self, table: str) -> None:
         """Head office deletes the store's rows of ``table`` before the snapshot's rows arrive
         (a delete without key columns: every row of the store)."""
-        st = self._store
-        st._db.execute(
+        self._db.execute(
             "INSERT INTO changes (txn, shape, op, data, captured_at) VALUES (?,?,?,?,?)",
-            (st._next_seq(), st._shape(table, ()), "delete", encode_values(()), time.time()),
+            (next_seq(self._db), self._shapes.id_of(table, ()), "delete", encode_values(()), time.time()),
         )
 
     def fence(self, table: str, pos: BinlogPosition) -> None:
-        self._store._db.execute(
+        self._db.execute(
             "INSERT OR REPLACE INTO fences (tbl, log_file, log_pos, taken_at) VALUES (?,?,?,?)",
             (table, pos.file, pos.pos, time.time()),
         )
 
     def note(self, key: str, value: str | None) -> None:
         """An outbox note, in the snapshot's transaction (``centrale.core.outbox.notes``)."""
-        write_note(self._store._db, key, value)
+        write_note(self._db, key, value)
 
     def checkpoint(self) -> Checkpoint | None:
-        return self._store.checkpoint()
+        return read_checkpoint(self._db)
 
     def set_checkpoint(self, pos: BinlogPosition) -> None:
-        self._store._set_checkpoint(pos, None, 0, time.time())
+        write_checkpoint(self._db, pos, None, 0, time.time())
