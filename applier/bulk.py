@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from applier.shipper import Operation
+from applier.operations import Operation
 from applier.upload import FILE_SLOT
 from centrale.core.changes import Batch
 from centrale.core.codec import literal_lines

@@ -22,7 +22,6 @@ from applier.bulk import UPLOAD_REFUSED, UploadWarnedError
 from applier.clockwatch import ClockWatch
 from applier.progress import Applied, advance_and_commit, behind, guarded_advance_sql, has_mark, lock, read_applied
 from applier.rejections import COLUMN_MISSING, dropped_column, oversized, rejected
-from applier.shipper import plan
 from applier.upload import UploadConnection
 from applier.writer import MAX_QUERY_BYTES, SESSION_SQL_MODE, OversizedRowError, RowWriter
 from centrale.core.catalog import Catalog
@@ -318,7 +317,7 @@ class HeadOfficeShipper:
         none of these rows yet and, if so, applies them; then COMMIT. Declines (returns False,
         nothing applied) when the guard does not match, the batch is too big for one query, or
         head office refused a row (the careful path then names it precisely)."""
-        statements = self._writer.statements(plan(batch.runs), conn)
+        statements = self._writer.statements(batch, conn)
         if sum(len(x) for x in statements) > MAX_QUERY_BYTES:
             return False
         guard = guarded_advance_sql(conn, self.store, batch, mark=bool(self._has_mark))
@@ -359,14 +358,7 @@ class HeadOfficeShipper:
                 conn.rollback()
                 raise gap
             todo = batch.after(last)
-            built = self._writer.take(batch)
-            if isinstance(todo, StreamedBatch):
-                for piece in todo.pieces():  # one head-office transaction, a piece's memory at a time
-                    self._writer.write(conn, plan(piece.runs))
-            elif built is not None and todo is batch:
-                self._writer.write(conn, built.ops, built.uploads)
-            elif len(todo):
-                self._writer.write(conn, plan(todo.runs))
+            self._writer.write_batch(conn, batch, todo)
             marked = bool(self._has_mark) and last < batch.last_seq
             advance_and_commit(cur, self.store, self.store_name, batch, len(todo), mark=marked)
         self._known_generations.add(batch.generation)

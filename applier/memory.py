@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from applier.operations import plan
 from applier.progress import behind
-from applier.shipper import plan
 from centrale.core.changes import Batch
 from centrale.core.errors import TransientShipError
 from centrale.core.i18n import Msg

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pymysql
 
-from applier.shipper import Operation
+from applier.operations import Operation
 from applier.writer import OversizedRowError
 from centrale.core.changes import Batch
 from centrale.core.db import error_code

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from applier.shipper import Operation
+from applier.operations import Operation
 from centrale.core.codec import literal_lines
 from centrale.core.db import quote_ident
 from centrale.core.hqtables import Layout

@@ -17,7 +17,7 @@ import pymysql
 from pymysql.converters import escape_string
 
 from applier.bulk import BulkTables, UploadWarnedError, load_statement, may_upload_some, upload_for
-from applier.shipper import Operation, plan
+from applier.operations import Operation, plan
 from applier.statements import StatementBuilder
 from centrale.core.changes import Batch, StreamedBatch
 from centrale.core.clock import shifted
@@ -79,10 +79,10 @@ class RowWriter:
         self.max_packet: int | None = None  # head office's max_allowed_packet, once connected
         self.clock_shift = 0  # seconds that put the store's modified times on head office's clock
 
-    def statements(self, ops: list[Operation], conn: pymysql.connections.Connection) -> list[str]:
-        """Every operation as SQL text (the fast path's compound statement holds them)."""
+    def statements(self, batch: Batch, conn: pymysql.connections.Connection) -> list[str]:
+        """The batch planned and written as SQL text (the fast path's compound statement holds it)."""
         literal = literal_function(conn)
-        return [stmt for op in self._on_hq_clock(ops) for stmt in self.builder.statements(op, literal)]
+        return [stmt for op in self._on_hq_clock(plan(batch.runs)) for stmt in self.builder.statements(op, literal)]
 
     def _on_hq_clock(self, ops: list[Operation]) -> list[Operation]:
         """Shared tables' upserts with their modified time moved by the store's clock offset
@@ -107,8 +107,8 @@ class RowWriter:
         return self.bulk.server_allows is not False and may_upload_some(batch)
 
     def prebuild(self, batch: Batch) -> None:
-        """The CPU part of a large batch, done ahead: its plan and its uploads. ``take`` hands
-        them over when head office has none of the batch's rows yet (the usual case)."""
+        """The CPU part of a large batch, done ahead: its plan and its uploads. ``write_batch``
+        uses them when head office has none of the batch's rows yet (the usual case)."""
         if isinstance(batch, StreamedBatch) or not self.may_upload(batch):
             return  # a streamed batch is built piece by piece while it is sent
         if len(self._prebuilt) >= PREBUILT_MAX:  # batches read ahead, then dropped by a failure
@@ -116,7 +116,20 @@ class RowWriter:
         ops = plan(batch.runs)
         self._prebuilt[id(batch)] = Prebuilt(batch, ops, [upload_for(op) for op in ops])
 
-    def take(self, batch: Batch) -> Prebuilt | None:
+    def write_batch(self, conn: pymysql.connections.Connection, batch: Batch, todo: Batch) -> None:
+        """Write ``todo``, what head office lacks of ``batch``: a streamed batch a piece's memory at a
+        time (still one head-office transaction), a batch planned ahead with its uploads, any other
+        planned now."""
+        built = self._take(batch)
+        if isinstance(todo, StreamedBatch):
+            for piece in todo.pieces():
+                self.write_operations(conn, plan(piece.runs))
+        elif built is not None and todo is batch:
+            self.write_operations(conn, built.ops, built.uploads)
+        elif len(todo):
+            self.write_operations(conn, plan(todo.runs))
+
+    def _take(self, batch: Batch) -> Prebuilt | None:
         built = self._prebuilt.pop(id(batch), None)
         return built if built is not None and built.batch is batch else None
 
@@ -124,7 +137,7 @@ class RowWriter:
         """What was built ahead is dropped with the read-ahead (a failure, a reconnect)."""
         self._prebuilt.clear()
 
-    def write(
+    def write_operations(
         self,
         conn: pymysql.connections.Connection,
         ops: list[Operation],

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from applier.bulk import load_statement, upload_body
 from applier.headoffice import SESSION_SQL
-from applier.shipper import Operation
+from applier.operations import Operation
 from applier.upload import UploadConnection
 from applier.writer import literal_function
 from centrale.core.codec import decode_values, encode_values, literal_lines

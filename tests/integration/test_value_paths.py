@@ -24,7 +24,7 @@ from pymysql.constants import CLIENT
 
 from applier.bulk import upload_body
 from applier.headoffice import SESSION_SQL
-from applier.shipper import Operation, plan
+from applier.operations import Operation, plan
 from applier.upload import UploadConnection
 from applier.writer import RowWriter
 from centrale.app.site import hq_params
@@ -223,7 +223,7 @@ def test_every_column_type_lands_byte_for_byte_by_every_write_path(chain: Chain)
                 uploads[0] += sum(1 for b in bodies or [] if b is not None)
                 hq.begin()
                 try:
-                    writers[path].write(hq, forced, bodies)
+                    writers[path].write_operations(hq, forced, bodies)
                 except Exception:
                     hq.rollback()
                     raise

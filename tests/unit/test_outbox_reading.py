@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from applier.shipper import plan
+from applier.operations import plan
 from centrale.core.changes import Batch, BinlogPosition, RowChange, SourceTransaction
 from centrale.core.codec import decode_values
 from centrale.core.outbox import OutboxStore, reading
