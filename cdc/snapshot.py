@@ -17,6 +17,7 @@ import pymysql
 import pymysql.cursors
 
 from cdc.binlog import binlog_files
+from centrale.core.actions import PUSH_GROUPS
 from centrale.core.changes import BinlogPosition
 from centrale.core.config import Config
 from centrale.core.db import connect, connect_store, quote_ident
@@ -149,9 +150,6 @@ def take_snapshot(
             log.info("snapshot of %s: %d rows at binlog position %s", table, n, pos)
             results.append(SnapshotResult(table, n, pos))
     return results
-
-
-PUSH_GROUPS = ("sales", "stock", "staff", "customers")
 
 
 def push_group(cfg: Config, group: str, since: str | None = None, *, day: bool = False) -> list[SnapshotResult]:

@@ -15,24 +15,12 @@ from typing import Any
 
 import pymysql
 
+from centrale.core.actions import ACTIONS
 from centrale.core.codec import dumps_compact, loads
 from centrale.core.db import error_code
 from centrale.core.errors import JobError
 from centrale.core.i18n import Msg
 
-ACTIONS = (
-    "pull-articles",
-    "pull-keyboards",
-    "pull-stores",
-    "pull-products",
-    "pull-customers",
-    "push-customers",
-    "sync-customers",
-    "push-stock",
-    "push-staff",
-    "push-sales",
-    "reconcile",
-)
 STATUSES = ("pending", "running", "done", "failed", "superseded", "expired")
 LEASE_S = 3600  # a job "running" longer than this lost its runner (crash, power cut)
 

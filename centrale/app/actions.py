@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 
 from cdc.snapshot import push_group, resend_rows
+from centrale.core.actions import PULL_GROUPS, PUSH_GROUPS, RECONCILE, SYNC_CUSTOMERS
 from centrale.core.config import Config
 from centrale.core.i18n import Msg
 from centrale.core.outbox import OutboxStore
@@ -97,7 +98,7 @@ def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool) -> tuple
 
 
 def store_actions(cfg: Config) -> dict[str, Action]:
-    """Every job action this store can run, by name."""
+    """Every job action this store can run, by name (``centrale.core.actions.ACTIONS``, each once)."""
 
     def puller(group: str) -> Action:
         return lambda job: pull(cfg, group)
@@ -105,10 +106,10 @@ def store_actions(cfg: Config) -> dict[str, Action]:
     def pusher(group: str) -> Action:
         return lambda job: push(cfg, group, str(job.params["since"]) if job.params.get("since") else None)
 
-    actions = {f"pull-{g}": puller(g) for g in ("articles", "keyboards", "stores", "products", "customers")}
-    actions.update({f"push-{g}": pusher(g) for g in ("customers", "stock", "staff", "sales")})
-    actions["sync-customers"] = lambda job: sync_customers(cfg)
-    actions["reconcile"] = lambda job: reconcile_days(cfg, *_job_days(job))
+    actions = {f"pull-{g}": puller(g) for g in PULL_GROUPS}
+    actions.update({f"push-{g}": pusher(g) for g in PUSH_GROUPS})
+    actions[SYNC_CUSTOMERS] = lambda job: sync_customers(cfg)
+    actions[RECONCILE] = lambda job: reconcile_days(cfg, *_job_days(job))
     return actions
 
 

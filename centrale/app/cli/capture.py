@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from cdc.snapshot import PUSH_GROUPS, push_group, take_snapshot
+from cdc.snapshot import push_group, take_snapshot
 from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.core.actions import PUSH_GROUPS
 from centrale.core.outbox import OutboxStore
 
 app = typer.Typer()

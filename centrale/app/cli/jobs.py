@@ -9,17 +9,16 @@ import pymysql
 import typer
 
 from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.core.actions import ACTIONS, PULL_GROUPS
 from centrale.core.codec import dumps
 from centrale.core.config import Config
 from centrale.core.db import connect, hq_params
 from centrale.core.errors import JobError
 from centrale.core.i18n import Msg
 from jobs.pull import pull_group
-from jobs.queue import ACTIONS, STATUSES, add_jobs, known_stores, list_jobs, retry_job
+from jobs.queue import STATUSES, add_jobs, known_stores, list_jobs, retry_job
 
 app = typer.Typer()
-
-PULL_GROUPS = ("articles", "keyboards", "stores", "products", "customers")
 
 
 @app.command()

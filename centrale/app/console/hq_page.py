@@ -13,11 +13,12 @@ from starlette.routing import BaseRoute, Route
 from centrale.app.console.chart import hourly_svg
 from centrale.app.console.hqview import hq_view
 from centrale.app.console.web import checked_form, error_context, render, state_of, translator
+from centrale.core.actions import ACTIONS
 from centrale.core.config import Config
 from centrale.core.db import connect_store
 from centrale.core.errors import CentraleError, JobError
 from centrale.core.i18n import Msg
-from jobs.queue import ACTIONS, STATUSES, add_jobs, known_stores
+from jobs.queue import STATUSES, add_jobs, known_stores
 
 
 def routes() -> list[BaseRoute]:

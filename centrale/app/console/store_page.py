@@ -14,19 +14,11 @@ from centrale.app.console.logtail import log_tail
 from centrale.app.console.storeview import store_view, test_hq
 from centrale.app.console.tasks import ActionRunner
 from centrale.app.console.web import checked_form, error_context, render, state_of
+from centrale.core.actions import SCREEN
 from centrale.core.errors import CentraleError
 
 # The seed's action screen, in its order: (action, message key of its button).
-BUTTONS = (
-    ("pull-articles", "action.pull-articles"),
-    ("pull-keyboards", "action.pull-keyboards"),
-    ("pull-stores", "action.pull-stores"),
-    ("sync-customers", "action.sync-customers"),
-    ("pull-products", "action.pull-products"),
-    ("push-stock", "action.push-stock"),
-    ("push-staff", "action.push-staff"),
-    ("reconcile", "action.reconcile"),
-)
+BUTTONS = tuple((name, f"action.{name}") for name in SCREEN)
 OPTIONS = ("receive_prices", "receive_printers")
 FLASHES = ("flash.options_saved", "flash.hq_saved", "flash.action_queued")
 

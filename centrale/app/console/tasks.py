@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+from centrale.core.actions import ACTIONS
 from centrale.core.errors import CentraleError, JobError
 from centrale.core.i18n import Msg
 from centrale.core.log import get_logger
-from jobs.queue import ACTIONS, Job
+from jobs.queue import Job
 from jobs.runner import Action
 
 log = get_logger("console")
