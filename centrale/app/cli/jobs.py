@@ -39,6 +39,22 @@ def pull(
     guarded(body)
 
 
+@app.command()
+def sync(ctx: typer.Context, what: str = typer.Argument(..., help="customers")) -> None:
+    """Send this store's customers to head office, then receive the chain's."""
+    from centrale.app.actions import sync_customers
+    from centrale.core.errors import JobError
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        if what != "customers":
+            raise JobError(Msg("err.cli.no_sync", what=what), hint=Msg("err.cli.no_sync.hint"))
+        typer.echo(translator().text(sync_customers(inv.config())[1]))
+
+    guarded(body)
+
+
 jobs_app = typer.Typer(help="Head office's jobs for the stores.", no_args_is_help=True)
 
 

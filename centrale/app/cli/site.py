@@ -1,0 +1,100 @@
+"""This site's life: `doctor` before, `run` always, `status` and `console` to watch it."""
+
+from __future__ import annotations
+
+import threading
+
+import typer
+
+from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.core.codec import dumps
+from centrale.core.errors import PreflightError
+from centrale.core.i18n import Msg
+
+app = typer.Typer()
+
+
+@app.command()
+def doctor(ctx: typer.Context) -> None:
+    """Check this site: local database, binlog settings, catalog, outbox, head office."""
+    from centrale.app.doctor import run_checks
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        t = translator()
+        checks = run_checks(inv.config())
+        for c in checks:
+            name = t(f"check.{c.name}") if t.has(f"check.{c.name}") else c.name
+            typer.echo(f"{t('doctor.' + c.status)} {name}: {t.text(c.message)}")
+            if c.hint and c.status != "ok":
+                typer.echo(t("doctor.fix", hint=t.text(c.hint)))
+        failed = [c for c in checks if c.failed]
+        if failed:
+            raise PreflightError(Msg("doctor.failed", n=len(failed)), hint=failed[0].hint)
+        typer.echo(t("doctor.passed"))
+
+    guarded(body)
+
+
+@app.command()
+def run(ctx: typer.Context) -> None:
+    """Capture the binlog continuously and ship to head office on every tick (Ctrl-C stops)."""
+    from centrale.app.lifecycle import install_stop_handlers
+    from centrale.app.runner import run_site
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config(verbose=True)
+        stop = threading.Event()
+        install_stop_handlers(stop)
+        run_site(cfg, stop, locale_lang=inv.lang)
+
+    guarded(body)
+
+
+@app.command()
+def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Version, store, head office or not, and the state of capture and shipping."""
+    from centrale.app.status import site_status, status_lines
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        st = site_status(inv.config())
+        if as_json:
+            typer.echo(dumps(st).decode())
+            return
+        for line in status_lines(st, translator()):
+            typer.echo(line)
+
+    guarded(body)
+
+
+@app.command()
+def console(
+    ctx: typer.Context,
+    host: str = typer.Option(None, "--host", help="address to listen on (default console.host)"),
+    port: int = typer.Option(None, "--port", help="port to listen on (default console.port)"),
+) -> None:
+    """Serve the web console in the foreground (head office, or a store without `run`)."""
+    from centrale.app.console.server import ConsoleServer
+    from centrale.app.lifecycle import install_stop_handlers
+    from centrale.core.config import with_console
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = with_console(inv.config(verbose=True), host=host, port=port)
+        stop = threading.Event()
+        install_stop_handlers(stop)
+        server = ConsoleServer(cfg, locale_lang=inv.lang)
+        server.start()
+        try:
+            typer.echo(translator()("console.listening", where=server.where))
+            stop.wait()
+        finally:
+            server.stop()
+
+    guarded(body)
