@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sandbox.chain import Chain, build_chain
+from sandbox.chain import Chain, build_chain, start_servers
 from sandbox.mariadb import MariaDBServer
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
@@ -195,21 +195,15 @@ def main_for(body: Callable[[], Report]) -> None:
 def servers_and_chain(
     prefix: str, *, interval_s: float = 1.0, hq_options: dict[str, str] | None = None
 ) -> Iterator[tuple[Path, Chain]]:
-    """A head office and one store on throwaway servers in a temp dir, with the sample schema and
-    configs (``sandbox.chain.build_chain``, ``ship.interval_s`` as given). Servers stop whatever
-    happens. Built here rather than with ``start_servers`` only to set the binlog file size."""
+    """A head office and one store on throwaway servers in a temp dir (``sandbox.chain.start_servers``,
+    binlog files of BINLOG_FILE_BYTES), with the sample schema and configs
+    (``sandbox.chain.build_chain``, ``ship.interval_s`` as given). Servers stop whatever happens."""
     root = Path(tempfile.mkdtemp(prefix=f"centrale-bench-{prefix}-"))
     started: list[MariaDBServer] = []
     try:
-        hq = MariaDBServer(
-            "hq", root, server_id=1, max_binlog_size=BINLOG_FILE_BYTES, extra_options=dict(hq_options or {})
-        )
-        started.append(hq)
-        hq.start()
-        store = MariaDBServer(f"store{STORE}", root, server_id=100 + STORE, max_binlog_size=BINLOG_FILE_BYTES)
-        started.append(store)
-        store.start()
-        yield root, build_chain(root / "chain", hq, {STORE: store}, interval_s=interval_s)
+        hq, stores = start_servers(root, (STORE,), max_binlog_size=BINLOG_FILE_BYTES, hq_options=hq_options)
+        started += [hq, *stores.values()]
+        yield root, build_chain(root / "chain", hq, stores, interval_s=interval_s)
     finally:
         for s in reversed(started):
             try:

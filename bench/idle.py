@@ -33,7 +33,7 @@ import psutil
 from bench.harness import STORE, Measure, Report, main_for, pick, servers_and_chain
 from centrale.core.config import load
 from sandbox.chain import Chain, Site
-from sandbox.processes import CentraleProcess
+from sandbox.processes import CentraleProcess, stop_process
 from sandbox.workload import seed_store
 
 CPU_TARGET_PCT = 1.0
@@ -204,8 +204,7 @@ def run() -> Report:
             alive = child.alive
         finally:
             code = child.terminate()
-            bare_proc.terminate()
-            bare_proc.wait(30)
+            stop_process(bare_proc, 30)
         if not alive or code:
             tail = child.log_text()[-2000:]
             print(f"warning: `centrale run` exited with {code}:\n{tail}", flush=True)

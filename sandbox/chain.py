@@ -7,9 +7,10 @@ instead of starting local ones.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import subprocess
-import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ import pymysql
 
 from centrale.core.catalog import schema_dir
 from sandbox.mariadb import MariaDBServer
+from sandbox.processes import quiet_env, run_centrale
+from sandbox.workload import seed_store
 
 HQ_DB = "pos_hq"
 STORE_DB = "pos"
@@ -87,17 +90,18 @@ class Chain:
         self, site: Site, *args: str, check: bool = True, timeout: float = 120
     ) -> subprocess.CompletedProcess[str]:
         """Run the `centrale` command for a site, as an operator would."""
-        res = subprocess.run(
-            [sys.executable, "-m", "centrale", "--config", str(site.config), *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
-            check=False,
-        )
+        res = run_centrale(site.config, *args, timeout=timeout, env=quiet_env())
         if check and res.returncode != 0:
             raise RuntimeError(f"centrale {' '.join(args)} failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
         return res
+
+    def seeded(self, site: Site) -> Site:
+        """``site`` with the sample articles and salespeople (``sandbox.workload.seed_store``),
+        snapshotted into its outbox: a store ready for `centrale run`."""
+        with site.connect() as conn:
+            seed_store(conn)
+        self.centrale(site, "snapshot")
+        return site
 
 
 def write_store_config(
@@ -171,10 +175,31 @@ dir = "{path.parent}/var-hq/log"
     return path
 
 
-def start_servers(root: Path, store_numbers: tuple[int, ...]) -> tuple[MariaDBServer, dict[int, MariaDBServer]]:
+def start_servers(
+    root: Path,
+    store_numbers: tuple[int, ...],
+    *,
+    max_binlog_size: int = MariaDBServer.max_binlog_size,
+    hq_options: Mapping[str, str] | None = None,
+) -> tuple[MariaDBServer, dict[int, MariaDBServer]]:
+    """Head office (server id 1, ``hq_options`` added to its options) and one server per store
+    (100 + its number) under ``root``, started in that order. If one does not start, those
+    started before it are stopped and the error raised."""
     root.mkdir(parents=True, exist_ok=True)
-    hq = MariaDBServer("hq", root, server_id=1).start()
-    stores = {n: MariaDBServer(f"store{n}", root, server_id=100 + n).start() for n in store_numbers}
+    hq = MariaDBServer("hq", root, server_id=1, max_binlog_size=max_binlog_size, extra_options=dict(hq_options or {}))
+    stores = {
+        n: MariaDBServer(f"store{n}", root, server_id=100 + n, max_binlog_size=max_binlog_size) for n in store_numbers
+    }
+    tried: list[MariaDBServer] = []
+    try:
+        for server in [hq, *stores.values()]:
+            tried.append(server)
+            server.start()
+    except BaseException:
+        for server in reversed(tried):
+            with contextlib.suppress(Exception):
+                server.stop()
+        raise
     return hq, stores
 
 
@@ -225,3 +250,20 @@ def build_chain(
         )
         chain.stores.append(Site(number, DEFAULT_NAMES.get(number, f"Store {number}"), server, store_db, cfg))
     return chain
+
+
+@contextmanager
+def chain_on(
+    root: Path, hq_server: MariaDBServer, store_servers: dict[int, MariaDBServer], *, hq_db: str, store_db: str
+) -> Iterator[Chain]:
+    """A chain (``build_chain``) on servers other chains share, under its own database names;
+    on leaving, a server the chain's user stopped is started again and the chain's databases
+    are dropped (the servers stay up for the next chain)."""
+    chain = build_chain(root, hq_server, store_servers, hq_db=hq_db, store_db=store_db)
+    try:
+        yield chain
+    finally:
+        for site in [*chain.stores, chain.hq]:
+            if site.server.controllable and site.server.pid is None:
+                site.server.start()
+        chain.drop()

@@ -19,7 +19,7 @@ from sandbox.chain import Chain, build_chain, start_servers
 from sandbox.compare import compare_store
 from sandbox.processes import CentraleProcess
 from sandbox.server import free_port
-from sandbox.workload import ARTICLES, StoreActivity, seed_store, totals
+from sandbox.workload import ARTICLES, StoreActivity, totals
 
 
 def say(msg: str) -> None:
@@ -68,9 +68,7 @@ def main() -> int:
         for site in chain.stores:
             site.config.write_text(site.config.read_text() + f"\n[console]\nport = {consoles[site.number]}\n")
         for site in chain.stores:
-            with site.connect() as conn:
-                seed_store(conn)
-            chain.centrale(site, "snapshot")
+            chain.seeded(site)
             procs.append(CentraleProcess(site.config, root / f"centrale-store{site.number}.log").start())
         for p in procs:
             p.wait_capturing()

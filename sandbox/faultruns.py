@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = (
     "tests/faults",
-    "tests/integration/test_bad_input.py::test_a_purged_checkpoint_is_a_clear_error_and_snapshot_resyncs",
-    "tests/integration/test_bad_input.py::test_a_column_added_at_the_store_reaches_head_office",
-    "tests/integration/test_store_accounts.py",
-    "tests/integration/test_galera_failover.py",
+    "tests/app/test_bad_input.py::test_a_purged_checkpoint_is_a_clear_error_and_snapshot_resyncs",
+    "tests/app/test_bad_input.py::test_a_column_added_at_the_store_reaches_head_office",
+    "tests/hq/test_store_accounts.py",
+    "tests/app/test_galera_failover.py",
 )
 
 

@@ -1,4 +1,5 @@
-"""`centrale run` as a child process, as a store PC runs it: start, SIGTERM, SIGKILL."""
+"""`centrale` as a child process, as an operator or a store PC runs it: the command line, one
+command run to its end, `centrale run` started, stopped (SIGTERM, then SIGKILL) and killed."""
 
 from __future__ import annotations
 
@@ -8,11 +9,53 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sandbox.chain import Chain, Site
+
+
+def centrale_command(config: Path | None, *args: str) -> list[str]:
+    """`centrale [--config CONFIG] ARGS...` with this interpreter (no config: the command finds
+    none but what $CENTRALE_CONFIG names)."""
+    return [sys.executable, "-m", "centrale", *(["--config", str(config)] if config is not None else []), *args]
+
+
+def quiet_env(**extra: str) -> dict[str, str]:
+    """This process's environment for a `centrale` child, without Python's warnings (the suite
+    makes them errors), and with ``extra`` (``LANG=...``)."""
+    return {**os.environ, "PYTHONWARNINGS": "ignore", **extra}
+
+
+def run_centrale(
+    config: Path | None, *args: str, timeout: float | None = 120, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run one `centrale` command to its end, its output captured as text; whatever its exit
+    code (the caller reads it). ``env`` None: this process's environment as it is."""
+    return subprocess.run(
+        centrale_command(config, *args), capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
+
+
+def stop_process(proc: subprocess.Popen[Any], timeout_s: float = 30) -> int:
+    """SIGTERM, wait up to ``timeout_s``, then SIGKILL and wait; the exit code (-9 if killed)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def kill_process(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL (a power cut) and wait for it to be gone."""
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 class CentraleProcess:
@@ -28,12 +71,12 @@ class CentraleProcess:
         self.log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         out = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "centrale", "--config", str(self.config), "run"],
+            centrale_command(self.config, "run"),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            env=quiet_env(),
         )
         out.close()
         return self
@@ -62,21 +105,11 @@ class CentraleProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def terminate(self, timeout_s: float = 30) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        return None if self.proc is None else stop_process(self.proc, timeout_s)
 
     def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        if self.proc is not None:
+            kill_process(self.proc)
 
     def wait_until(self, predicate: object, timeout_s: float = 60, poll_s: float = 0.2) -> bool:
         deadline = time.monotonic() + timeout_s

@@ -1,5 +1,5 @@
 """A store database written the way POS software, ORMs and DBAs write one: the tables the
-capture scenarios use (tests/integration/test_capture_writes.py, tests/faults/test_capture_kills.py)
+capture scenarios use (tests/cdc/test_capture_writes.py, tests/faults/test_capture_kills.py)
 and a client that sends a script the way it is written."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.chain import Chain, build_chain
+from sandbox.chain import Chain, chain_on, start_servers
 from sandbox.mariadb import ExternalServer, MariaDBServer
 
 STORE_NUMBERS = (12, 13)
@@ -52,8 +52,7 @@ def servers() -> Iterator[Servers]:
         ext = {n: ExternalServer(f"store{n}", u) for n, u in zip(STORE_NUMBERS, EXTERNAL_STORES, strict=True)}
         yield Servers(ext_hq, dict(ext), root)
         return
-    hq = MariaDBServer("hq", root, server_id=1).start()
-    stores = {n: MariaDBServer(f"store{n}", root, server_id=100 + n).start() for n in STORE_NUMBERS}
+    hq, stores = start_servers(root, STORE_NUMBERS)
     yield Servers(hq, stores, root)
     for s in [hq, *stores.values()]:
         s.destroy()
@@ -63,11 +62,7 @@ def servers() -> Iterator[Servers]:
 def chain(servers: Servers, tmp_path: Path) -> Iterator[Chain]:
     """A fresh chain (own databases, configs, outboxes) on the session's servers."""
     n = next(_counter)
-    c = build_chain(
+    with chain_on(
         tmp_path, servers.hq, dict(servers.stores), hq_db=f"hq_{os.getpid()}_{n}", store_db=f"pos_{os.getpid()}_{n}"
-    )
-    yield c
-    for site in [*c.stores, c.hq]:
-        if site.server.controllable and site.server.pid is None:
-            site.server.start()
-    c.drop()
+    ) as c:
+        yield c

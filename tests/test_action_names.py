@@ -9,7 +9,7 @@ from centrale.app.console.store_page import BUTTONS
 from centrale.core.actions import ACTIONS, PULL_GROUPS, PUSH_GROUPS, SCREEN
 from centrale.core.catalog import load_default_tables
 from centrale.core.config import load
-from centrale.core.i18n import MESSAGES
+from tests.po_catalog import texts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,7 @@ def test_the_screen_shows_actions_of_the_list_each_with_its_label() -> None:
     assert set(SCREEN) <= set(ACTIONS)
     assert [name for name, _ in BUTTONS] == list(SCREEN)
     for name in ACTIONS:
-        assert f"action.{name}" in MESSAGES, name
+        assert f"action.{name}" in texts(), name
 
 
 def test_pulls_are_of_groups_head_office_owns_and_pushes_of_groups_the_stores_own() -> None:

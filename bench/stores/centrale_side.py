@@ -6,11 +6,10 @@ import shutil
 import time
 from collections import Counter
 
-from bench.stores.figures import Outcome, Span, compare, head_office_figures, percentile, sample
-from bench.stores.phases import Servers, Workers, spread_stores, timeline, wait_for
+from bench.stores.figures import Outcome, Sample, Span, sample
+from bench.stores.phases import Servers, measured, wait_for, worker_specs
 from bench.stores.settings import BATCH_ROWS, DRAIN_POLL_S, DRAIN_TIMEOUT_S, FIRST_STORE, INTERVAL_S, TEMPLATE_DB
-from bench.stores.tickets import sleep_until
-from bench.stores.workers import WorkerResult, WorkerSpec, centrale_worker
+from bench.stores.workers import centrale_worker
 from sandbox.chain import build_chain, write_store_config
 from sandbox.mariadb import MariaDBServer
 
@@ -37,16 +36,9 @@ def centrale_side(servers: Servers, count: int, seed: int, hq: MariaDBServer) ->
         )
         for n in numbers
     }
-    specs = [
-        WorkerSpec("centrale", i, part, seed, configs={n: configs[n] for n in part})
-        for i, part in enumerate(spread_stores(numbers))
-    ]
-    conn = hq.connect(hq_db)
-    assert hq.pid is not None
-    pid = hq.pid
-    start = sample(conn, pid)
-    workers = Workers(centrale_worker, specs)
-    try:
+    specs = worker_specs("centrale", numbers, seed, configs=configs)
+    with measured(hq, hq_db, centrale_worker, specs) as run:
+        conn, pid, start, workers = run.conn, run.pid, run.start, run.workers
 
         def applied() -> int:
             with conn.cursor() as cur:
@@ -55,30 +47,25 @@ def centrale_side(servers: Servers, count: int, seed: int, hq: MariaDBServer) ->
             return int(row[0]) if row else 0
 
         workers.gather("ready")
-        t0, t_warm, t_sell_end, t_pause = timeline(time.time())
-        workers.send("start", t0, t_sell_end, t_pause)
-        sleep_until(t_warm)
-        pids = [p.pid for p in workers.procs if p.pid]
-        s0, a0 = sample(conn, pid, pids), applied()
-        sleep_until(t_sell_end)
-        s1, a1 = sample(conn, pid, pids), applied()
+        _t0, t_warm, t_sell_end, t_pause = run.begin()
+        pids = [p.pid for p in workers.procs if p.pid]  # started with the workers
+
+        def measure() -> tuple[Sample, int]:
+            return sample(conn, pid, pids), applied()
+
+        (s0, a0), (s1, a1) = run.steady(t_warm, t_sell_end, measure)
         total = sum(m[2] for m in workers.gather("burst"))  # every row sold, backlog included
-        s2, a2 = sample(conn, pid, pids), applied()
+        s2, a2 = measure()
         t_resume = time.time()  # the backlog's rows are shipped after this, whatever their date
         workers.send("resume")
         done = wait_for(lambda: applied() >= total, DRAIN_TIMEOUT_S, f"all {total} rows at head office", DRAIN_POLL_S)
         s3 = sample(conn, pid, pids)
-        workers.send("stop")
-        results: list[WorkerResult] = [m[1] for m in workers.gather("result")]
-        expected = {n: f for r in results for n, f in r.figures.items()}
-        lost, extra, mismatched = compare(expected, head_office_figures(conn))
+        checked = run.check()
+        results = checked.results
         rows = {n: k for r in results for n, k in r.rows.items()}
         with conn.cursor() as cur:
             cur.execute("SELECT store, SUM(rows_applied) FROM centrale_progress GROUP BY store")
             progress = {int(s): int(k) for s, k in cur.fetchall()}
-    finally:
-        workers.close()
-        conn.close()
     steady_lags = [
         lag
         for r in results
@@ -96,17 +83,17 @@ def centrale_side(servers: Servers, count: int, seed: int, hq: MariaDBServer) ->
         whole=Span.between(start, s3, total),
         lags=steady_lags,
         unlagged=steady_tickets - len(steady_lags),
-        late_p99=percentile([x for r in results for x in r.late], 0.99),
+        late_p99=checked.late_p99,
         connections=s1.status.get("Threads_connected", 0),
         conflicts=dict(conflicts),
         tick_errors=[e for r in results for e in r.tick_errors],
-        lost=lost,
-        extra=extra,
-        mismatched=mismatched,
+        lost=checked.lost,
+        extra=checked.extra,
+        mismatched=checked.mismatched,
         progress_off=sum(1 for n, k in rows.items() if progress.get(n) != k),
         backlog=sum(r.backlog for r in results),
         rows=sum(rows.values()),
-        setup_s=max(r.setup_s for r in results),
+        setup_s=checked.setup_s,
     )
     hq.sql(f"DROP DATABASE IF EXISTS `{hq_db}`")
     hq.sql(f"DROP DATABASE IF EXISTS `{hq_db}_stores`")

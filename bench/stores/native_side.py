@@ -10,8 +10,8 @@ from typing import Any
 
 import pymysql
 
-from bench.stores.figures import Outcome, Span, compare, head_office_figures, percentile, sample
-from bench.stores.phases import Servers, Workers, spread_stores, timeline, wait_for
+from bench.stores.figures import Outcome, Sample, Span, sample
+from bench.stores.phases import Servers, measured, wait_for, worker_specs
 from bench.stores.settings import (
     DRAIN_POLL_S,
     DRAIN_TIMEOUT_S,
@@ -23,7 +23,7 @@ from bench.stores.settings import (
     TEMPLATE_DB,
 )
 from bench.stores.tickets import sleep_until
-from bench.stores.workers import WorkerResult, WorkerSpec, native_worker
+from bench.stores.workers import native_worker
 from centrale.core.config import load
 from centrale.core.hqtables import create_missing_tables
 from centrale.core.schema import TableDef, read_tables
@@ -101,64 +101,58 @@ def native_side(servers: Servers, count: int, seed: int) -> Outcome:
     replica = servers.replica
     numbers = list(range(FIRST_STORE, FIRST_STORE + count))
     ports = {n: servers.sources[i % SOURCES].port for i, n in enumerate(numbers)}
-    specs = [
-        WorkerSpec("native", i, part, seed, sources={n: ports[n] for n in part})
-        for i, part in enumerate(spread_stores(numbers))
-    ]
-    conn = replica.connect(NATIVE_DB)
-    assert replica.pid is not None
-    pid = replica.pid
+    specs = worker_specs("native", numbers, seed, sources=ports)
     poller: GtidPoller | None = None
-    start = sample(conn, pid)
-    workers = Workers(native_worker, specs)
-    try:
+    with measured(replica, NATIVE_DB, native_worker, specs) as run:
+        conn, pid, start, workers = run.conn, run.pid, run.start, run.workers
+        try:
 
-        def source_positions() -> dict[int, int]:
-            out: dict[int, int] = {}
-            for s in servers.sources:
-                with s.connect() as c:
-                    out.update(gtid_positions(c, "gtid_binlog_pos"))
-            return out
+            def source_positions() -> dict[int, int]:
+                out: dict[int, int] = {}
+                for s in servers.sources:
+                    with s.connect() as c:
+                        out.update(gtid_positions(c, "gtid_binlog_pos"))
+                return out
 
-        def caught_up(target: dict[int, int]) -> Callable[[], bool]:
-            def check() -> bool:
-                have = gtid_positions(conn, "gtid_slave_pos")
-                return all(have.get(d, 0) >= s for d, s in target.items())
+            def caught_up(target: dict[int, int]) -> Callable[[], bool]:
+                def check() -> bool:
+                    have = gtid_positions(conn, "gtid_slave_pos")
+                    return all(have.get(d, 0) >= s for d, s in target.items())
 
-            return check
+                return check
 
-        workers.gather("ready")
-        wait_for(caught_up(source_positions()), 60, "the replica to apply the opening stock")
-        t0, t_warm, t_sell_end, t_pause = timeline(time.time())
-        poller = GtidPoller(replica)
-        poller.start()
-        workers.send("start", t0, t_sell_end, t_pause)
-        sleep_until(t_warm)
-        s0, g0 = sample(conn, pid), gtid_positions(conn, "gtid_slave_pos")
-        sleep_until(t_sell_end)
-        s1, g1 = sample(conn, pid), gtid_positions(conn, "gtid_slave_pos")
-        sleep_until(t_pause)
-        poller.stop()
-        with conn.cursor() as cur:
-            for k in range(SOURCES):
-                cur.execute(f"STOP SLAVE 'src{k}' SQL_THREAD")
-        workers.send("burst")
-        workers.gather("burst")
-        target = source_positions()
-        s2, g2 = sample(conn, pid), gtid_positions(conn, "gtid_slave_pos")
-        with conn.cursor() as cur:
-            cur.execute("START ALL SLAVES")
-        done = wait_for(caught_up(target), DRAIN_TIMEOUT_S, "the replica to apply the backlog", DRAIN_POLL_S)
-        s3 = sample(conn, pid)
-        workers.send("stop")
-        results: list[WorkerResult] = [m[1] for m in workers.gather("result")]
-        expected = {n: f for r in results for n, f in r.figures.items()}
-        lost, extra, mismatched = compare(expected, head_office_figures(conn))
-    finally:
-        if poller is not None and not poller.done.is_set():
+            workers.gather("ready")
+            wait_for(caught_up(source_positions()), 60, "the replica to apply the opening stock")
+
+            def start_polling() -> None:
+                nonlocal poller
+                poller = GtidPoller(replica)
+                poller.start()
+
+            def measure() -> tuple[Sample, dict[int, int]]:
+                return sample(conn, pid), gtid_positions(conn, "gtid_slave_pos")
+
+            _t0, t_warm, t_sell_end, t_pause = run.begin(then=start_polling)
+            (s0, g0), (s1, g1) = run.steady(t_warm, t_sell_end, measure)
+            sleep_until(t_pause)
+            assert poller is not None
             poller.stop()
-        workers.close()
-        conn.close()
+            with conn.cursor() as cur:
+                for k in range(SOURCES):
+                    cur.execute(f"STOP SLAVE 'src{k}' SQL_THREAD")
+            workers.send("burst")
+            workers.gather("burst")
+            target = source_positions()
+            s2, g2 = measure()
+            with conn.cursor() as cur:
+                cur.execute("START ALL SLAVES")
+            done = wait_for(caught_up(target), DRAIN_TIMEOUT_S, "the replica to apply the backlog", DRAIN_POLL_S)
+            s3 = sample(conn, pid)
+            checked = run.check()
+        finally:
+            if poller is not None and not poller.done.is_set():
+                poller.stop()
+    results = checked.results
     tickets = sorted(t for r in results for t in r.tickets)
 
     def rows_upto(positions: dict[int, int]) -> int:
@@ -181,16 +175,16 @@ def native_side(servers: Servers, count: int, seed: int) -> Outcome:
         whole=Span.between(start, s3, rows_upto(target)),
         lags=lags,
         unlagged=unlagged,
-        late_p99=percentile([x for r in results for x in r.late], 0.99),
+        late_p99=checked.late_p99,
         connections=s1.status.get("Threads_connected", 0),
         conflicts={},
         tick_errors=[],
-        lost=lost,
-        extra=extra,
-        mismatched=mismatched,
+        lost=checked.lost,
+        extra=checked.extra,
+        mismatched=checked.mismatched,
         progress_off=0,
         backlog=0,
         rows=sum(k for r in results for k in r.rows.values()),
-        setup_s=max(r.setup_s for r in results),
+        setup_s=checked.setup_s,
         seconds=time.perf_counter() - started,
     )

@@ -1,18 +1,26 @@
-"""What both sides' runs share: worker processes, the timeline, polling, the servers."""
+"""What both sides' runs share: worker processes, the timeline, polling, the servers, and the
+head-office end of a run (its connection and samples, the start, the steady window, the check)."""
 
 from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import pymysql
+
+from bench.stores.figures import Sample, compare, head_office_figures, percentile, sample
 from bench.stores.settings import INTERVAL_S, POLL_S, PROCESSES, STEADY_S, WARM_S
-from bench.stores.workers import WorkerSpec
+from bench.stores.tickets import sleep_until
+from bench.stores.workers import WorkerResult, WorkerSpec
 from sandbox.mariadb import MariaDBServer
+
+T = TypeVar("T")
 
 # --- orchestration --------------------------------------------------------------------------------
 
@@ -71,6 +79,29 @@ def spread_stores(stores: list[int]) -> list[list[int]]:
     return [stores[i::PROCESSES] for i in range(min(PROCESSES, len(stores)))]
 
 
+def worker_specs(
+    side: str,
+    stores: list[int],
+    seed: int,
+    *,
+    configs: dict[int, str] | None = None,
+    sources: dict[int, int] | None = None,
+) -> list[WorkerSpec]:
+    """One worker process's orders per part of ``stores`` (``spread_stores``), each with its own
+    stores' configuration files (the Centrale side) or their sources' ports (the native side)."""
+    return [
+        WorkerSpec(
+            side,
+            i,
+            part,
+            seed,
+            configs={n: configs[n] for n in part} if configs is not None else {},
+            sources={n: sources[n] for n in part} if sources is not None else {},
+        )
+        for i, part in enumerate(spread_stores(stores))
+    ]
+
+
 def timeline(setup_done: float) -> tuple[float, float, float, float]:
     """t0 (selling and shipping start), t_warm (measuring starts), t_sell_end, t_pause (shipping
     stops: every store ticked at least once after its last steady ticket)."""
@@ -97,3 +128,74 @@ class Servers:
     hq_pool: MariaDBServer  # the same head office with thread_handling=pool-of-threads
     sources: list[MariaDBServer]
     replica: MariaDBServer
+
+
+@dataclass
+class Checked:
+    """What the workers reported at the end, and head office's rows checked against it."""
+
+    results: list[WorkerResult]
+    lost: int
+    extra: int
+    mismatched: list[str]
+
+    @property
+    def late_p99(self) -> float:
+        return percentile([x for r in self.results for x in r.late], 0.99)
+
+    @property
+    def setup_s(self) -> float:
+        return max(r.setup_s for r in self.results)
+
+
+@dataclass
+class Measured:
+    """One side's run, seen from the server its rows go to (head office, or the native side's
+    replica): a connection to it, its process, its figures before the workers start, the workers."""
+
+    conn: pymysql.connections.Connection[Any]
+    pid: int
+    start: Sample
+    workers: Workers
+
+    def begin(self, then: Callable[[], object] | None = None) -> tuple[float, float, float, float]:
+        """The timeline from now (``timeline``), ``then`` done, and sent to the workers: they sell
+        (and ship) from its t0."""
+        t0, t_warm, t_sell_end, t_pause = timeline(time.time())
+        if then is not None:
+            then()
+        self.workers.send("start", t0, t_sell_end, t_pause)
+        return t0, t_warm, t_sell_end, t_pause
+
+    def steady(self, t_warm: float, t_sell_end: float, measure: Callable[[], T]) -> tuple[T, T]:
+        """``measure()`` at the start of the steady window (``t_warm``) and at its end."""
+        sleep_until(t_warm)
+        first = measure()
+        sleep_until(t_sell_end)
+        return first, measure()
+
+    def check(self) -> Checked:
+        """The workers stopped and their results gathered; head office's rows per store and table
+        against what their tills sold."""
+        self.workers.send("stop")
+        results: list[WorkerResult] = [m[1] for m in self.workers.gather("result")]
+        expected = {n: f for r in results for n, f in r.figures.items()}
+        return Checked(results, *compare(expected, head_office_figures(self.conn)))
+
+
+@contextmanager
+def measured(
+    server: MariaDBServer, database: str, target: Callable[[WorkerSpec, Connection], None], specs: list[WorkerSpec]
+) -> Iterator[Measured]:
+    """A connection to ``server``'s ``database``, its first sample, then the workers started; the
+    workers and the connection closed on leaving."""
+    conn = server.connect(database)
+    assert server.pid is not None
+    pid = server.pid
+    start = sample(conn, pid)
+    workers = Workers(target, specs)
+    try:
+        yield Measured(conn, pid, start, workers)
+    finally:
+        workers.close()
+        conn.close()

@@ -8,6 +8,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -173,6 +174,35 @@ def _recv(pipe: Connection, expected: str) -> tuple[Any, ...]:
     return msg
 
 
+# --- what both sides' workers do ----------------------------------------------------------------
+
+
+def sell_scheduled(spec: WorkerSpec, t0: float, until: float, late: list[float], sell: Callable[[int], object]) -> None:
+    """Every ticket of ``spec``'s stores from ``t0`` to ``until`` (``schedule``), each sold by
+    ``sell(store)`` at its time; how late each one was goes to ``late``."""
+    for at, number in schedule(spec.stores, t0, until, spec.seed + spec.index):
+        late.append(sleep_until(at))
+        sell(number)
+
+
+def sell_burst(tills: dict[int, Till], sell: Callable[[int], object]) -> tuple[int, int]:
+    """BURST_TICKETS more tickets per store, sold at once (``sell(store)``) while head office is
+    away: the backlog grows. (The burst's rows, every row sold so far.)"""
+    before = sum(t.rows for t in tills.values())
+    for _ in range(BURST_TICKETS):
+        for number in tills:
+            sell(number)
+    burst_rows = sum(t.rows for t in tills.values()) - before
+    return burst_rows, before + burst_rows
+
+
+def till_figures(result: WorkerResult, tills: dict[int, Till]) -> None:
+    """Each till's rows and figures (what head office must hold of its store) into ``result``."""
+    for number, till in tills.items():
+        result.rows[number] = till.rows
+        result.figures[number] = till.figures()
+
+
 def centrale_worker(spec: WorkerSpec, pipe: Connection) -> None:
     """A worker process of the Centrale side: its stores' tills (one thread) and shippers (one
     thread per store)."""
@@ -185,13 +215,11 @@ def centrale_worker(spec: WorkerSpec, pipe: Connection) -> None:
         pipe.send(("ready",))
         _, t0, t_sell_end, t_pause = _recv(pipe, "start")
 
-        def sell() -> None:
-            for at, number in schedule(spec.stores, t0, t_sell_end, spec.seed + spec.index):
-                result.late.append(sleep_until(at))
-                store = stores[number]
-                store.append(store.till.ticket())
+        def sell(number: int) -> None:
+            store = stores[number]
+            store.append(store.till.ticket())
 
-        till = threading.Thread(target=sell, name="till")
+        till = threading.Thread(target=sell_scheduled, args=(spec, t0, t_sell_end, result.late, sell), name="till")
         threads = [
             threading.Thread(target=s.ship_loop, args=(t0, t_pause, resume), name=f"ship-{s.number}")
             for s in stores.values()
@@ -201,15 +229,11 @@ def centrale_worker(spec: WorkerSpec, pipe: Connection) -> None:
         till.join()
         for s in stores.values():
             s.idle.wait()
-        before = sum(s.till.rows for s in stores.values())
         seqs = {n: s.last_seq() for n, s in stores.items()}
-        for _ in range(BURST_TICKETS):  # head office away: the backlog grows
-            for s in stores.values():
-                s.append(s.till.ticket())
+        result.burst_rows, sold = sell_burst({n: s.till for n, s in stores.items()}, sell)
         for n, s in stores.items():
             s.date_back(seqs[n], BURST_TICKETS * TICKET_EVERY_S)
-        result.burst_rows = sum(s.till.rows for s in stores.values()) - before
-        pipe.send(("burst", result.burst_rows, before + result.burst_rows))
+        pipe.send(("burst", result.burst_rows, sold))
         _recv(pipe, "resume")
         resume.set()
         _recv(pipe, "stop")
@@ -219,9 +243,8 @@ def centrale_worker(spec: WorkerSpec, pipe: Connection) -> None:
             s.stop.set()
         for t in threads:
             t.join()
+    till_figures(result, {n: s.till for n, s in stores.items()})
     for s in stores.values():
-        result.rows[s.number] = s.till.rows
-        result.figures[s.number] = s.till.figures()
         result.lags += s.shipper.lags
         result.tick_errors += s.tick_errors
         for code, n in s.shipper.errors.items():
@@ -269,21 +292,17 @@ def native_worker(spec: WorkerSpec, pipe: Connection) -> None:
         result.setup_s = time.perf_counter() - started
         pipe.send(("ready",))
         _, t0, t_sell_end, _t_pause = _recv(pipe, "start")
-        for at, number in schedule(spec.stores, t0, t_sell_end, spec.seed + spec.index):
-            result.late.append(sleep_until(at))
-            run(number, tills[number].ticket())
+
+        def sell(number: int) -> float:
+            return run(number, tills[number].ticket())
+
+        sell_scheduled(spec, t0, t_sell_end, result.late, sell)
         _recv(pipe, "burst")  # the replica's SQL threads are stopped: the relay logs fill up
-        before = sum(t.rows for t in tills.values())
-        for _ in range(BURST_TICKETS):
-            for number, till in tills.items():
-                run(number, till.ticket())
-        result.burst_rows = sum(t.rows for t in tills.values()) - before
-        pipe.send(("burst", result.burst_rows, before + result.burst_rows))
+        result.burst_rows, sold = sell_burst(tills, sell)
+        pipe.send(("burst", result.burst_rows, sold))
         _recv(pipe, "stop")
     finally:
         for conn in conns.values():
             conn.close()
-    for number, till in tills.items():
-        result.rows[number] = till.rows
-        result.figures[number] = till.figures()
+    till_figures(result, tills)
     pipe.send(("result", result))

@@ -4,7 +4,6 @@ and nothing lost or doubled."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,18 +15,13 @@ from centrale.core.errors import PositionLostError
 from sandbox.chain import Chain, Site, write_store_config
 from sandbox.inprocess import InProcessStore
 from sandbox.mariadb import MariaDBServer
+from sandbox.processes import run_centrale
 from tests.conftest import Servers
 
 
 def cli(site: Site | Path, *args: str) -> subprocess.CompletedProcess[str]:
     config = site.config if isinstance(site, Site) else site
-    return subprocess.run(
-        [sys.executable, "-m", "centrale", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_centrale(config, *args)
 
 
 def assert_clean_failure(res: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -55,13 +49,7 @@ def test_a_config_error_is_one_line_with_exit_code_2(chain: Chain) -> None:
 
 
 def test_no_config_at_all_names_the_flag_and_the_variable(tmp_path: Path) -> None:
-    res = subprocess.run(
-        [sys.executable, "-m", "centrale", "status"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PATH": "/usr/bin:/bin"},
-    )
+    res = run_centrale(None, "status", timeout=None, env={"PATH": "/usr/bin:/bin"})
     assert_clean_failure(res, "--config", "CENTRALE_CONFIG")
 
 

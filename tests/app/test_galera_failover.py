@@ -6,8 +6,6 @@ store, row for row, with every job done once."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ from sandbox.chain import load_sql, reference_schema_sql, store_schema_sql, writ
 from sandbox.compare import compare_store, describe
 from sandbox.galera import GaleraCluster
 from sandbox.inprocess import InProcessStore
+from sandbox.processes import run_centrale
 from sandbox.workload import StoreActivity, seed_store
 from tests.conftest import Servers
 
@@ -71,9 +70,7 @@ def build_stores(servers: Servers, cluster: GaleraCluster, root: Path) -> list[t
             interval_s=0.2,
         )
         set_values(cfg, [("hq.host", cluster.hosts_spec()), ("hq.read_timeout_s", "20")])
-        snapshot = subprocess.run(
-            [sys.executable, "-m", "centrale", "--config", str(cfg), "snapshot"], capture_output=True, text=True
-        )
+        snapshot = run_centrale(cfg, "snapshot", timeout=None)
         assert snapshot.returncode == 0, snapshot.stderr
         stores.append((number, cfg, db))
     return stores

@@ -22,7 +22,7 @@ from centrale.core.config import load
 from jobs.pull import pull_group
 from sandbox.chain import Chain, Site
 from sandbox.inprocess import InProcessStore
-from tests.console.conftest import console_client
+from tests.app.console.conftest import console_client
 
 AHEAD_S = 600
 T0 = dt.datetime(2026, 11, 1, 10, 0, 0)

@@ -22,7 +22,7 @@ from centrale.core.changes import Batch, OutboxRow
 from centrale.core.codec import encode_values
 from centrale.core.db import parse_url
 from sandbox.chain import Chain
-from tests.integration.test_shipper_contract import items_shipper, read_back
+from tests.applier.test_shipper_contract import items_shipper, read_back
 
 _gens = itertools.count(1)
 

@@ -3,7 +3,8 @@ catch-up literals, or ``LOAD DATA`` uploads (issue 12)."""
 
 from __future__ import annotations
 
-from sandbox.chain import Chain
+from centrale.core.config import Config
+from sandbox.chain import Chain, Site
 from sandbox.inprocess import InProcessStore
 from sandbox.writes import capture_table, script
 
@@ -91,16 +92,18 @@ def test_rows_with_a_column_the_store_dropped_before_head_office_had_it_go_witho
     assert [r[0] for r in columns] == ["origin_store", "id", "label"]
 
 
+def enum_table(site: Site, table: str) -> Config:
+    """``table`` (an ENUM('open', 'paid') and a VARCHAR(10)) at the store, captured."""
+    ddl = f"CREATE TABLE {table} (id INT PRIMARY KEY, status ENUM('open', 'paid') NOT NULL, note VARCHAR(10))"
+    return capture_table(site, ddl, table)
+
+
 def test_an_enum_value_a_non_strict_store_stored_arrives_as_it_is(chain: Chain) -> None:
     """A legacy POS server without strict mode stores a value not in the ENUM's list as '' (its
     index 0). Head office's strict session refuses that value; it arrives all the same, on the
     statement path (a few rows, then an update of them) and in a batch large enough to upload."""
     site = chain.store(STORE)
-    cfg = capture_table(
-        site,
-        "CREATE TABLE tickets2 (id INT PRIMARY KEY, status ENUM('open', 'paid') NOT NULL, note VARCHAR(10))",
-        "tickets2",
-    )
+    cfg = enum_table(site, "tickets2")
     with InProcessStore(cfg) as run:
         script(site, "SET SESSION sql_mode = ''; INSERT INTO tickets2 VALUES (1, 'lost', 'a'), (2, 'paid', '')")
         assert run.sync().error is None
@@ -121,11 +124,7 @@ def test_a_lenient_statement_still_refuses_a_value_head_office_would_change(chai
     """The ENUM's '' goes without strict mode, but a value of the same row that head office
     would truncate (its column narrower than the store's) still holds the batch, named."""
     site = chain.store(STORE)
-    cfg = capture_table(
-        site,
-        "CREATE TABLE tickets3 (id INT PRIMARY KEY, status ENUM('open', 'paid') NOT NULL, note VARCHAR(10))",
-        "tickets3",
-    )
+    cfg = enum_table(site, "tickets3")
     with InProcessStore(cfg) as run:
         script(site, "INSERT INTO tickets3 VALUES (1, 'open', 'ok')")
         assert run.sync().error is None

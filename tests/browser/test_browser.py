@@ -9,9 +9,7 @@ are saved as DIR/console-store.png and DIR/console-hq.png (the README's pictures
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,18 +17,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from sandbox.chain import Chain
-from sandbox.processes import CentraleProcess, run_process
+from sandbox.processes import CentraleProcess, centrale_command, quiet_env, run_process, stop_process
+from sandbox.server import free_port
 from sandbox.workload import StoreActivity, seed_store
-from tests.console.conftest import add_console_keys, wait_for
+from tests.app.console.conftest import add_console_keys, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = os.environ.get("CENTRALE_SCREENSHOTS", "")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +49,11 @@ def running(chain: Chain) -> Iterator[dict[int, str]]:
         urls[site.number] = f"http://127.0.0.1:{port}/"
     hq_port = free_port()
     hq = subprocess.Popen(
-        [sys.executable, "-m", "centrale", "--config", str(chain.hq.config), "console", "--port", str(hq_port)],
+        centrale_command(chain.hq.config, "console", "--port", str(hq_port)),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore", "LANG": "fr_FR.UTF-8"},
+        env=quiet_env(LANG="fr_FR.UTF-8"),
     )
     assert hq.stdout is not None
     assert "console sur http://127.0.0.1:" in hq.stdout.readline()  # French: the locale says so
@@ -68,8 +61,7 @@ def running(chain: Chain) -> Iterator[dict[int, str]]:
     try:
         yield urls
     finally:
-        hq.terminate()
-        assert hq.wait(30) == 0
+        assert stop_process(hq, 30) == 0
         hq.stdout.close()
         for proc in procs:
             assert proc.terminate() == 0
@@ -122,7 +114,7 @@ def test_a_button_click_runs_the_action_and_a_posted_job_completes(
     hq.select_option('select[name="action"]', "pull-keyboards")
     hq.check('input[name="all"]')
     hq.click("#post-job")
-    expect(hq.get_by_text("2 travail(aux) demandé(s).")).to_be_visible()
+    expect(hq.get_by_text("2 travaux demandés.")).to_be_visible()
 
     def both_done() -> bool:
         hq.reload()

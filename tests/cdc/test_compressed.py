@@ -1,7 +1,7 @@
 """``cdc.compressed`` turns MariaDB's compressed events back into the plain events they stand for.
 
 The compressed events here are built by hand from plain ones, following the server's layout
-(sql/log_event.cc); the integration test (tests/integration/test_capture_writes.py) reads the
+(sql/log_event.cc); the integration test (tests/cdc/test_capture_writes.py) reads the
 ones a real server writes with ``log_bin_compress=ON``."""
 
 from __future__ import annotations

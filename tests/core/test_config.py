@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from centrale.app.config_edit import set_value
 from centrale.core.config import load, masked_view
 from centrale.core.errors import ConfigError
 
@@ -110,26 +109,6 @@ def test_a_file_readable_by_others_gets_a_warning(tmp_path: Path) -> None:
     assert any("chmod 600" in str(w) for w in load(p, env={}).warnings)
 
 
-def test_config_set_keeps_comments_and_validates(tmp_path: Path) -> None:
-    p = write(tmp_path, GOOD)
-    cfg = set_value(p, "hq.host", "198.51.100.7", env={})
-    assert cfg.hq.host == "198.51.100.7"
-    text = p.read_text()
-    assert "# store config" in text and "# never printed" in text
-    set_value(p, "ship.interval_s", "10", env={})
-    assert load(p, env={}).ship.interval_s == 10
-
-
-def test_config_set_refuses_a_bad_value_and_leaves_the_file_alone(tmp_path: Path) -> None:
-    p = write(tmp_path, GOOD)
-    before = p.read_text()
-    with pytest.raises(ConfigError, match="file left unchanged"):
-        set_value(p, "ship.batch_rows", "-3", env={})
-    with pytest.raises(ConfigError, match="dotted key"):
-        set_value(p, "batch_rows", "3", env={})
-    assert p.read_text() == before
-
-
 def test_tls_files_must_exist_and_certificates_need_their_key(tmp_path: Path) -> None:
     ca = tmp_path / "ca.pem"
     ca.write_text("-----BEGIN CERTIFICATE-----\n")
@@ -139,27 +118,6 @@ def test_tls_files_must_exist_and_certificates_need_their_key(tmp_path: Path) ->
         load(write(tmp_path, GOOD.replace('password = "s3cret-hq"', 'ssl_ca = "nope.pem"')), env={})
     with pytest.raises(ConfigError, match="go together"):
         load(write(tmp_path, GOOD.replace('password = "s3cret-hq"', 'ssl_cert = "ca.pem"')), env={})
-
-
-def test_config_set_on_the_command_line_takes_pairs(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    p = write(tmp_path, GOOD)
-
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "centrale", "--config", str(p), "config", "set", *args],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
-    odd = cli("hq.port")
-    assert odd.returncode == 2 and "KEY VALUE pairs" in odd.stderr
-    both = cli("hq.port", "2619", "hq.password", "n3w-secret")
-    assert both.returncode == 0 and "hq.password = ***" in both.stdout and "n3w-secret" not in both.stdout
-    assert load(p, env={}).hq.port == 2619
 
 
 def test_hq_host_lists_a_clusters_nodes_tried_in_order(tmp_path: Path) -> None:
@@ -173,11 +131,3 @@ def test_hq_host_lists_a_clusters_nodes_tried_in_order(tmp_path: Path) -> None:
     moved = params.starting_at("10.0.0.2", 3307)
     assert moved.servers == (("10.0.0.2", 3307), ("2001:db8::3", 2618), ("10.0.0.1", 2618))
     assert params.starting_at("10.0.0.9", 1) is params
-
-
-def test_store_account_passwords_are_long_and_plain() -> None:
-    from centrale.hq.access import new_password
-
-    passwords = {new_password() for _ in range(200)}
-    assert len(passwords) == 200
-    assert all(len(p) == 32 and p.isalnum() and p.isascii() for p in passwords)

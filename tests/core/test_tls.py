@@ -11,7 +11,7 @@ import pytest
 
 from centrale.core.config import load
 from centrale.core.db import connect, hq_params
-from sandbox.chain import Chain, build_chain
+from sandbox.chain import Chain, chain_on
 from sandbox.inprocess import InProcessStore
 from sandbox.mariadb import MariaDBServer
 from sandbox.tls import Certs, make_ca, make_certs
@@ -43,9 +43,8 @@ def tls_hq(servers: Servers) -> Iterator[tuple[MariaDBServer, Certs]]:
 def tls_chain(tls_hq: tuple[MariaDBServer, Certs], servers: Servers, tmp_path: Path) -> Iterator[Chain]:
     server, _ = tls_hq
     n = next(_n)
-    chain = build_chain(tmp_path, server, {12: servers.stores[12]}, hq_db=f"tlshq_{n}", store_db=f"tlspos_{n}")
-    yield chain
-    chain.drop()
+    with chain_on(tmp_path, server, {12: servers.stores[12]}, hq_db=f"tlshq_{n}", store_db=f"tlspos_{n}") as chain:
+        yield chain
 
 
 def test_shipping_over_tls_with_the_certificate_verified(tls_chain: Chain, tls_hq: tuple[MariaDBServer, Certs]) -> None:

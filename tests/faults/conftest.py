@@ -20,7 +20,6 @@ import pytest
 
 from sandbox.chain import Chain, Site
 from sandbox.processes import CentraleProcess, run_process
-from sandbox.workload import seed_store
 
 Spawn = Callable[[Site], CentraleProcess]
 
@@ -43,12 +42,7 @@ def rng(request: pytest.FixtureRequest) -> random.Random:
 @pytest.fixture
 def stores(chain: Chain) -> list[Site]:
     """Stores 12 and 13 with their articles and salespeople, snapshotted into their outboxes."""
-    sites = [chain.store(12), chain.store(13)]
-    for site in sites:
-        with site.connect() as conn:
-            seed_store(conn)
-        chain.centrale(site, "snapshot")
-    return sites
+    return [chain.seeded(chain.store(12)), chain.seeded(chain.store(13))]
 
 
 @pytest.fixture

@@ -14,9 +14,7 @@ backlog ten times smaller (another store). Memory, not time, is asserted.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from centrale.core.config import load
 from centrale.core.db import quote_ident
 from centrale.core.outbox import OutboxStore
 from sandbox.chain import Chain, Site
+from sandbox.processes import centrale_command, kill_process, quiet_env
 from sandbox.workload import seed_store
 
 SMALL = 100_000
@@ -176,11 +175,11 @@ def replay(site: Site, rows: int, output: Path) -> Drain:
     """`centrale outbox replay` in a child process; its RSS sampled while it drains."""
     with open(output, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "centrale", "--config", str(site.config), "outbox", "replay"],
+            centrale_command(site.config, "outbox", "replay"),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            env=quiet_env(),
         )
     started = time.monotonic()
     samples: list[tuple[float, float, float]] = []
@@ -199,8 +198,7 @@ def replay(site: Site, rows: int, output: Path) -> Drain:
     try:
         proc.wait(timeout=600)
     except BaseException:
-        proc.kill()
-        proc.wait()
+        kill_process(proc)
         raise
     finally:
         done.set()

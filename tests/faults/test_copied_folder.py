@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from sandbox.chain import Chain
+from sandbox.processes import run_centrale
 from tests.faults.conftest import Spawn
 
 
@@ -24,13 +24,7 @@ def _copy_folder(config: Path, to: Path) -> Path:
 
 def refused_copy(copy: Path, first: Path) -> subprocess.CompletedProcess[str]:
     """`centrale run` from the copied folder: it exits 3, naming where the first one runs."""
-    refused = subprocess.run(
-        [sys.executable, "-m", "centrale", "--config", str(copy), "run"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    refused = run_centrale(copy, "run", timeout=60)
     assert refused.returncode == 3, refused.stderr
     assert "store 12 already runs at" in refused.stderr and str(first.parent.resolve()) in refused.stderr
     return refused

@@ -18,7 +18,7 @@ from sandbox.compare import wait_equal
 from sandbox.polling import wait_until
 from sandbox.processes import CentraleProcess, run_process, status_json
 from sandbox.tills import Till
-from sandbox.workload import StoreActivity, seed_store
+from sandbox.workload import StoreActivity
 from tests.faults.conftest import HoldBatches, Spawn
 
 KILLS_PER_STORE = 12
@@ -79,10 +79,8 @@ def test_head_office_outage_grows_the_backlog_and_loses_nothing(chain: Chain, tm
     """Head office is down for a while, and the store PC reboots meanwhile: Centrale starts
     anyway, captures everything into the outbox, says head office is unreachable, and a replay
     once it is back ships the whole backlog."""
-    site = chain.store(12)
+    site = chain.seeded(chain.store(12))
     with site.connect() as conn:
-        seed_store(conn)
-        chain.centrale(site, "snapshot")
         activity = StoreActivity(conn, seed=7)
         proc = run_process(site, tmp_path)
         try:

@@ -17,7 +17,7 @@ from sandbox.inprocess import InProcessStore
 from sandbox.processes import status_json
 from sandbox.proxy import TcpProxy
 from sandbox.tills import Till
-from sandbox.workload import StoreActivity, seed_store
+from sandbox.workload import StoreActivity
 from tests.faults.conftest import HoldBatches, Spawn
 
 
@@ -34,10 +34,7 @@ def proxied(chain: Chain) -> Iterator[tuple[Site, TcpProxy]]:
     proxy = TcpProxy(chain.hq.server.port)
     site = chain.store(12)
     _through_proxy(chain, site, proxy)
-    with site.connect() as conn:
-        seed_store(conn)
-    chain.centrale(site, "snapshot")
-    yield site, proxy
+    yield chain.seeded(site), proxy
     proxy.close()
 
 

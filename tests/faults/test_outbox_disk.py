@@ -26,7 +26,7 @@ from centrale.core.config import load
 from sandbox.chain import Chain, Site
 from sandbox.compare import compare_store, describe
 from sandbox.processes import CentraleProcess
-from sandbox.workload import StoreActivity, seed_store
+from sandbox.workload import StoreActivity
 
 DISK_MB = 64
 STOCK_TAKE_ROWS = 40_000  # one transaction well beyond SQLite's WAL (~4 MB before it is reused)
@@ -147,6 +147,13 @@ def stock_take(site: Site, rows: int) -> None:
         cur.execute("COMMIT")
 
 
+def seeded_with_outbox_at(chain: Chain, outbox: Path) -> Site:
+    """Store 12 with its outbox at ``outbox``, seeded and snapshotted into it."""
+    site = chain.store(12)
+    chain.centrale(site, "config", "set", "outbox.path", str(outbox))
+    return chain.seeded(site)
+
+
 def log_lines(path: Path, needle: str) -> list[str]:
     text = path.read_text(errors="replace") if path.exists() else ""
     return [ln for ln in text.splitlines() if needle in ln]
@@ -155,12 +162,8 @@ def log_lines(path: Path, needle: str) -> list[str]:
 def test_full_outbox_disk_pauses_capture_and_resumes_from_its_checkpoint(
     chain: Chain, tmp_path: Path, outbox_disk: Path
 ) -> None:
-    site = chain.store(12)
     outbox = outbox_disk / "outbox.db"
-    chain.centrale(site, "config", "set", "outbox.path", str(outbox))
-    with site.connect() as conn:
-        seed_store(conn)
-    chain.centrale(site, "snapshot")
+    site = seeded_with_outbox_at(chain, outbox)
     log = tmp_path / "run-12.log"
     proc = CentraleProcess(site.config, log).start().wait_capturing()
     try:
@@ -267,13 +270,9 @@ def test_read_only_outbox_disk_stops_capture_clearly_and_it_resumes_once_fixed(
     the Centrale user). SQLite holds its files open, so a running capture keeps writing until
     it stops; what an operator meets is the next start: `run` refuses with one clear line,
     `doctor` and `status` name the problem, and once fixed capture resumes from its checkpoint."""
-    site = chain.store(12)
     folder, mounted = outbox_dir
     outbox = folder / "outbox.db"
-    chain.centrale(site, "config", "set", "outbox.path", str(outbox))
-    with site.connect() as conn:
-        seed_store(conn)
-    chain.centrale(site, "snapshot")
+    site = seeded_with_outbox_at(chain, outbox)
     log = tmp_path / "run-12.log"
     with Till(site, seed=22) as till:
         proc = CentraleProcess(site.config, log).start().wait_capturing()

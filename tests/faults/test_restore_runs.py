@@ -60,9 +60,12 @@ def _wait_drained(chain: Chain, site: Site, timeout_s: float = 60) -> dict[str, 
     )
 
 
-def _stop(chain: Chain, procs: dict[int, CentraleProcess]) -> None:
+def _stop_with_nothing_left(chain: Chain, procs: dict[int, CentraleProcess], stores: list[Site]) -> None:
+    """Every `run` stopped cleanly, and no store has a row left to ship."""
     for proc in procs.values():
         assert proc.terminate() == 0, proc.log_text()[-3000:]
+    for s in stores:
+        assert status_json(chain, s)["backlog"] == 0
 
 
 def _primary_key(site: Site, table: str) -> list[str]:
@@ -177,9 +180,7 @@ def test_a_store_put_back_from_an_image_while_the_other_sells_keeps_the_lost_sal
     taken_again = {k for (k,) in kept["sales"]} - {k for (k,) in sales_diff.extra_at_hq}
     assert taken_again <= sold_again and sales_diff.extra_at_hq  # some lost sales still at head office
     assert "earlier copy of the outbox" in chain.centrale(site, "status").stdout
-    _stop(chain, procs)
-    for s in stores:
-        assert status_json(chain, s)["backlog"] == 0
+    _stop_with_nothing_left(chain, procs, stores)
 
 
 def test_head_office_put_back_from_its_nightly_copy_while_both_stores_run_and_sell(
@@ -209,11 +210,9 @@ def test_head_office_put_back_from_its_nightly_copy_while_both_stores_run_and_se
             said = {n: [s for s in p.log_text().splitlines() if "head office holds" in s] for n, p in procs.items()}
             raise AssertionError(f"{exc}\nhead office's progress: {progress}\nthe stores said: {said}") from None
         assert all(p.alive for p in procs.values())
-        _stop(chain, procs)
+        _stop_with_nothing_left(chain, procs, stores)
         for p in procs.values():
             assert "sent again" in p.log_text(), p.log_text()[-3000:]
-        for s in stores:
-            assert status_json(chain, s)["backlog"] == 0
     finally:
         chain.hq.server.sql(f"DROP DATABASE IF EXISTS `{BACKUP}`")
 
@@ -236,9 +235,7 @@ def test_a_copied_install_folder_is_refused_while_the_first_runs_and_both_stores
     assert all(p.alive for p in procs.values())
     assert chain.hq.sql("SELECT COUNT(*) FROM centrale_leases WHERE store = 12") == [(1,)]
     assert chain.hq.sql("SELECT COUNT(*) FROM centrale_progress WHERE store = 12") == [(1,)]  # one outbox shipped
-    _stop(chain, procs)
-    for s in stores:
-        assert status_json(chain, s)["backlog"] == 0
+    _stop_with_nothing_left(chain, procs, stores)
 
 
 def test_an_outbox_deleted_while_run_is_stopped_and_the_tills_sell_loses_nothing(
@@ -266,6 +263,4 @@ def test_an_outbox_deleted_while_run_is_stopped_and_the_tills_sell_loses_nothing
         _wait_shipped(chain, *stores)
         assert "where head office holds everything before" in procs[site.number].log_text(since_start=True)
     wait_equal(chain, *stores)
-    _stop(chain, procs)
-    for s in stores:
-        assert status_json(chain, s)["backlog"] == 0
+    _stop_with_nothing_left(chain, procs, stores)

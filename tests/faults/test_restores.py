@@ -7,6 +7,7 @@ row for row."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,7 @@ from sandbox.chain import Chain, Site
 from sandbox.compare import compare_store, site_differences, wait_equal
 from sandbox.inprocess import InProcessStore
 from sandbox.polling import wait_until
-from sandbox.workload import StoreActivity, seed_store
+from sandbox.workload import StoreActivity
 from tests.faults.conftest import Spawn
 
 BACKUP = "nightly_copy"
@@ -58,6 +59,20 @@ def _delete_outbox(cfg: Config) -> None:
         f.unlink()
 
 
+def _store_12(chain: Chain) -> tuple[Site, Config]:
+    """Store 12, seeded and snapshotted, and its configuration."""
+    site = chain.seeded(chain.store(12))
+    return site, load(site.config)
+
+
+def _refused_run(chain: Chain, site: Site) -> subprocess.CompletedProcess[str]:
+    """`centrale run` refused at start with exit code 5: capture cannot resume where head office
+    says the store's rows end."""
+    refused = chain.centrale(site, "run", check=False, timeout=60)
+    assert refused.returncode == 5, refused.stderr
+    return refused
+
+
 def _shipped_and_reported(cfg: Config, till: StoreActivity) -> None:
     """A sale captured and shipped, and the store's binlog position reported to head office (what
     `run` does every minute)."""
@@ -67,16 +82,10 @@ def _shipped_and_reported(cfg: Config, till: StoreActivity) -> None:
         assert StatusReporter(cfg).tick()
 
 
-def _seeded(chain: Chain, site: Site) -> None:
-    with site.connect() as conn:
-        seed_store(conn)
-    chain.centrale(site, "snapshot")
-
-
 def test_head_office_restored_from_a_backup_gets_the_gap_again_from_the_stores(chain: Chain) -> None:
     stores = chain.stores
     for site in stores:
-        _seeded(chain, site)
+        chain.seeded(site)
     runs = {site.number: InProcessStore(site.config).start() for site in stores}
     conns = {site.number: site.connect() for site in stores}
     tills = {n: StoreActivity(conns[n], seed=n) for n in runs}
@@ -111,7 +120,7 @@ def test_a_gap_older_than_the_kept_rows_is_named_and_push_since_refills_it(chain
     refill it, and they do."""
     site = chain.store(12)
     chain.centrale(site, "config", "set", "outbox.keep_shipped_h", "0")
-    _seeded(chain, site)
+    chain.seeded(site)
     with InProcessStore(site.config) as run, site.connect() as conn:
         till = StoreActivity(conn, seed=7)
         till.sell()
@@ -142,9 +151,7 @@ def test_an_outbox_deleted_while_stopped_loses_nothing(chain: Chain) -> None:
     """Someone deletes the outbox file to "fix" an error while `run` is stopped, with sales in it
     not shipped yet and sales made since. The new outbox resumes capture where head office holds
     everything before (the store reported it), not at the binlog's end: nothing is lost."""
-    site = chain.store(12)
-    _seeded(chain, site)
-    cfg = load(site.config)
+    site, cfg = _store_12(chain)
     with site.connect() as conn:
         till = StoreActivity(conn, seed=11)
         with InProcessStore(cfg) as run:
@@ -167,17 +174,14 @@ def test_an_outbox_deleted_while_stopped_loses_nothing(chain: Chain) -> None:
 
 
 def test_an_outbox_lost_beyond_the_binlog_stops_capture_naming_snapshot(chain: Chain) -> None:
-    site = chain.store(12)
-    _seeded(chain, site)
-    cfg = load(site.config)
+    site, cfg = _store_12(chain)
     with site.connect() as conn:
         till = StoreActivity(conn, seed=12)
         _shipped_and_reported(cfg, till)
         till.sell()
         site.server.purge_binlogs()  # the store kept its binlog for less time than it was stopped
     _delete_outbox(cfg)
-    refused = chain.centrale(site, "run", check=False, timeout=60)
-    assert refused.returncode == 5, refused.stderr
+    refused = _refused_run(chain, site)
     assert (
         "head office holds its rows up to binlog position" in refused.stderr and "centrale snapshot" in refused.stderr
     )
@@ -189,9 +193,7 @@ def test_an_outbox_put_back_from_an_earlier_copy_loses_nothing(chain: Chain) -> 
     with rows that were not from the binlog (a `push` during the day), those numbers name other
     rows at head office. Head office holding rows this outbox never
     issued, the outbox takes a new generation, and every row goes: nothing is taken for done."""
-    site = chain.store(12)
-    _seeded(chain, site)
-    cfg = load(site.config)
+    site, cfg = _store_12(chain)
     with site.connect() as conn:
         till = StoreActivity(conn, seed=13)
         with InProcessStore(cfg) as run:
@@ -220,17 +222,14 @@ def test_an_outbox_lost_with_head_office_ahead_of_the_stores_binlog_stops_naming
     """Head office's record of the store's binlog names a file the store still has, past that
     file's end (the store's database put back from a backup, or its binlog reset): the position
     is not in the binlog, and capture says so instead of reading from a place that is not there."""
-    site = chain.store(12)
-    _seeded(chain, site)
-    cfg = load(site.config)
+    site, cfg = _store_12(chain)
     with site.connect() as conn:
         _shipped_and_reported(cfg, StoreActivity(conn, seed=14))
     ((recorded,),) = chain.hq.sql("SELECT store_position FROM centrale_progress WHERE store = 12")
     file, _, pos = str(recorded).rpartition(":")
     chain.hq.sql("UPDATE centrale_progress SET store_position = %s WHERE store = 12", (f"{file}:{int(pos) + 10**9}",))
     _delete_outbox(cfg)
-    refused = chain.centrale(site, "run", check=False, timeout=60)
-    assert refused.returncode == 5, refused.stderr
+    refused = _refused_run(chain, site)
     assert (
         "head office holds its rows up to binlog position" in refused.stderr and "centrale snapshot" in refused.stderr
     )
@@ -251,9 +250,7 @@ def test_a_store_put_back_from_last_nights_image_saves_the_lost_future_before_it
     again under the same ticket ids. Before the copy's rows ship, head office's rows that differ
     are saved in a file beside the outbox, then replaced by the store's; tables that mirror deletes
     end equal to the store; the lost sales head office holds alone stay there, and are in the file."""
-    site = chain.store(12)
-    _seeded(chain, site)
-    cfg = load(site.config)
+    site, cfg = _store_12(chain)
     with site.connect() as conn, InProcessStore(cfg) as run:
         till = StoreActivity(conn, seed=21)
         for _ in range(3):
@@ -301,9 +298,7 @@ def test_a_new_outbox_waits_for_head_office_to_say_where_capture_starts(chain: C
     again: capture does not start at the binlog's end (the sales in between would never be
     captured); it asks head office again until it answers, then resumes where head office holds
     everything before."""
-    site = chain.store(12)
-    _seeded(chain, site)
-    cfg = load(site.config)
+    site, cfg = _store_12(chain)
     with site.connect() as conn:
         till = StoreActivity(conn, seed=31)
         _shipped_and_reported(cfg, till)
@@ -332,9 +327,7 @@ def test_a_store_database_put_back_under_its_outbox_stops_capture_and_snapshot_r
     Capture sees that the event it recorded there is gone and stops naming `snapshot`, instead of
     reading from a place that means something else now; the snapshot starts capture again, head
     office's rows that differ are saved first, and head office ends equal to the store."""
-    site = chain.store(12)
-    _seeded(chain, site)
-    cfg = load(site.config)
+    site, cfg = _store_12(chain)
     with site.connect() as conn, InProcessStore(cfg) as run:
         till = StoreActivity(conn, seed=41)
         till.sell()
@@ -352,8 +345,7 @@ def test_a_store_database_put_back_under_its_outbox_stops_capture_and_snapshot_r
         till = StoreActivity(conn, seed=42)
         for _ in range(10):
             till.sell()
-    refused = chain.centrale(site, "run", check=False, timeout=60)
-    assert refused.returncode == 5, refused.stderr
+    refused = _refused_run(chain, site)
     assert "holds other transactions than capture read" in refused.stderr and "centrale snapshot" in refused.stderr
     chain.centrale(site, "snapshot")
     with InProcessStore(cfg) as run:
@@ -369,9 +361,7 @@ def test_an_outbox_lost_where_the_binlog_holds_another_event_stops_naming_snapsh
     """Head office's record of the store's binlog names a position the binlog still reaches, but the
     event recorded as ending there is not the one there (the store's database was put back, and
     written again since): a new outbox does not resume there."""
-    site = chain.store(12)
-    _seeded(chain, site)
-    cfg = load(site.config)
+    site, cfg = _store_12(chain)
     with site.connect() as conn:
         _shipped_and_reported(cfg, StoreActivity(conn, seed=15))
     ((mark,),) = chain.hq.sql("SELECT store_commit FROM centrale_progress WHERE store = 12")
@@ -380,6 +370,5 @@ def test_an_outbox_lost_where_the_binlog_holds_another_event_stops_naming_snapsh
         "UPDATE centrale_progress SET store_commit = %s WHERE store = 12", (f"{start}:{int(ts) - 60}:{server}",)
     )
     _delete_outbox(cfg)
-    refused = chain.centrale(site, "run", check=False, timeout=60)
-    assert refused.returncode == 5, refused.stderr
+    refused = _refused_run(chain, site)
     assert "head office holds its rows up to binlog position" in refused.stderr

@@ -237,14 +237,14 @@ def test_what_cannot_be_converted_is_refused_with_the_reason_and_nothing_changes
     no_key = chain.centrale(hq, "hq", "init", "--adopt", check=False)
     assert no_key.returncode != 0 and "Traceback" not in no_key.stderr
     assert "sales has no primary key and the catalog names none (tables.sales.key)" in no_key.stderr
-    assert "customers has 1 key value(s) held by more than one row on (card_number): C-1" in no_key.stderr
+    assert "customers has 1 key value held by more than one row on (card_number): C-1" in no_key.stderr
     assert "nothing was changed" in no_key.stderr
     lyon = chain.store(STORE)
     from_store = chain.centrale(
         hq, "hq", "init", "--adopt", "--tables-from", lyon.server.url(lyon.database), check=False
     )
     assert from_store.returncode != 0
-    assert "sales has 1 key value(s) held by more than one row on (id): 7" in from_store.stderr
+    assert "sales has 1 key value held by more than one row on (id): 7" in from_store.stderr
     assert "stock_levels lacks its key column(s) article_id" in from_store.stderr
     assert "time_clock_punches has NOT NULL column(s) without a default that stores' rows do not carry: badge" in (
         from_store.stderr

@@ -24,7 +24,7 @@ from jobs.runner import JobsRunner
 from sandbox.chain import Chain, Site
 from sandbox.compare import site_differences
 from sandbox.inprocess import InProcessStore
-from sandbox.workload import StoreActivity, seed_store
+from sandbox.workload import StoreActivity
 
 
 @dataclass
@@ -80,9 +80,7 @@ def scoped(chain: Chain) -> Iterator[tuple[Chain, Account, Account]]:
     accounts = add_store(chain, 12), add_store(chain, 13)
     for site, acc in zip((lyon, lille), accounts, strict=True):
         use_account(chain, site, acc)
-        with site.connect() as conn:
-            seed_store(conn)
-        chain.centrale(site, "snapshot")
+        chain.seeded(site)
     try:
         yield chain, *accounts
     finally:
@@ -97,23 +95,33 @@ def sell(site: Site, n: int, seed: int) -> None:
         activity.punch()
 
 
+def ship(site: Site) -> None:
+    """Everything the store's binlog holds, captured and shipped (in this process)."""
+    with InProcessStore(site.config) as store:
+        store.sync()
+        store.drain()
+
+
+def sold_and_shipped(chain: Chain, tickets: tuple[int, int], seeds: tuple[int, int]) -> tuple[Site, Site]:
+    """Lyon and Lille, having sold ``tickets`` (their tills seeded with ``seeds``) and shipped them."""
+    lyon, lille = chain.store(12), chain.store(13)
+    for site, n, seed in zip((lyon, lille), tickets, seeds, strict=True):
+        sell(site, n, seed=seed)
+    for site in (lyon, lille):
+        ship(site)
+    return lyon, lille
+
+
 def test_each_store_ships_pulls_runs_jobs_and_reconciles_with_its_own_account(
     scoped: tuple[Chain, Account, Account],
 ) -> None:
     chain, _, _ = scoped
-    lyon, lille = chain.store(12), chain.store(13)
-    sell(lyon, 30, seed=1)
-    sell(lille, 20, seed=2)
+    lyon, lille = sold_and_shipped(chain, (30, 20), seeds=(1, 2))
     for site in (lyon, lille):
-        with InProcessStore(site.config) as store:
-            store.sync()
-            store.drain()
         assert site_differences(chain, site) == "equal"
     chain.hq.sql("INSERT INTO articles (id, code, label, price) VALUES (1, 'CAF', 'Espresso', 1.8)")
     lyon.sql("INSERT INTO customers (card_number, first_name, created_store) VALUES ('C-1', 'Ana', 12)")
-    with InProcessStore(lyon.config) as store:
-        store.sync()
-        store.drain()
+    ship(lyon)
     with chain.hq.connect(autocommit=False) as conn:
         add_jobs(conn, "pull-articles", [12])
         add_jobs(conn, "pull-customers", [13])
@@ -131,13 +139,7 @@ def test_each_store_ships_pulls_runs_jobs_and_reconciles_with_its_own_account(
 
 def test_a_store_account_sees_and_writes_only_its_own_rows(scoped: tuple[Chain, Account, Account]) -> None:
     chain, lyon_acc, _ = scoped
-    lyon, lille = chain.store(12), chain.store(13)
-    sell(lyon, 5, seed=3)
-    sell(lille, 7, seed=4)
-    for site in (lyon, lille):
-        with InProcessStore(site.config) as store:
-            store.sync()
-            store.drain()
+    _, lille = sold_and_shipped(chain, (5, 7), seeds=(3, 4))
     with chain.hq.connect(autocommit=False) as conn:
         lille_job = add_jobs(conn, "pull-articles", [13])[0]
     base = chain.hq.database

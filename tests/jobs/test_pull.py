@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from centrale.core.config import load
+from centrale.core.config import Config, load
 from centrale.core.errors import JobError
 from jobs.pull import pull_group
 from sandbox.chain import Chain, Site
@@ -20,6 +20,15 @@ def seed_hq_articles(chain: Chain, n: int = 30) -> None:
             [(i, f"A{i:05d}", f"Article {i} é", Decimal(i) / 4, Decimal(i) / 5, "kitchen") for i in range(1, n + 1)],
         )
         cur.execute("UPDATE articles SET updated_at = UTC_TIMESTAMP(6) - INTERVAL 30 DAY + INTERVAL id SECOND")  # old
+
+
+def pulled_articles(chain: Chain, n: int = 30) -> tuple[Site, Config]:
+    """Store 12 (and its configuration) once it pulled head office's ``n`` articles."""
+    site = chain.store(12)
+    cfg = load(site.config)
+    seed_hq_articles(chain, n)
+    pull_group(cfg, "articles")
+    return site, cfg
 
 
 def articles(site: Site) -> dict[int, tuple]:
@@ -49,10 +58,7 @@ def test_pull_articles_copies_updates_and_mirrors_deletes(chain: Chain) -> None:
 
 
 def test_a_pull_that_changes_nothing_writes_nothing(chain: Chain) -> None:
-    site = chain.store(12)
-    cfg = load(site.config)
-    seed_hq_articles(chain)
-    pull_group(cfg, "articles")
+    site, cfg = pulled_articles(chain)
     before = binlog_end(site)
     again = pull_group(cfg, "articles")
     assert again.rows_moved == 0
@@ -149,10 +155,7 @@ def test_later_pulls_compare_only_what_changed_and_still_find_everything(chain: 
 
 
 def test_a_full_comparison_still_runs_when_asked_and_catches_what_marks_miss(chain: Chain) -> None:
-    site = chain.store(12)
-    cfg = load(site.config)
-    seed_hq_articles(chain, 200)
-    pull_group(cfg, "articles")
+    site, cfg = pulled_articles(chain, 200)
     # A change that does not move the modified column (set by hand to an old time).
     chain.hq.sql("UPDATE articles SET label = 'sneaky', updated_at = '2020-01-01' WHERE id = 20")
     assert pull_group(cfg, "articles").rows_moved == 0  # trusted marks miss it...
@@ -162,10 +165,7 @@ def test_a_full_comparison_still_runs_when_asked_and_catches_what_marks_miss(cha
 
 
 def test_head_office_logs_deletions_so_pulls_need_no_key_set_comparison(chain: Chain) -> None:
-    site = chain.store(12)
-    cfg = load(site.config)
-    seed_hq_articles(chain, 100)
-    pull_group(cfg, "articles")
+    site, cfg = pulled_articles(chain, 100)
     chain.hq.sql("DELETE FROM articles WHERE id IN (3, 77)")
     chain.hq.sql("UPDATE articles SET id = 500 WHERE id = 50")  # a re-keyed row leaves its old key
     logged = chain.hq.sql("SELECT tbl, pk FROM centrale_tombstones ORDER BY id")
@@ -183,10 +183,7 @@ def test_head_office_logs_deletions_so_pulls_need_no_key_set_comparison(chain: C
 def test_a_row_committed_late_with_an_older_modified_time_is_still_pulled(chain: Chain) -> None:
     """A head-office transaction that wrote a row at t0 but committed after a pull read its
     marks: the next pull looks back a window before the mark and finds it."""
-    site = chain.store(12)
-    cfg = load(site.config)
-    seed_hq_articles(chain, 100)
-    pull_group(cfg, "articles")
+    site, cfg = pulled_articles(chain, 100)
     chain.hq.sql("UPDATE articles SET label = 'changed now' WHERE id = 1")
     pull_group(cfg, "articles")  # the mark is now this change's time
     mark = chain.hq.sql("SELECT MAX(updated_at) FROM articles")[0][0]

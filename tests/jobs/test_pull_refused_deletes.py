@@ -12,7 +12,7 @@ from centrale.core.errors import JobError
 from jobs.pull import pull_group
 from jobs.queue import add_jobs
 from sandbox.chain import Chain, Site
-from tests.integration.test_pull_races import job, runner_for, with_stock_column
+from tests.jobs.test_pull_races import job, runner_for, with_stock_column
 
 
 def with_shelf_labels(chain: Chain) -> Site:
@@ -46,8 +46,8 @@ def test_a_delete_refused_by_a_store_foreign_key_fails_the_job_whole_with_the_fi
     assert "\n" not in message
     for part in (
         "pull articles wrote nothing",
-        "refused to delete 1 row(s) of `articles`",
-        "(the first: `id` = 1)",
+        "refused to delete 1 row of `articles`",
+        "that head office deleted (`id` = 1)",
         "the store's table `shelf_labels`",
         "constraint `fk_label_article` (article_id -> `articles`) is ON DELETE RESTRICT",
         "(hint: delete or re-point those `shelf_labels` rows, or make constraint `fk_label_article` ON DELETE "
@@ -74,12 +74,12 @@ def test_the_command_says_the_refused_delete_in_one_line_and_its_fix(
     res = chain.centrale(lyon, "pull", "articles", check=False)
     assert res.returncode == 8 and "Traceback" not in res.stderr
     error, hint = res.stderr.strip().splitlines()
-    assert error.startswith("error: pull articles wrote nothing: the store refused to delete 2 row(s) of `articles`")
+    assert error.startswith("error: pull articles wrote nothing: the store refused to delete 2 rows of `articles`")
     assert "(the first: `id` = 1)" in error and "`fk_label_article`" in error
     assert hint.startswith("hint: delete or re-point those `shelf_labels` rows")
     monkeypatch.setenv("LC_ALL", "fr_FR.UTF-8")
     fr = chain.centrale(lyon, "pull", "articles", check=False).stderr
-    assert "le magasin a refusé de supprimer 2 ligne(s) de `articles`" in fr and "ON DELETE CASCADE" in fr
+    assert "le magasin a refusé de supprimer 2 lignes de `articles`" in fr and "ON DELETE CASCADE" in fr
     assert len(lyon.sql("SELECT id FROM articles")) == 3
 
 
@@ -119,10 +119,10 @@ def test_a_refusal_deeper_in_the_stores_cascades_names_the_table_that_refused(ch
     lyon.sql("INSERT INTO shelf_tags VALUES (7, 2)")
     lyon.sql("INSERT INTO tag_prints VALUES (1, 7)")
     chain.hq.sql("DELETE FROM articles WHERE id IN (2, 3)")
-    with pytest.raises(JobError, match=r"the first: `id` = 2\): rows of the store's table `tag_prints`") as refused:
+    with pytest.raises(JobError, match=r"deleted \(`id` = 2\): rows of the store's table `tag_prints`") as refused:
         pull_group(load(lyon.config), "articles")
     assert "`fk_print_tag` (tag_id -> `shelf_tags`) is ON DELETE RESTRICT" in refused.value.message
-    assert "1 row(s)" in refused.value.message  # article 3 alone would go
+    assert "1 row of" in refused.value.message  # article 3 alone would go
     assert lyon.sql("SELECT COUNT(*) FROM articles") == [(3,)] and lyon.sql("SELECT id FROM shelf_tags") == [(7,)]
 
 

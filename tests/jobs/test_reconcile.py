@@ -51,7 +51,7 @@ def test_a_short_day_is_found_and_resent_and_a_purged_day_only_reported(chain: C
 def test_reconcile_from_the_command_line_and_as_a_job(chain: Chain) -> None:
     site = chain.store(12)
     res = chain.centrale(site, "reconcile", "--day", "2026-11-20", "--no-resend")
-    assert "0 day(s) differ" in res.stdout
+    assert "0 days differ" in res.stdout
     bad = chain.centrale(site, "reconcile", "--day", "20/11/2026", check=False)
     assert bad.returncode == 8 and "is not a date" in bad.stderr
     out = chain.centrale(chain.hq, "jobs", "add", "reconcile", "--store", "12", "--since", "2026-11-01").stdout

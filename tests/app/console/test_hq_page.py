@@ -17,7 +17,7 @@ from centrale.hq.schema import init_hq, progress
 from sandbox.chain import Chain
 from sandbox.inprocess import InProcessStore
 from sandbox.workload import StoreActivity, seed_store, totals
-from tests.console.conftest import add_console_keys, console_client, csrf_of
+from tests.app.console.conftest import add_console_keys, console_client, csrf_of
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_posting_jobs_to_some_or_all_stores_and_filtering_them(shipped: Chain, h
     token = csrf_of(hq_client)
     res = hq_client.post("/jobs", data={"csrf": token, "action": "pull-articles", "store": ["12", "13"]})
     assert res.status_code == 303 and res.headers["location"] == "/?posted=2#jobs"
-    assert "2 job(s) posted." in hq_client.get(res.headers["location"]).text
+    assert "2 jobs posted." in hq_client.get(res.headers["location"]).text
     res = hq_client.post("/jobs", data={"csrf": token, "action": "reconcile", "all": "on", "since": "2026-01-01"})
     assert res.status_code == 303
     jobs = shipped.hq.sql("SELECT store, action, status, params, requested_by FROM centrale_jobs ORDER BY id")

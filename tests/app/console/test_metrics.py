@@ -11,7 +11,7 @@ from centrale.core.config import load
 from sandbox.chain import Chain
 from sandbox.inprocess import InProcessStore
 from sandbox.workload import StoreActivity, seed_store
-from tests.console.conftest import csrf_of
+from tests.app.console.conftest import csrf_of
 
 SAMPLE = re.compile(r'^([a-z_]+)(\{(?:[a-z_]+="(?:[^"\\\n]|\\.)*",?)*\})? (-?[0-9.e+]+|NaN)$')
 

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from centrale.core.config import load, with_console
 from centrale.core.errors import ConfigError
 from sandbox.chain import Chain
-from tests.console.conftest import add_console_keys, console_client, csrf_of
+from tests.app.console.conftest import add_console_keys, console_client, csrf_of
 
 STORE_POSTS = ["/actions/pull-articles", "/options", "/hq", "/logout"]
 

@@ -3,19 +3,18 @@ one line naming console.port, not a traceback; `run` goes on capturing without i
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from sandbox.chain import Chain
-from sandbox.processes import run_process
-from tests.console.conftest import add_console_keys, wait_for
+from sandbox.processes import CentraleProcess, quiet_env, run_centrale, run_process
+from sandbox.server import free_port
+from tests.app.console.conftest import add_console_keys, wait_for
 
 
 @pytest.fixture
@@ -26,60 +25,46 @@ def taken_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_centrale_console_on_a_taken_port_is_one_line_naming_the_key(chain: Chain, taken_port: int) -> None:
-    res = subprocess.run(
-        [sys.executable, "-m", "centrale", "--config", str(chain.hq.config), "console", "--port", str(taken_port)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONWARNINGS": "ignore", "LANG": "C"},
-    )
+    res = run_centrale(chain.hq.config, "console", "--port", str(taken_port), timeout=60, env=quiet_env(LANG="C"))
     assert res.returncode == 2
     assert res.stderr.splitlines()[0] == f"error: console.port {taken_port} is already in use on 127.0.0.1"
     assert "Traceback" not in res.stderr and "console.port" in res.stderr.splitlines()[1]
 
 
-def test_run_goes_on_without_its_console_when_the_port_is_taken(chain: Chain, taken_port: int) -> None:
+@contextmanager
+def store_run(chain: Chain, console_keys: str) -> Iterator[CentraleProcess]:
+    """`centrale run` for store 12 with ``console_keys`` in its [console] section, capturing;
+    on leaving, stopped, and it must stop cleanly (exit code 0)."""
     site = chain.store(12)
-    add_console_keys(site.config, f"port = {taken_port}")
+    add_console_keys(site.config, console_keys)
     proc = run_process(site, chain.root).wait_capturing()
     try:
-        assert f"console not started: console.port {taken_port} is already in use" in proc.log_text()
-        assert "Traceback" not in proc.log_text()
+        yield proc
     finally:
         assert proc.terminate() == 0
+
+
+def test_run_goes_on_without_its_console_when_the_port_is_taken(chain: Chain, taken_port: int) -> None:
+    with store_run(chain, f"port = {taken_port}") as proc:
+        assert f"console not started: console.port {taken_port} is already in use" in proc.log_text()
+        assert "Traceback" not in proc.log_text()
 
 
 def test_run_serves_the_console_and_stops_it_with_itself(chain: Chain) -> None:
-    site = chain.store(12)
     port = free_port()
-    add_console_keys(site.config, f"port = {port}")
-    proc = run_process(site, chain.root).wait_capturing()
-    try:
+    with store_run(chain, f"port = {port}"):
         page = str(wait_for(lambda: _get(f"http://127.0.0.1:{port}/"), "the console answering"))
         assert "12 Lyon" in page
         assert 'data-part="capture" data-color="green"' in page  # `run` itself holds the site
-    finally:
-        assert proc.terminate() == 0
     assert _get(f"http://127.0.0.1:{port}/") is None
 
 
 def test_the_console_can_be_switched_off(chain: Chain) -> None:
-    site = chain.store(12)
     port = free_port()
-    add_console_keys(site.config, f"port = {port}\nenabled = false")
-    proc = run_process(site, chain.root).wait_capturing()
-    try:
+    with store_run(chain, f"port = {port}\nenabled = false") as proc:
         assert "console" not in proc.log_text(since_start=True)
         assert _get(f"http://127.0.0.1:{port}/") is None
-    finally:
-        assert proc.terminate() == 0
 
 
 def _get(url: str) -> str | None:

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 import centrale
 from centrale.core.config import load
 from sandbox.chain import Chain
-from tests.console.conftest import console_client, csrf_of, finished_status
+from tests.app.console.conftest import console_client, csrf_of, finished_status
 
 
 def seed_hq_articles(chain: Chain) -> None:
@@ -134,4 +134,4 @@ def test_jobs_asked_by_head_office_are_listed(chain: Chain, store_client: TestCl
     token = csrf_of(hq_client)
     assert hq_client.post("/jobs", data={"csrf": token, "action": "pull-stores", "store": "12"}).status_code == 303
     page = store_client.get("/").text
-    assert "Jobs asked by head office" in page and "pull-stores" in page and "1 job(s) waiting" in page
+    assert "Jobs asked by head office" in page and "pull-stores" in page and "1 job waiting" in page
