@@ -5,19 +5,18 @@ from __future__ import annotations
 import typer
 
 from cdc.snapshot import push_group, take_snapshot
-from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.app.cli.options import Invocation, cli_help, guarded, translator
 from centrale.core.actions import PUSH_GROUPS
 from centrale.core.outbox import OutboxStore
 
 app = typer.Typer()
 
 
-@app.command()
+@app.command(help=cli_help("help.snapshot"))
 def snapshot(
     ctx: typer.Context,
-    names: list[str] = typer.Argument(None, help="tables or groups; default: every captured table"),
+    names: list[str] = typer.Argument(None, help=cli_help("help.snapshot.NAMES")),
 ) -> None:
-    """Load the existing rows of captured tables into the outbox, aligned with the binlog."""
     inv: Invocation = ctx.obj
 
     def body() -> None:
@@ -31,14 +30,13 @@ def snapshot(
     guarded(body)
 
 
-@app.command()
+@app.command(help=cli_help("help.push"))
 def push(
     ctx: typer.Context,
-    group: str = typer.Argument(..., help=f"one of: {', '.join(PUSH_GROUPS)}"),
-    since: str = typer.Option(None, help="only rows from this date on (YYYY-MM-DD), in tables with a since_column"),
-    day: str = typer.Option(None, help="only this date's rows (YYYY-MM-DD), in tables with a since_column"),
+    group: str = typer.Argument(..., help=cli_help("help.one_of", among=", ".join(PUSH_GROUPS))),
+    since: str = typer.Option(None, help=cli_help("help.push.--since")),
+    day: str = typer.Option(None, help=cli_help("help.push.--day")),
 ) -> None:
-    """Queue a group's current rows for head office again (idempotent: upserts)."""
     inv: Invocation = ctx.obj
 
     def body() -> None:

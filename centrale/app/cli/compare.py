@@ -6,20 +6,19 @@ import datetime as dt
 
 import typer
 
-from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.app.cli.options import Invocation, cli_help, guarded, translator
 from centrale.core.i18n import Msg
 
 app = typer.Typer()
 
 
-@app.command()
+@app.command(help=cli_help("help.reconcile"))
 def reconcile(
     ctx: typer.Context,
-    day: str = typer.Option(None, help="one business day (YYYY-MM-DD)"),
-    since: str = typer.Option(None, help="from this day to today (default: the last 7 days)"),
-    resend: bool = typer.Option(True, help="re-send the days head office is short of"),
+    day: str = typer.Option(None, help=cli_help("help.reconcile.--day")),
+    since: str = typer.Option(None, help=cli_help("help.reconcile.--since")),
+    resend: bool = typer.Option(True, help=cli_help("help.reconcile.--resend")),
 ) -> None:
-    """Compare, per business day, tickets, totals and stock movements with head office."""
     from centrale.app.actions import reconcile_lines
     from centrale.core.errors import JobError
 
@@ -38,13 +37,12 @@ def reconcile(
     guarded(body)
 
 
-@app.command()
+@app.command(help=cli_help("help.verify"))
 def verify(
     ctx: typer.Context,
-    tables: list[str] = typer.Argument(None, help="tables or groups (default: every aggregate table)"),
-    resend: bool = typer.Option(False, help="queue the store's rows head office lacks or holds differently"),
+    tables: list[str] = typer.Argument(None, help=cli_help("help.verify.TABLES")),
+    resend: bool = typer.Option(False, help=cli_help("help.verify.--resend")),
 ) -> None:
-    """Compare this store's tables with head office's copy, row by row; name the differing keys."""
     from centrale.app.actions import verify_lines
 
     inv: Invocation = ctx.obj

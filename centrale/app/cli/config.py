@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.app.cli.options import Invocation, cli_help, guarded, translator
 from centrale.app.config_edit import set_values
 from centrale.core.codec import dumps
 from centrale.core.config import config_path, masked_view
 from centrale.core.errors import ConfigError
 from centrale.core.i18n import Msg
 
-config_app = typer.Typer(help="Show or change this site's configuration.", no_args_is_help=True)
+config_app = typer.Typer(help=cli_help("help.config"), no_args_is_help=True)
 
 
-@config_app.command("show")
+@config_app.command("show", help=cli_help("help.config.show"))
 def config_show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
-    """The configuration in effect (file + environment), secrets masked."""
     inv: Invocation = ctx.obj
 
     def body() -> None:
@@ -36,12 +35,11 @@ def config_show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json"
     guarded(body)
 
 
-@config_app.command("set")
+@config_app.command("set", help=cli_help("help.config.set"))
 def config_set(
     ctx: typer.Context,
     key_values: list[str] = typer.Argument(..., metavar="KEY VALUE [KEY VALUE ...]"),
 ) -> None:
-    """Change keys (e.g. `hq.host 203.0.113.10`); several at once apply together. Comments stay."""
     inv: Invocation = ctx.obj
 
     def body() -> None:

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import typer
 
-from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.app.cli.options import Invocation, cli_help, guarded, translator
 
-hq_app = typer.Typer(help="Head-office administration.", no_args_is_help=True)
+hq_app = typer.Typer(help=cli_help("help.hq"), no_args_is_help=True)
 
 
-@hq_app.command("init")
+@hq_app.command("init", help=cli_help("help.hq.init"))
 def hq_init(
     ctx: typer.Context,
-    force: bool = typer.Option(False, help="change a recorded store number"),
-    tables_from: str = typer.Option(
-        "", "--tables-from", help="a store's database URL: create the captured tables head office lacks"
-    ),
+    force: bool = typer.Option(False, help=cli_help("help.hq.init.--force")),
+    tables_from: str = typer.Option("", "--tables-from", help=cli_help("help.hq.init.--tables-from")),
     adopt: bool = typer.Option(
         False,
         "--adopt",
-        help="convert head office's own tables named like captured ones (its POS's) to head office's layout",
+        help=cli_help("help.hq.init.--adopt"),
     ),
 ) -> None:
-    """Prepare this head-office database: bookkeeping tables, its store number, delete log."""
     from centrale.hq.admin import init_head_office
 
     inv: Invocation = ctx.obj
@@ -35,16 +32,15 @@ def hq_init(
     guarded(body)
 
 
-@hq_app.command("add-store")
+@hq_app.command("add-store", help=cli_help("help.hq.add-store"))
 def hq_add_store(
     ctx: typer.Context,
-    store: int = typer.Argument(..., help="the store's number (its site.store)"),
-    user: str = typer.Option("", "--user", help="account name (default centrale_store_N)"),
-    host: str = typer.Option("%", "--host", help="where the store connects from: its address, or '%'"),
-    rotate: bool = typer.Option(False, "--rotate", help="give an existing account a new password"),
-    require_tls: bool = typer.Option(False, "--require-tls", help="refuse this account's unencrypted logins"),
+    store: int = typer.Argument(..., help=cli_help("help.hq.add-store.STORE")),
+    user: str = typer.Option("", "--user", help=cli_help("help.hq.add-store.--user")),
+    host: str = typer.Option("%", "--host", help=cli_help("help.hq.add-store.--host")),
+    rotate: bool = typer.Option(False, "--rotate", help=cli_help("help.hq.add-store.--rotate")),
+    require_tls: bool = typer.Option(False, "--require-tls", help=cli_help("help.hq.add-store.--require-tls")),
 ) -> None:
-    """Create a store's own head-office account: its rows only, reference tables read-only."""
     from centrale.hq.admin import add_store_account
 
     inv: Invocation = ctx.obj

@@ -8,7 +8,7 @@ import getpass
 import pymysql
 import typer
 
-from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.app.cli.options import Invocation, cli_help, guarded, translator
 from centrale.core.actions import ACTIONS, PULL_GROUPS
 from centrale.core.codec import dumps
 from centrale.core.config import Config
@@ -21,13 +21,12 @@ from jobs.queue import STATUSES, add_jobs, known_stores, list_jobs, retry_job
 app = typer.Typer()
 
 
-@app.command()
+@app.command(help=cli_help("help.pull"))
 def pull(
     ctx: typer.Context,
-    group: str = typer.Argument(..., help=f"one of: {', '.join(PULL_GROUPS)}"),
-    full: bool = typer.Option(False, "--full", help="compare every row, not only those changed since the last pull"),
+    group: str = typer.Argument(..., help=cli_help("help.one_of", among=", ".join(PULL_GROUPS))),
+    full: bool = typer.Option(False, "--full", help=cli_help("help.pull.--full")),
 ) -> None:
-    """Make this store's copy of a group's tables equal to head office's (customers: merge)."""
     inv: Invocation = ctx.obj
 
     def body() -> None:
@@ -39,9 +38,8 @@ def pull(
     guarded(body)
 
 
-@app.command()
-def sync(ctx: typer.Context, what: str = typer.Argument(..., help="customers")) -> None:
-    """Send this store's customers to head office, then receive the chain's."""
+@app.command(help=cli_help("help.sync"))
+def sync(ctx: typer.Context, what: str = typer.Argument(..., help=cli_help("help.sync.WHAT"))) -> None:
     from centrale.app.actions import sync_customers
     from centrale.core.errors import JobError
 
@@ -55,7 +53,7 @@ def sync(ctx: typer.Context, what: str = typer.Argument(..., help="customers")) 
     guarded(body)
 
 
-jobs_app = typer.Typer(help="Head office's jobs for the stores.", no_args_is_help=True)
+jobs_app = typer.Typer(help=cli_help("help.jobs"), no_args_is_help=True)
 
 
 def _jobs_connection(cfg: Config) -> pymysql.connections.Connection:
@@ -70,16 +68,15 @@ def _jobs_connection(cfg: Config) -> pymysql.connections.Connection:
         ) from None
 
 
-@jobs_app.command("add")
+@jobs_app.command("add", help=cli_help("help.jobs.add"))
 def jobs_add(
     ctx: typer.Context,
-    action: str = typer.Argument(..., help=f"one of: {', '.join(ACTIONS)}"),
-    store: list[int] = typer.Option(None, "--store", help="a target store (repeatable)"),
-    all_stores: bool = typer.Option(False, "--all", help="every store head office knows"),
-    since: str = typer.Option(None, help="push actions: only rows from this date on (YYYY-MM-DD)"),
-    requested_by: str = typer.Option(getpass.getuser, "--by", help="who asks (recorded)"),
+    action: str = typer.Argument(..., help=cli_help("help.one_of", among=", ".join(ACTIONS))),
+    store: list[int] = typer.Option(None, "--store", help=cli_help("help.jobs.add.--store")),
+    all_stores: bool = typer.Option(False, "--all", help=cli_help("help.jobs.add.--all")),
+    since: str = typer.Option(None, help=cli_help("help.jobs.add.--since")),
+    requested_by: str = typer.Option(getpass.getuser, "--by", help=cli_help("help.jobs.add.--by")),
 ) -> None:
-    """Ask stores to do something; a newer pending job of the same action supersedes the older."""
     inv: Invocation = ctx.obj
 
     def body() -> None:
@@ -110,15 +107,14 @@ def jobs_add(
     guarded(body)
 
 
-@jobs_app.command("list")
+@jobs_app.command("list", help=cli_help("help.jobs.list"))
 def jobs_list(
     ctx: typer.Context,
     store: int = typer.Option(None, "--store"),
-    status: str = typer.Option(None, "--status", help=f"one of: {', '.join(STATUSES)}"),
+    status: str = typer.Option(None, "--status", help=cli_help("help.one_of", among=", ".join(STATUSES))),
     limit: int = typer.Option(100, min=1),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """The jobs, newest first: whether and when each store did them."""
     inv: Invocation = ctx.obj
 
     def body() -> None:
@@ -148,9 +144,8 @@ def jobs_list(
     guarded(body)
 
 
-@jobs_app.command("retry")
-def jobs_retry(ctx: typer.Context, job_id: int = typer.Argument(..., help="a failed or expired job")) -> None:
-    """Ask again for a job that failed or expired (a new pending job; the old one stays)."""
+@jobs_app.command("retry", help=cli_help("help.jobs.retry"))
+def jobs_retry(ctx: typer.Context, job_id: int = typer.Argument(..., help=cli_help("help.jobs.retry.JOB_ID"))) -> None:
     inv: Invocation = ctx.obj
 
     def body() -> None:

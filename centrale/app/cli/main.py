@@ -14,14 +14,14 @@ from centrale.app.cli.config import config_app
 from centrale.app.cli.hq import hq_app
 from centrale.app.cli.jobs import app as jobs_cli_app
 from centrale.app.cli.jobs import jobs_app
-from centrale.app.cli.options import CURRENT, Invocation
+from centrale.app.cli.options import CURRENT, Invocation, cli_help
 from centrale.app.cli.ship import app as outbox_app
 from centrale.app.cli.site import app as site_app
 from centrale.core import __version__
 from centrale.core.i18n import LOCALE_VARIABLES, language_from_locale
 
 app = typer.Typer(
-    help="Centrale: store -> head office replication for a chain's POS databases.",
+    help=cli_help("help.centrale"),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -36,6 +36,19 @@ app.add_typer(compare_app)
 app.add_typer(jobs_app, name="jobs")
 
 
+def _commands_panel(typer_app: typer.Typer, title: str) -> None:
+    """Every command under the catalog's title: typer's own "Commands" is not translatable."""
+    for command in typer_app.registered_commands:
+        command.rich_help_panel = title
+    for group in typer_app.registered_groups:
+        group.rich_help_panel = title
+        if group.typer_instance is not None:
+            _commands_panel(group.typer_instance, title)
+
+
+_commands_panel(app, cli_help("help.panel.commands"))
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"centrale {__version__}")
@@ -45,7 +58,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    config: str = typer.Option(None, "--config", "-c", help="site TOML file (or $CENTRALE_CONFIG)"),
+    config: str = typer.Option(None, "--config", "-c", help=cli_help("help.--config")),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
 ) -> None:
     locale = {name: os.environ.get(name, "") for name in LOCALE_VARIABLES}

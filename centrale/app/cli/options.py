@@ -1,11 +1,14 @@
 """What every command shares, without typer: loading the configuration once per invocation,
-setting up logging, and turning errors into ``error:`` / ``hint:`` lines and an exit code.
+setting up logging, turning errors into ``error:`` / ``hint:`` lines and an exit code, and the
+language of the commands' --help texts.
 
 Only the CLI prints and exits; everything below it raises.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -16,7 +19,7 @@ from typing import TypeVar
 from centrale.core import config as config_mod
 from centrale.core.config import Config
 from centrale.core.errors import CentraleError
-from centrale.core.i18n import Lang, Translator
+from centrale.core.i18n import Lang, Translator, language_from_locale
 from centrale.core.log import get_logger, logging_ready, setup_logging
 
 T = TypeVar("T")
@@ -26,7 +29,8 @@ UNEXPECTED_EXIT = 70
 @dataclass
 class Invocation:
     """Per-process state of one command line: the --config flag, the language of the locale
-    (read by the entry point, the only place that looks at LANG/LC_*) and the loaded config."""
+    (read by the root callback; ``help_lang`` reads it for --help, the only other place that
+    looks at LANG/LC_*) and the loaded config."""
 
     config_flag: str | None = None
     lang: Lang = "en"
@@ -59,6 +63,18 @@ def translator() -> Translator:
     """The running command's language."""
     inv = CURRENT.get()
     return Translator(inv.lang if inv is not None else "en")
+
+
+@functools.cache
+def help_lang() -> Lang:
+    """The language of --help, read from the locale once: typer takes a command's and an
+    option's help as a plain string when the command is declared, before any callback runs."""
+    return language_from_locale(os.environ)
+
+
+def cli_help(key: str, /, **values: object) -> str:
+    """A --help text of the catalog (``help.<command>``, ``help.<command>.<--option|ARGUMENT>``)."""
+    return Translator(help_lang())(key, **values)
 
 
 def guarded(fn: Callable[[], T]) -> T:

@@ -8,7 +8,7 @@ import threading
 import typer
 
 from applier.service import ApplierService, CatchUp
-from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.app.cli.options import Invocation, cli_help, guarded, translator
 from centrale.app.lifecycle import install_stop_handlers
 from centrale.app.site import build_shipper
 from centrale.core.codec import dumps
@@ -17,17 +17,16 @@ from centrale.core.i18n import Msg
 from centrale.core.log import get_logger
 from centrale.core.outbox import OutboxStore
 
-app = typer.Typer(help="Inspect and drive the local outbox.", no_args_is_help=True)
+app = typer.Typer(help=cli_help("help.outbox"), no_args_is_help=True)
 
 
-@app.command("list")
+@app.command("list", help=cli_help("help.outbox.list"))
 def list_rows(
     ctx: typer.Context,
-    limit: int = typer.Option(50, min=1, help="rows to show"),
-    after: int = typer.Option(0, help="show rows with seq greater than this"),
+    limit: int = typer.Option(50, min=1, help=cli_help("help.outbox.list.--limit")),
+    after: int = typer.Option(0, help=cli_help("help.outbox.list.--after")),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Rows waiting to be shipped, oldest first."""
     inv: Invocation = ctx.obj
 
     def body() -> None:
@@ -60,12 +59,11 @@ def list_rows(
     guarded(body)
 
 
-@app.command()
+@app.command(help=cli_help("help.outbox.replay"))
 def replay(
     ctx: typer.Context,
-    batch_rows: int = typer.Option(0, min=0, help="rows per batch (default: ship.batch_rows)"),
+    batch_rows: int = typer.Option(0, min=0, help=cli_help("help.outbox.replay.--batch-rows")),
 ) -> None:
-    """Drain the outbox to head office now, without waiting for ticks."""
     inv: Invocation = ctx.obj
 
     def body() -> None:
@@ -91,13 +89,12 @@ def replay(
     guarded(body)
 
 
-@app.command()
+@app.command(help=cli_help("help.outbox.skip"))
 def skip(
     ctx: typer.Context,
-    seq: int = typer.Argument(..., help="the seq of the row to drop (see `centrale outbox list`)"),
-    reason: str = typer.Option("skipped by operator", help="kept with the row in the skipped table"),
+    seq: int = typer.Argument(..., help=cli_help("help.outbox.skip.SEQ")),
+    reason: str = typer.Option("skipped by operator", help=cli_help("help.outbox.skip.--reason")),
 ) -> None:
-    """Drop one poison row from the shipping queue (kept in the outbox's `skipped` table)."""
     inv: Invocation = ctx.obj
 
     def body() -> None:

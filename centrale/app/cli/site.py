@@ -6,7 +6,7 @@ import threading
 
 import typer
 
-from centrale.app.cli.options import Invocation, guarded, translator
+from centrale.app.cli.options import Invocation, cli_help, guarded, translator
 from centrale.core.codec import dumps
 from centrale.core.errors import PreflightError
 from centrale.core.i18n import Msg
@@ -14,9 +14,8 @@ from centrale.core.i18n import Msg
 app = typer.Typer()
 
 
-@app.command()
+@app.command(help=cli_help("help.doctor"))
 def doctor(ctx: typer.Context) -> None:
-    """Check this site: local database, binlog settings, catalog, outbox, head office."""
     from centrale.app.doctor import run_checks
 
     inv: Invocation = ctx.obj
@@ -37,9 +36,8 @@ def doctor(ctx: typer.Context) -> None:
     guarded(body)
 
 
-@app.command()
+@app.command(help=cli_help("help.run"))
 def run(ctx: typer.Context) -> None:
-    """Capture the binlog continuously and ship to head office on every tick (Ctrl-C stops)."""
     from centrale.app.lifecycle import install_stop_handlers
     from centrale.app.runner import run_site
 
@@ -54,9 +52,8 @@ def run(ctx: typer.Context) -> None:
     guarded(body)
 
 
-@app.command()
+@app.command(help=cli_help("help.status"))
 def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Version, store, head office or not, and the state of capture and shipping."""
     from centrale.app.status import site_status, status_lines
 
     inv: Invocation = ctx.obj
@@ -72,13 +69,12 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) ->
     guarded(body)
 
 
-@app.command()
+@app.command(help=cli_help("help.console"))
 def console(
     ctx: typer.Context,
-    host: str = typer.Option(None, "--host", help="address to listen on (default console.host)"),
-    port: int = typer.Option(None, "--port", help="port to listen on (default console.port)"),
+    host: str = typer.Option(None, "--host", help=cli_help("help.console.--host")),
+    port: int = typer.Option(None, "--port", help=cli_help("help.console.--port")),
 ) -> None:
-    """Serve the web console in the foreground (head office, or a store without `run`)."""
     from centrale.app.console.server import ConsoleServer
     from centrale.app.lifecycle import install_stop_handlers
     from centrale.core.config import with_console
