@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test check fmt bench bench-quick clean
+.PHONY: install demo test check fmt bench bench-quick docs messages messages-check clean
 
 install: $(STAMP)
 
@@ -40,6 +40,19 @@ bench: install
 
 bench-quick: install
 	BENCH_QUICK=1 $(BIN)/python -m bench
+
+## docs: the manual (docs/, mkdocs.yml) into site/; the configuration reference is regenerated first
+docs: install
+	$(BIN)/python scripts/gen_config_docs.py
+	$(BIN)/mkdocs build --strict -d site
+
+## messages: the keys the code names into centrale/core/locale/centrale.pot, new keys into each .po
+## (then write their texts there), references refreshed; messages-check writes nothing (docs/translating.md)
+messages: install
+	$(BIN)/python scripts/messages.py
+
+messages-check: install
+	$(BIN)/python scripts/messages.py --check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -64,6 +64,7 @@ def test_one_owner_per_third_party_library() -> None:
         "zstandard": {"cdc/compressed.py"},
         "apscheduler": {"centrale/app/scheduler.py"},
         "uvicorn": {"centrale/app/console/server.py"},
+        "babel": {"centrale/core/i18n_catalog.py"},
         "typer": None,
     }
     for path in [
@@ -96,25 +97,22 @@ def test_compose_store_configs_load(tmp_path: Path) -> None:
         assert cfg.site.hq_store == 1
 
 
-def test_readme_documents_every_config_key() -> None:
-    """The configuration reference in the README cannot drift from the models."""
-    from centrale.core import config as c
+def test_the_configuration_reference_documents_every_key() -> None:
+    """docs/configuration.md is generated from the models (scripts/gen_config_docs.py): every key of
+    every section has a description there, and the committed page is what the generator writes."""
+    import importlib.util
 
-    readme = (ROOT / "README.md").read_text()
-    sections = {
-        "site": c.SiteSection,
-        "local": c.LocalSection,
-        "hq": c.HqSection,
-        "ship": c.ShipSection,
-        "outbox": c.OutboxSection,
-        "log": c.LogSection,
-        "options": c.OptionsSection,
-        "jobs": c.JobsSection,
-        "console": c.ConsoleSection,
-    }
-    for section, model in sections.items():
+    spec = importlib.util.spec_from_file_location("gen_config_docs", ROOT / "scripts" / "gen_config_docs.py")
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert gen.problems() == []
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    for section, model in gen.sections().items():
         for key in model.model_fields:
-            assert re.search(rf"`{section}\.{key}`", readme), f"README lacks `{section}.{key}`"
+            shown = key if section == "tables" else f"{section}.{key}"
+            assert f"| `{shown}` |" in page, f"docs/configuration.md lacks `{shown}`"
+    assert gen.render(page) == page, "docs/configuration.md is out of date: run `python scripts/gen_config_docs.py`"
 
 
 def test_web_libraries_stay_in_the_console() -> None:
@@ -146,6 +144,17 @@ def test_the_wheel_carries_the_consoles_templates_and_static_files(tmp_path: Pat
     for needed in ("store.html", "hq.html", "base.html"):
         assert f"centrale/app/console/templates/{needed}" in names
     assert {"centrale/app/console/static/console.css", "centrale/app/console/static/console.js"} <= names
+    # The message catalogs, compiled by hatch_build.py from the .po files, which stay out: an
+    # installed wheel reads its .mo, and each says what its .po says.
+    from centrale.core.i18n_catalog import read_mo, read_po
+
+    for lang in ("en", "fr"):
+        po = ROOT / f"centrale/core/locale/{lang}/LC_MESSAGES/centrale.po"
+        mo = f"centrale/core/locale/{lang}/LC_MESSAGES/centrale.mo"
+        assert mo in names and po.relative_to(ROOT).as_posix() not in names
+        (tmp_path / f"{lang}.mo").write_bytes(zipfile.ZipFile(wheel).read(mo))
+        assert read_mo(tmp_path / f"{lang}.mo") == read_po(po)
+    assert not [n for n in names if n.endswith((".po", ".pot"))]
 
 
 def test_shipped_catalog_matches_the_sample_schema() -> None:
