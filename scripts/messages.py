@@ -5,7 +5,7 @@
         that use it; add the keys no .po has yet, with empty texts, to each .po; refresh each
         entry's ``#:`` references and its ``python-brace-format`` flag. Files are written only
         when they change.
-    python scripts/messages.py --check   (make messages-check; tests/test_translations.py)
+    python scripts/messages.py --check   (make messages-check; tests/core/test_translations.py)
         the same without writing: exit 1 if a file would change, if an entry is empty or fuzzy,
         or if the .mo a wheel gets (hatch_build.py) would read otherwise than its .po.
 
@@ -168,7 +168,7 @@ def updated_po(path: Path, uses: dict[str, set[str]]) -> tuple[Catalog, list[str
             message.locations = [(f, 0) for f in sorted(uses.get(key_of(message), ()))]
     added = sorted(set(uses) - {key_of(m) for m in catalog if m.id})
     for key in added:
-        comment = "new | write its texts, then put its part and area here"  # tests/po_catalog.py: PARTS
+        comment = "new | write its texts, then put its part and area here"  # tests/core/po_catalog.py: PARTS
         catalog.add(key, "", locations=[(f, 0) for f in sorted(uses[key])], user_comments=[comment])
     return catalog, added
 

@@ -189,3 +189,14 @@ def test_the_demo_runs_and_head_office_equals_the_stores() -> None:
     assert "head office equals every store, row for row" in res.stdout
     assert "12 Lyon" in res.stdout and "13 Lille" in res.stdout
     assert "stopped everything it started" in res.stdout
+
+
+def test_the_tests_mirror_the_packages() -> None:
+    """One test folder per package (the fault and browser suites their own), and no test file
+    loose at the top but the project's own shape and docs."""
+    for package in ("core", "hq", "app", "cdc", "applier", "jobs"):
+        assert list((ROOT / "tests" / package).glob("test_*.py")), f"tests/{package}/ holds no tests"
+    assert list((ROOT / "tests" / "faults").glob("test_*.py"))
+    assert list((ROOT / "tests" / "browser").glob("test_*.py"))
+    loose = {p.name for p in (ROOT / "tests").glob("test_*.py")}
+    assert loose == {"test_project.py", "test_docs.py"}, loose

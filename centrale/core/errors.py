@@ -17,7 +17,7 @@ Inner code raises; service loops decide between retry, hold and stop; only the C
 
 Message and hint are ``Msg`` values of the catalog (``centrale.core.i18n``): ``message`` and ``hint``
 are their English text (for logs and the outbox's records), ``text`` and ``hint_text`` the
-values the CLI renders in the user's language. tests/test_messages.py keeps every raise
+values the CLI renders in the user's language. tests/core/test_messages.py keeps every raise
 translatable.
 """
 

@@ -29,7 +29,7 @@ A maintainer adding a message (docs/translating.md):
 3. write the English and the French text in the two .po files (plural forms if it counts);
 4. nothing to compile by hand: the source tree reads the .po, and building a wheel compiles it
    (``make messages-check`` compiles both to a temporary directory to try it). The tests
-   (tests/test_translations.py, tests/test_messages.py) fail on an empty text, on placeholders
+   (tests/core/test_translations.py, tests/core/test_messages.py) fail on an empty text, on placeholders
    that differ between the languages, or on a .pot behind the code.
 """
 

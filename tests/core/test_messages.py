@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from centrale.core import errors
-from tests.po_catalog import parts, texts
+from tests.core.po_catalog import parts, texts
 
 MESSAGES = texts()  # key -> language -> its texts (one per plural form), from the .po files
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("centrale", "cdc", "applier", "jobs")
 CHECK_BUILDERS = {"ok", "fail", "warn"}  # centrale.core.checks: (name, message, hint)
 

@@ -9,9 +9,9 @@ from centrale.app.console.store_page import BUTTONS
 from centrale.core.actions import ACTIONS, PULL_GROUPS, PUSH_GROUPS, SCREEN
 from centrale.core.catalog import load_default_tables
 from centrale.core.config import load
-from tests.po_catalog import texts
+from tests.core.po_catalog import texts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_store_runs_every_action_head_office_may_ask_for_and_no_other() -> None:

@@ -16,12 +16,12 @@ from centrale.core.errors import JobError
 from centrale.core.i18n import Msg, Translator, language_from_locale
 from jobs.queue import ACTIONS, STATUSES
 from sandbox.chain import Chain
-from tests.console.conftest import add_console_keys, console_client
-from tests.po_catalog import LANGS, PARTS, msgids, parts, texts
+from tests.app.console.conftest import add_console_keys, console_client
+from tests.core.po_catalog import LANGS, PARTS, msgids, parts, texts
 
 MESSAGES = texts()  # key -> language -> its texts (one per plural form), from the .po files
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "centrale" / "app" / "console" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[3] / "centrale" / "app" / "console" / "templates"
 
 
 def placeholders(text: str) -> set[str]:

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from centrale.core.i18n import LANGUAGES, Lang, Msg, Translator
 from centrale.core.i18n_catalog import catalog, find, read_mo, read_po
-from tests.po_catalog import LANGS, ROOT, po_path, texts
+from tests.core.po_catalog import LANGS, ROOT, po_path, texts
 
 PLURAL_RULES = {"en": "nplurals=2; plural=(n != 1);", "fr": "nplurals=2; plural=(n > 1);"}
 # The messages that count with their value n, given real plural forms (they said "check(s)").

@@ -1,5 +1,5 @@
 """The message catalog as its .po files say it, read with Babel (not with the runtime's reader,
-which tests/test_translations.py holds to this): for the tests that check the catalog itself."""
+which tests/core/test_translations.py holds to this): for the tests that check the catalog itself."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "centrale" / "core" / "locale"
 LANGS = ("en", "fr")
 # The comment above each entry starts with its part: "errors | configuration".
