@@ -7,12 +7,13 @@ import pymysql
 from centrale.core.changes import BinlogPosition
 from centrale.core.errors import PositionLostError, SourceError
 from centrale.core.i18n import Msg
+from centrale.core.server import server_of
 
 
 def end_position(conn: pymysql.connections.Connection) -> BinlogPosition:
     """The current end of the binlog (where a fresh capture starts)."""
     with conn.cursor() as cur:
-        cur.execute("SHOW MASTER STATUS")
+        cur.execute(server_of(conn).binlog_status_sql)
         row = cur.fetchone()
     if not row:
         raise SourceError(Msg("err.source.no_binlog"), hint=Msg("err.source.no_binlog.hint"))

@@ -11,6 +11,7 @@ from centrale.core.checks import Check, fail, ok, warn
 from centrale.core.i18n import Msg
 from centrale.core.outbox import Checkpoint
 from centrale.core.schema import read_tables
+from centrale.core.server import server_of
 
 REQUIRED = {
     "log_bin": "ON",
@@ -18,7 +19,6 @@ REQUIRED = {
     "binlog_row_image": "FULL",
     "binlog_row_metadata": "FULL",
 }
-_CNF_HINT = Msg("chk.binlog.cnf.hint")
 
 
 def _variables(cur: pymysql.cursors.Cursor) -> dict[str, str]:
@@ -31,12 +31,14 @@ def _variables(cur: pymysql.cursors.Cursor) -> dict[str, str]:
 
 def binlog_checks(conn: pymysql.connections.Connection, reader_server_id: int) -> list[Check]:
     out: list[Check] = []
+    server = server_of(conn)
+    cnf_hint = Msg("chk.binlog.cnf.hint", section=server.config_section, server=server.name)
     with conn.cursor() as cur:
         v = _variables(cur)
         for name, want in REQUIRED.items():
             got = v.get(name, "absent")
             if got.upper() != want:
-                out.append(fail(f"binlog {name}", Msg("chk.binlog.setting", name=name, got=got, want=want), _CNF_HINT))
+                out.append(fail(f"binlog {name}", Msg("chk.binlog.setting", name=name, got=got, want=want), cnf_hint))
         if not any(c.failed for c in out):
             out.append(ok("binlog", Msg("chk.binlog.ok")))
         server_id = int(v.get("server_id", "0") or 0)
@@ -68,27 +70,30 @@ def binlog_checks(conn: pymysql.connections.Connection, reader_server_id: int) -
 
 def _replica_ids(cur: pymysql.cursors.Cursor) -> set[int]:
     try:
-        cur.execute("SHOW SLAVE HOSTS")
+        cur.execute(server_of(cur.connection).replicas_sql)
         return {int(r[0]) for r in cur.fetchall()}
     except pymysql.err.MySQLError:
         return set()
 
 
 def _grant_check(cur: pymysql.cursors.Cursor) -> Check:
+    monitor = server_of(cur.connection).monitor_privilege
     cur.execute("SHOW GRANTS")
     grants = " ".join(str(r[0]).upper() for r in cur.fetchall())
     if re.search(r"GRANT ALL PRIVILEGES ON \*\.\*", grants):
         return ok("privileges", Msg("chk.privileges.all"))
-    missing = [p for p in ("REPLICATION SLAVE", "BINLOG MONITOR") if p not in grants and "SUPER" not in grants]
+    missing = [p for p in ("REPLICATION SLAVE", monitor) if p not in grants and "SUPER" not in grants]
     if "REPLICATION SLAVE" in missing:
         return fail(
             "privileges",
             Msg("chk.privileges.lacks", privileges=", ".join(missing)),
-            Msg("chk.privileges.replication.hint"),
+            Msg("chk.privileges.replication.hint", monitor=monitor),
         )
     if missing:
         return fail(
-            "privileges", Msg("chk.privileges.lacks", privileges="BINLOG MONITOR"), Msg("chk.privileges.monitor.hint")
+            "privileges",
+            Msg("chk.privileges.lacks", privileges=monitor),
+            Msg("chk.privileges.monitor.hint", monitor=monitor),
         )
     return ok("privileges", Msg("chk.privileges.ok"))
 

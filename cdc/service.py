@@ -22,13 +22,14 @@ from cdc.translate import Translator
 from centrale.core.catalog import MARKER_TABLE, Catalog
 from centrale.core.changes import BinlogPosition, CommitMark, Recorded
 from centrale.core.config import LocalSection
-from centrale.core.db import ConnParams, connect_store, error_code, server_family
+from centrale.core.db import ConnParams, connect_store, error_code
 from centrale.core.errors import CaptureStoppedError, CentraleError, OutboxError, PositionLostError, SourceError
 from centrale.core.i18n import Msg
 from centrale.core.log import get_logger
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.notes import BINLOG_REPLACED, RESTORE_CHECK, restore_check
 from centrale.core.schema import read_tables
+from centrale.core.server import server_of
 
 log = get_logger("cdc")
 
@@ -165,7 +166,7 @@ class CdcService:
     def _read_server(self, conn: pymysql.connections.Connection) -> None:
         """What the reader needs of the server itself: its family and its character sets."""
         self.charsets = ServerCharsets.load(conn)
-        self.dbms = server_family(conn)
+        self.dbms = server_of(conn).family
 
     def _refresh_tables(self, lenient: set[str] | None = None) -> None:
         with self._local() as conn:

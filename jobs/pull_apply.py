@@ -29,11 +29,12 @@ from typing import Any
 import pymysql
 
 from centrale.core.catalog import MARKER_TABLE
-from centrale.core.db import error_code, is_transient, quote_ident, quote_ident_fmt, server_family
+from centrale.core.db import error_code, is_transient, quote_ident, quote_ident_fmt
 from centrale.core.errors import JobError, JobInterruptedError
 from centrale.core.i18n import Msg
 from centrale.core.log import get_logger
 from centrale.core.outbox import PullState
+from centrale.core.server import server_of
 
 log = get_logger("pull")
 
@@ -97,7 +98,7 @@ def apply_plans(
     its pull group) lets a refused delete name the pull that fixes it."""
     what = f"pull {group}"
     ensure_marker_table(store)
-    no_wait = 0 if server_family(store) == "mariadb" else 1  # MySQL's minimum: it waits 1 s at most
+    no_wait = server_of(store).shortest_lock_wait_s
     deadline = time.monotonic() + YIELD_FOR_S
     pause, gave_way = FIRST_PAUSE_S, 0
     try:

@@ -236,14 +236,6 @@ def _port(entry: str, text: str) -> int:
     return int(text)
 
 
-def server_family(conn: pymysql.connections.Connection) -> str:
-    """``"mariadb"`` or ``"mysql"``, by the server's version string."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT VERSION()")
-        row = cur.fetchone()
-    return "mariadb" if row and "mariadb" in str(row[0]).lower() else "mysql"
-
-
 def quote_ident(name: str) -> str:
     """Quote an identifier for MariaDB; catalog names are data, never pasted raw into SQL."""
     if "\x00" in name:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import pymysql
 
+from centrale.core.server import server_of
+
 BINARY_TYPES = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"})
 
 
@@ -47,10 +49,11 @@ def read_tables(conn: pymysql.connections.Connection, database: str, names: Iter
     if not wanted:
         return {}
     marks = ",".join(["%s"] * len(wanted))
+    generated = server_of(conn).is_generated_sql.replace("%", "%%")
     with conn.cursor() as cur:
         cur.execute(
             "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, "
-            "COLLATION_NAME, IS_GENERATED FROM information_schema.COLUMNS "
+            f"COLLATION_NAME, {generated} FROM information_schema.COLUMNS "
             f"WHERE TABLE_SCHEMA=%s AND TABLE_NAME IN ({marks}) ORDER BY TABLE_NAME, ORDINAL_POSITION",
             [database, *wanted],
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pymysql
 
 from centrale.core.schema import TableDef, read_tables
+from centrale.core.server import server_of
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,9 @@ def _foreign_keys(cur: pymysql.cursors.Cursor, database: str, names: list[str]) 
 def _optional_columns(
     cur: pymysql.cursors.Cursor, database: str, names: list[str]
 ) -> tuple[dict[str, set[str]], dict[str, str]]:
+    generated_sql = server_of(cur.connection).is_generated_sql.replace("%", "%%")
     cur.execute(
-        "SELECT TABLE_NAME, COLUMN_NAME, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, IS_GENERATED "
+        f"SELECT TABLE_NAME, COLUMN_NAME, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, {generated_sql} "
         f"FROM information_schema.COLUMNS WHERE TABLE_SCHEMA=%s AND TABLE_NAME IN ({_marks(names)})",
         [database, *names],
     )

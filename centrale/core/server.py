@@ -1,0 +1,97 @@
+"""Which server a connection talks to, and what that server calls things.
+
+Stores and head offices run MariaDB or MySQL, and the two have drifted apart: MySQL 8.2 renamed
+``SHOW MASTER STATUS`` to ``SHOW BINARY LOG STATUS`` (8.4 dropped the old name) and 8.0.22
+``SHOW SLAVE HOSTS`` to ``SHOW REPLICAS``; MariaDB 10.5 split ``BINLOG MONITOR`` out of
+``REPLICATION CLIENT``, which MySQL never did; a lock wait of 0 s is MariaDB's ``NOWAIT``, MySQL's
+shortest is 1 s. This module is the one place that tells them apart: every other module asks a
+``Server`` for the statement or the name, never tests the flavour itself.
+
+The server says what it is in the connection's handshake, so asking costs no round trip.
+MariaDB's handshake carries the ``5.5.5-`` prefix old clients need; it is not the version.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import pymysql
+
+Family = Literal["mariadb", "mysql"]
+
+
+@dataclass(frozen=True)
+class Server:
+    family: Family
+    version: tuple[int, int, int]
+
+    @classmethod
+    def parse(cls, text: str) -> Server:
+        """``10.11.9-MariaDB-log``, ``5.5.5-10.11.9-MariaDB``, ``9.7.4``, ``8.4.3-log``..."""
+        family: Family = "mariadb" if "mariadb" in text.lower() else "mysql"
+        if family == "mariadb" and text.startswith("5.5.5-"):
+            text = text[len("5.5.5-") :]
+        found = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
+        if found is None:
+            raise ValueError(f"not a server version: {text!r}")
+        major, minor, patch = (int(x) for x in found.groups())
+        return cls(family, (major, minor, patch))
+
+    def __str__(self) -> str:
+        return f"{self.name} {'.'.join(str(x) for x in self.version)}"
+
+    @property
+    def name(self) -> str:
+        return "MariaDB" if self.family == "mariadb" else "MySQL"
+
+    @property
+    def is_mariadb(self) -> bool:
+        return self.family == "mariadb"
+
+    @property
+    def binlog_status_sql(self) -> str:
+        """The statement that names the binlog's current file and end position."""
+        if self.family == "mysql" and self.version >= (8, 2, 0):
+            return "SHOW BINARY LOG STATUS"
+        return "SHOW MASTER STATUS"
+
+    @property
+    def replicas_sql(self) -> str:
+        """The statement that lists the replicas connected now (first column: their server id)."""
+        if self.family == "mysql" and self.version >= (8, 0, 22):
+            return "SHOW REPLICAS"
+        return "SHOW SLAVE HOSTS"
+
+    @property
+    def monitor_privilege(self) -> str:
+        """The privilege that lets an account read the binlog's status (``SHOW BINARY LOGS``)."""
+        if self.family == "mariadb" and self.version >= (10, 5, 0):
+            return "BINLOG MONITOR"
+        return "REPLICATION CLIENT"
+
+    @property
+    def is_generated_sql(self) -> str:
+        """An ``information_schema.COLUMNS`` expression: ``'ALWAYS'`` for a generated column (its
+        value computed by the server, never written), else ``'NEVER'``. MariaDB has a column for
+        it; MySQL says it in ``EXTRA`` (``VIRTUAL GENERATED``, ``STORED GENERATED``; not
+        ``DEFAULT_GENERATED``, a default expression, whose value is written)."""
+        if self.family == "mariadb":
+            return "IS_GENERATED"
+        return "IF(EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%', 'ALWAYS', 'NEVER')"
+
+    @property
+    def shortest_lock_wait_s(self) -> int:
+        """The smallest ``innodb_lock_wait_timeout``: 0 (give way at once) on MariaDB, 1 s on MySQL."""
+        return 0 if self.family == "mariadb" else 1
+
+    @property
+    def config_section(self) -> str:
+        """The my.cnf section a hint names (``[mariadbd]`` is unknown to MySQL)."""
+        return "[mariadbd]" if self.family == "mariadb" else "[mysqld]"
+
+
+def server_of(conn: pymysql.connections.Connection) -> Server:
+    """The server at the other end of ``conn``, from its handshake."""
+    return Server.parse(str(conn.get_server_info()))  # type: ignore[no-untyped-call]
