@@ -77,23 +77,20 @@ def _replica_ids(cur: pymysql.cursors.Cursor) -> set[int]:
 
 
 def _grant_check(cur: pymysql.cursors.Cursor) -> Check:
-    monitor = server_of(cur.connection).monitor_privilege
+    """What capture and snapshots need: read the binlog (REPLICATION SLAVE), its status (the
+    server's monitor privilege), and on MySQL hold commits for the instant a snapshot opens."""
+    server = server_of(cur.connection)
+    needed = ["REPLICATION SLAVE", server.monitor_privilege, *server.snapshot_privileges]
     cur.execute("SHOW GRANTS")
     grants = " ".join(str(r[0]).upper() for r in cur.fetchall())
     if re.search(r"GRANT ALL PRIVILEGES ON \*\.\*", grants):
         return ok("privileges", Msg("chk.privileges.all"))
-    missing = [p for p in ("REPLICATION SLAVE", monitor) if p not in grants and "SUPER" not in grants]
-    if "REPLICATION SLAVE" in missing:
-        return fail(
-            "privileges",
-            Msg("chk.privileges.lacks", privileges=", ".join(missing)),
-            Msg("chk.privileges.replication.hint", monitor=monitor),
-        )
+    missing = [p for p in needed if p not in grants and "SUPER" not in grants]
     if missing:
         return fail(
             "privileges",
-            Msg("chk.privileges.lacks", privileges=monitor),
-            Msg("chk.privileges.monitor.hint", monitor=monitor),
+            Msg("chk.privileges.lacks", privileges=", ".join(missing)),
+            Msg("chk.privileges.grant.hint", privileges=", ".join(needed)),
         )
     return ok("privileges", Msg("chk.privileges.ok"))
 

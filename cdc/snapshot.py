@@ -1,8 +1,9 @@
 """Consistent initial load of existing rows into the outbox, aligned with the binlog.
 
 For each table: take the outbox write lock (the stream cannot commit meanwhile), open a
-``START TRANSACTION WITH CONSISTENT SNAPSHOT`` on the store, read MariaDB's lock-free snapshot
-position (``binlog_snapshot_file/position``), copy the rows, and leave a *fence* at that
+``START TRANSACTION WITH CONSISTENT SNAPSHOT`` on the store, read where it stands in the binlog
+(MariaDB says it lock-free, ``binlog_snapshot_file/position``; MySQL's binlog end is read while a
+global read lock holds commits for that moment: ``_open_snapshot``), copy the rows, and leave a *fence* at that
 position. The stream then drops that table's changes from transactions that ended at or before
 the fence (the snapshot holds them) and keeps everything after. Nothing missed, nothing doubled,
 whether ``run`` is streaming or not.
@@ -16,11 +17,11 @@ from dataclasses import dataclass
 import pymysql
 import pymysql.cursors
 
-from cdc.binlog import binlog_files
+from cdc.binlog import binlog_files, end_position
 from centrale.core.actions import PUSH_GROUPS
 from centrale.core.changes import BinlogPosition
 from centrale.core.config import Config
-from centrale.core.db import connect, connect_store, quote_ident
+from centrale.core.db import connect, connect_store, error_code, quote_ident
 from centrale.core.errors import PositionLostError, SourceError
 from centrale.core.i18n import Msg
 from centrale.core.keyed import select_by_keys
@@ -28,10 +29,12 @@ from centrale.core.log import get_logger
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.notes import BINLOG_REPLACED
 from centrale.core.schema import read_tables
+from centrale.core.server import server_of
 
 log = get_logger("snapshot")
 
 CHUNK_ROWS = 5000
+SNAPSHOT_LOCK_WAIT_S = 30  # MySQL: how long the read lock may wait for a running statement
 
 
 @dataclass(frozen=True)
@@ -41,13 +44,41 @@ class SnapshotResult:
     position: BinlogPosition
 
 
-def _snapshot_position(cur: pymysql.cursors.Cursor) -> BinlogPosition:
-    cur.execute("SHOW STATUS LIKE 'binlog_snapshot_%'")
-    status = {str(k).lower(): v for k, v in cur.fetchall()}
+def _open_snapshot(cur: pymysql.cursors.Cursor) -> BinlogPosition:
+    """Open the consistent-snapshot transaction and say where in the binlog it stands: every
+    transaction that ends at or before that position is in the snapshot, none after it."""
+    server = server_of(cur.connection)
+    if server.snapshot_reports_position:
+        cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+        cur.execute("SHOW STATUS LIKE 'binlog_snapshot_%'")
+        status = {str(k).lower(): v for k, v in cur.fetchall()}
+        try:
+            return BinlogPosition(str(status["binlog_snapshot_file"]), int(status["binlog_snapshot_position"]))
+        except (KeyError, ValueError):
+            raise SourceError(Msg("err.snapshot.no_position"), hint=Msg("err.snapshot.no_position.hint")) from None
+    # MySQL: commits are held (a global read lock) for the moment the read view opens and the
+    # binlog's end is read, as mysqldump --single-transaction --source-data and Debezium do. The
+    # lock is released before a single row is read: the store's sales wait milliseconds.
+    cur.execute("SET SESSION lock_wait_timeout = %s", (SNAPSHOT_LOCK_WAIT_S,))
     try:
-        return BinlogPosition(str(status["binlog_snapshot_file"]), int(status["binlog_snapshot_position"]))
-    except (KeyError, ValueError):
-        raise SourceError(Msg("err.snapshot.no_position"), hint=Msg("err.snapshot.no_position.hint")) from None
+        cur.execute("FLUSH TABLES WITH READ LOCK")
+    except pymysql.err.OperationalError as exc:
+        code = error_code(exc)
+        if code in (1227, 1044, 1045):
+            raise SourceError(
+                Msg("err.snapshot.no_read_lock", error=exc.args[-1]), hint=Msg("err.snapshot.no_read_lock.hint")
+            ) from None
+        if code == 1205:
+            raise SourceError(
+                Msg("err.snapshot.read_lock_wait", seconds=SNAPSHOT_LOCK_WAIT_S),
+                hint=Msg("err.snapshot.read_lock_wait.hint"),
+            ) from None
+        raise
+    try:
+        cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+        return end_position(cur.connection)
+    finally:
+        cur.execute("UNLOCK TABLES")
 
 
 def _select_expr(name: str, data_type: str) -> str:
@@ -113,8 +144,7 @@ def take_snapshot(
                 cur = conn.cursor()
                 cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cur.execute("SET time_zone = '+00:00'")  # TIMESTAMPs as UTC, like the binlog
-                cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
-                pos = _snapshot_position(cur)
+                pos = _open_snapshot(cur)
                 col_sql = ", ".join(_select_expr(c.name, c.data_type) for c in columns)
                 since_col = cfg.catalog.spec(table).since_column if since else None
                 if since_col and until:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from sandbox.chain import Chain, chain_on, start_servers
 from sandbox.mariadb import ExternalServer, MariaDBServer
+from sandbox.mysql import MySQLServer, ensure_mysql
 
 STORE_NUMBERS = (12, 13)
 _counter = itertools.count(1)
@@ -66,3 +68,16 @@ def chain(servers: Servers, tmp_path: Path) -> Iterator[Chain]:
         tmp_path, servers.hq, dict(servers.stores), hq_db=f"hq_{os.getpid()}_{n}", store_db=f"pos_{os.getpid()}_{n}"
     ) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def mysql() -> Iterator[MySQLServer]:
+    """One MySQL 9.7 server for the session (sandbox/mysql.py: binlog ROW/FULL, metadata FULL)."""
+    ensure_mysql()
+    root = Path(tempfile.mkdtemp(prefix="centrale-my-"))
+    server = MySQLServer("mystore", root, server_id=77).start()
+    try:
+        yield server
+    finally:
+        server.destroy()
+        shutil.rmtree(root, ignore_errors=True)

@@ -82,6 +82,18 @@ class Server:
         return "IF(EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%', 'ALWAYS', 'NEVER')"
 
     @property
+    def snapshot_reports_position(self) -> bool:
+        """Whether a consistent-snapshot transaction says where in the binlog it stands, lock-free
+        (MariaDB's ``binlog_snapshot_file/position``). MySQL's does not: the read view must open,
+        and the binlog end be read, while commits are held (``FLUSH TABLES WITH READ LOCK``)."""
+        return self.family == "mariadb"
+
+    @property
+    def snapshot_privileges(self) -> tuple[str, ...]:
+        """What a snapshot needs beyond reading the tables (MySQL's read lock needs RELOAD)."""
+        return () if self.snapshot_reports_position else ("RELOAD",)
+
+    @property
     def shortest_lock_wait_s(self) -> int:
         """The smallest ``innodb_lock_wait_timeout``: 0 (give way at once) on MariaDB, 1 s on MySQL."""
         return 0 if self.family == "mariadb" else 1

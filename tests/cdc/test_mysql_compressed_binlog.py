@@ -7,11 +7,7 @@ MySQL is issue 15's."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,21 +16,9 @@ from cdc.events import Heartbeat, Rows, TxnBegin, TxnEnd, Unreadable
 from cdc.reader import BinlogReader
 from centrale.core.changes import BinlogPosition
 from centrale.core.db import parse_url
-from sandbox.mysql import MySQLServer, ensure_mysql
+from sandbox.mysql import MySQLServer
 
 pytestmark = pytest.mark.local_servers
-
-
-@pytest.fixture(scope="module")
-def mysql() -> Iterator[MySQLServer]:
-    ensure_mysql()
-    root = Path(tempfile.mkdtemp(prefix="centrale-my-"))
-    server = MySQLServer("store", root, server_id=77).start()
-    try:
-        yield server
-    finally:
-        server.destroy()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def read(server: MySQLServer, start: BinlogPosition, transactions: int) -> tuple[list[Rows], list[TxnEnd]]:

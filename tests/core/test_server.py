@@ -5,11 +5,6 @@ which used to stop on MariaDB-only names at a MySQL store."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-
 import pymysql
 import pytest
 from hypothesis import given
@@ -19,7 +14,7 @@ from cdc.binlog import binlog_files, end_position
 from cdc.preflight import binlog_checks
 from centrale.core.schema import read_tables
 from centrale.core.server import Server, server_of
-from sandbox.mysql import MySQLServer, ensure_mysql
+from sandbox.mysql import MySQLServer
 from sandbox.server import LocalServer
 from tests.conftest import Servers
 
@@ -78,18 +73,6 @@ def test_a_string_without_a_version_is_refused() -> None:
 # --- against real servers -----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def mysql() -> Iterator[MySQLServer]:
-    ensure_mysql()
-    root = Path(tempfile.mkdtemp(prefix="centrale-my-"))
-    server = MySQLServer("store", root, server_id=78).start()
-    try:
-        yield server
-    finally:
-        server.destroy()
-        shutil.rmtree(root, ignore_errors=True)
-
-
 @pytest.fixture(params=["mariadb", "mysql"])
 def store_server(request: pytest.FixtureRequest, servers: Servers) -> LocalServer:
     if request.param == "mariadb":
@@ -143,8 +126,10 @@ def _account(server: LocalServer, name: str, grants: str) -> pymysql.connections
 @pytest.mark.local_servers
 def test_the_privilege_check_asks_for_what_this_server_calls_the_monitor_privilege(store_server: LocalServer) -> None:
     with store_server.connect() as root:
-        monitor = server_of(root).monitor_privilege
-    with _account(store_server, "cap_ok", f"REPLICATION SLAVE, {monitor}") as conn:
+        server = server_of(root)
+    monitor, snapshot = server.monitor_privilege, server.snapshot_privileges
+    assert snapshot == (() if server.is_mariadb else ("RELOAD",))
+    with _account(store_server, "cap_ok", ", ".join(["REPLICATION SLAVE", monitor, *snapshot])) as conn:
         (privileges,) = [c for c in binlog_checks(conn, 4_000_000_001) if c.name == "privileges"]
         assert privileges.status == "ok", privileges.message
     with _account(store_server, "cap_short", "REPLICATION SLAVE") as conn:
@@ -152,4 +137,5 @@ def test_the_privilege_check_asks_for_what_this_server_calls_the_monitor_privile
     (privileges,) = [c for c in checks if c.name == "privileges"]
     assert privileges.failed
     assert monitor in str(privileges.message) and monitor in str(privileges.hint)
+    assert all(p in str(privileges.message) for p in snapshot)
     assert not {c.name for c in checks if c.failed} - {"privileges", "binlog binlog_row_metadata"}
