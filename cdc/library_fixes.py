@@ -33,6 +33,7 @@ from pymysqlreplication.row_event import RowsEvent
 
 from cdc.charsets import ServerCharsets
 from cdc.compressed import COMPRESSED_TYPES, TRANSACTION_PAYLOAD_EVENT, payload_packets, uncompress_packet
+from cdc.mysql_json import render as render_json
 
 # --- library fix: TIME2 ------------------------------------------------------------------------
 
@@ -175,6 +176,15 @@ class UncompressingPacketWrapper(BinLogPacketWrapper):  # type: ignore[misc]
             plain = uncompress_packet(bytes(data), checksum=use_checksum, post_header_lengths=post_header_lengths)
             from_packet = pymysql.protocol.MysqlPacket(plain, "utf8")  # (the encoding is not kept)
         super().__init__(from_packet, *args)
+
+    def read_binary_json(self, size: int, is_partial: bool) -> Any:
+        """A MySQL JSON value as the text MySQL prints for it (``cdc.mysql_json``), not the
+        library's Python values (bytes keys, DATE as datetime, unknown bytes dropped). A zero
+        length is MySQL's JSON null (a column added to rows that existed)."""
+        if is_partial:  # PARTIAL_JSON: the reader refuses these events, naming the setting
+            return super().read_binary_json(size, is_partial)
+        length = self.read_uint_by_size(size)
+        return render_json(self.read(length)) if length else "null"
 
 
 # --- library fix: MySQL's transaction payloads ------------------------------------------------------
