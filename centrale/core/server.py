@@ -31,7 +31,7 @@ class Server:
     def parse(cls, text: str) -> Server:
         """``10.11.9-MariaDB-log``, ``5.5.5-10.11.9-MariaDB``, ``9.7.4``, ``8.4.3-log``..."""
         family: Family = "mariadb" if "mariadb" in text.lower() else "mysql"
-        if family == "mariadb" and text.startswith("5.5.5-"):
+        if family == "mariadb" and re.match(r"5\.5\.5-\d", text):  # the prefix, not a version 5.5.5
             text = text[len("5.5.5-") :]
         found = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
         if found is None:
