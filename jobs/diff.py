@@ -17,6 +17,7 @@ import pymysql
 
 from centrale.core.db import quote_ident
 from centrale.core.keyed import key_tuple_sql, select_by_keys
+from centrale.core.server import server_of, shared_row_hash
 
 CHUNK_ROWS = 1000
 
@@ -36,9 +37,17 @@ class TableDiff:
     chunks_differing: int = 0
 
 
-def row_hash_sql(columns: Sequence[str]) -> str:
-    """MD5 of the row's compared columns; QUOTE makes NULL, '' and separators unambiguous."""
-    return "MD5(CONCAT_WS('|', " + ", ".join(f"QUOTE({quote_ident(c)})" for c in columns) + "))"
+def row_hash_sql(columns: Sequence[str], function: str = "MD5") -> str:
+    """A hash of the row's compared columns, 32 hex digits; QUOTE makes NULL, '' and separators
+    unambiguous. ``function`` is the one both servers have (``shared_row_hash``): MD5, or the
+    first half of SHA-256 where one of them is a MySQL without MD5."""
+    text = "CONCAT_WS('|', " + ", ".join(f"QUOTE({quote_ident(c)})" for c in columns) + ")"
+    return f"MD5({text})" if function == "MD5" else f"LEFT(SHA2({text}, 256), 32)"
+
+
+def row_hash_of(*conns: pymysql.connections.Connection) -> str:
+    """The row-hash function for comparing these servers' copies (``shared_row_hash``)."""
+    return shared_row_hash(*(server_of(c) for c in conns))
 
 
 Scope = tuple[str, list[Any]]  # an extra condition on one side's rows: ("origin_store = %s", [12])
@@ -66,9 +75,10 @@ def _chunk_sums(
     columns: Sequence[str],
     bounds: list[tuple[Any, ...]],
     scope: Scope | None = None,
+    function: str = "MD5",
 ) -> list[tuple[int, int]]:
     """(row count, XOR of row hashes) per chunk, in one query per chunk."""
-    h = row_hash_sql(columns)
+    h = row_hash_sql(columns, function)
     out = []
     with conn.cursor() as cur:
         edges: list[tuple[Any, ...] | None] = [None, *bounds, None]
@@ -92,11 +102,12 @@ def _row_hashes(
     lo: tuple[Any, ...] | None,
     hi: tuple[Any, ...] | None,
     scope: Scope | None = None,
+    function: str = "MD5",
 ) -> dict[tuple[Any, ...], str]:
     where, args = _range_sql(key, lo, hi, scope)
     keys = ", ".join(quote_ident(k) for k in key)
     with conn.cursor() as cur:
-        cur.execute(f"SELECT {keys}, {row_hash_sql(columns)} FROM {quote_ident(table)}{where}", args)
+        cur.execute(f"SELECT {keys}, {row_hash_sql(columns, function)} FROM {quote_ident(table)}{where}", args)
         return {tuple(r[: len(key)]): str(r[-1]) for r in cur.fetchall()}
 
 
@@ -121,9 +132,10 @@ def diff_table(
 ) -> TableDiff:
     """Compare head office's and the store's copies on ``columns`` (which include the key);
     ``hq_scope`` keeps head office's rows of one store (an aggregate table)."""
+    function = row_hash_of(hq, store)
     bounds = chunk_bounds(hq, table, key, hq_scope)
-    hq_sums = _chunk_sums(hq, table, key, columns, bounds, hq_scope)
-    st_sums = _chunk_sums(store, table, key, columns, bounds)
+    hq_sums = _chunk_sums(hq, table, key, columns, bounds, hq_scope, function)
+    st_sums = _chunk_sums(store, table, key, columns, bounds, function=function)
     diff = TableDiff(chunks=len(hq_sums))
     edges: list[tuple[Any, ...] | None] = [None, *bounds, None]
     for i, (a, b) in enumerate(zip(hq_sums, st_sums, strict=True)):
@@ -131,8 +143,8 @@ def diff_table(
             continue
         diff.chunks_differing += 1
         lo, hi = edges[i], edges[i + 1]
-        theirs = _row_hashes(hq, table, key, columns, lo, hi, hq_scope)
-        ours = _row_hashes(store, table, key, columns, lo, hi)
+        theirs = _row_hashes(hq, table, key, columns, lo, hi, hq_scope, function)
+        ours = _row_hashes(store, table, key, columns, lo, hi, function=function)
         diff.to_upsert.extend(k for k, h in theirs.items() if ours.get(k) != h)
         diff.existing.update(k for k, h in theirs.items() if k in ours and ours[k] != h)
         diff.to_delete.extend(k for k in ours if k not in theirs)
@@ -148,12 +160,13 @@ def fetch_rows(
     batch: int = 500,
     *,
     hash_of: Sequence[str] | None = None,
+    hash_function: str = "MD5",
 ) -> list[tuple[Any, ...]]:
     """Full rows (``columns``) for the given keys, a few hundred keys per query; with
     ``hash_of``, each row ends with its row hash over those columns (``row_hash_sql``)."""
     cols = ", ".join(quote_ident(c) for c in columns)
     if hash_of is not None:
-        cols += ", " + row_hash_sql(hash_of)
+        cols += ", " + row_hash_sql(hash_of, hash_function)
     with conn.cursor() as cur:
         return select_by_keys(cur, table, cols, key, keys, batch=batch)
 
@@ -165,8 +178,10 @@ def fetch_hashes(
     columns: Sequence[str],
     keys: list[tuple[Any, ...]],
     batch: int = 500,
+    *,
+    hash_function: str = "MD5",
 ) -> dict[tuple[Any, ...], str]:
     """The row hashes (``row_hash_sql`` of ``columns``) of the given keys' rows: a comparison
     moves 32 characters a row instead of the row, and parses two values instead of many."""
-    rows = fetch_rows(conn, table, key, key, keys, batch, hash_of=columns)
+    rows = fetch_rows(conn, table, key, key, keys, batch, hash_of=columns, hash_function=hash_function)
     return {tuple(r[:-1]): str(r[-1]) for r in rows}

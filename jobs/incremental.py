@@ -16,7 +16,7 @@ import pymysql
 
 from centrale.core.codec import dumps_compact, loads
 from centrale.core.db import quote_ident
-from jobs.diff import TableDiff, fetch_hashes, fetch_rows
+from jobs.diff import TableDiff, fetch_hashes, fetch_rows, row_hash_of
 
 WINDOW_S = 60  # re-examine rows modified this long before a mark: late commits, small clock skews
 FULL_EVERY_S = 86_400  # a full hash comparison at least this often
@@ -177,9 +177,10 @@ def diff_changed(
     keys = sorted({k for k, m in a.items() if seen[0].get(k) != m} | {k for k, m in b.items() if seen[1].get(k) != m})
     # Compared as the full comparison compares (row hashes computed by each server): head
     # office's rows come whole, for the upsert; the store's as hashes only.
+    function = row_hash_of(hq, store)
     theirs_rows, ours = both(
-        lambda: fetch_rows(hq, table, key, columns, keys, hash_of=compared),
-        lambda: fetch_hashes(store, table, key, compared, keys),
+        lambda: fetch_rows(hq, table, key, columns, keys, hash_of=compared, hash_function=function),
+        lambda: fetch_hashes(store, table, key, compared, keys, hash_function=function),
     )
     ki = [columns.index(k) for k in key]
     theirs = {tuple(r[i] for i in ki): r for r in theirs_rows}

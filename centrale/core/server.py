@@ -94,6 +94,14 @@ class Server:
         return () if self.snapshot_reports_position else ("RELOAD",)
 
     @property
+    def hash_functions(self) -> tuple[str, ...]:
+        """The row-hash functions it has built in, the cheapest first (MySQL 9.6 moved ``MD5()``
+        into a component that is not installed by default; ``SHA2()`` stayed)."""
+        if self.family == "mysql" and self.version >= (9, 6, 0):
+            return ("SHA2",)
+        return ("MD5", "SHA2")
+
+    @property
     def shortest_lock_wait_s(self) -> int:
         """The smallest ``innodb_lock_wait_timeout``: 0 (give way at once) on MariaDB, 1 s on MySQL."""
         return 0 if self.family == "mariadb" else 1
@@ -102,6 +110,15 @@ class Server:
     def config_section(self) -> str:
         """The my.cnf section a hint names (``[mariadbd]`` is unknown to MySQL)."""
         return "[mariadbd]" if self.family == "mariadb" else "[mysqld]"
+
+
+def shared_row_hash(*servers: Server) -> str:
+    """The cheapest row-hash function every one of ``servers`` has: both sides of a comparison
+    must hash alike (``jobs.diff``)."""
+    for function in servers[0].hash_functions:
+        if all(function in other.hash_functions for other in servers[1:]):
+            return function
+    raise ValueError(f"no row-hash function common to {', '.join(str(s) for s in servers)}")
 
 
 def server_of(conn: pymysql.connections.Connection) -> Server:

@@ -1,26 +1,43 @@
-"""A MySQL store ships to a MariaDB head office: the same sample POS, the same exactness."""
+"""Stores and head offices on either server: a MySQL store ships to a MariaDB head office and a
+MariaDB store to a MySQL one, with the same sample POS and the same exactness; `verify` finds
+them equal and a pull brings head office's articles, hashing alike on both sides (MySQL 9.6+
+has no ``MD5()`` by default)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from centrale.core.config import load
+from jobs.pull import pull_group
+from jobs.verify import verify
 from sandbox.chain import chain_on
 from sandbox.compare import compare_store, describe
 from sandbox.inprocess import InProcessStore
 from sandbox.mysql import MySQLServer
+from sandbox.server import LocalServer
 from sandbox.workload import StoreActivity
 from tests.conftest import Servers
 
 pytestmark = pytest.mark.local_servers
 
 
-def test_a_mysql_store_ships_every_sale_to_a_mariadb_head_office(
-    mysql: MySQLServer, servers: Servers, tmp_path: Path
+@pytest.fixture(params=["mysql-store", "mysql-head-office"])
+def mix(request: pytest.FixtureRequest, mysql: MySQLServer, servers: Servers) -> tuple[LocalServer, LocalServer]:
+    """(head office, store): one of them MySQL, the other MariaDB."""
+    mariadb_store = servers.stores[max(servers.stores)]
+    if request.param == "mysql-store":
+        return servers.hq, mysql
+    return mysql, mariadb_store
+
+
+def test_every_sale_ships_verify_agrees_and_a_pull_lands_across_servers(
+    mix: tuple[LocalServer, LocalServer], tmp_path: Path
 ) -> None:
-    with chain_on(tmp_path, servers.hq, {12: mysql}, hq_db="pos_hq_my", store_db="pos_my") as chain:
+    hq_server, store_server = mix
+    with chain_on(tmp_path, hq_server, {12: store_server}, hq_db="pos_hq_mix", store_db="pos_mix") as chain:  # type: ignore[arg-type]
         site = chain.seeded(chain.store(12))
         cfg = load(site.config)
         with InProcessStore(cfg) as run, site.connect() as conn:
@@ -32,3 +49,10 @@ def test_a_mysql_store_ships_every_sale_to_a_mariadb_head_office(
         with site.connect() as store, chain.hq.connect() as hq:
             diffs = compare_store(store, hq, cfg.catalog, 12, site.database)
         assert all(d.equal for d in diffs), describe(diffs)
+        assert all(c.equal for c in verify(cfg)), [c.table for c in verify(cfg) if not c.equal]
+
+        chain.hq.sql("INSERT INTO articles (code, label, price) VALUES ('MIX-1', 'Café crème', 2.40)")
+        pulled = pull_group(cfg, "articles")
+        assert pulled.rows_moved >= 1
+        assert site.sql("SELECT label, price FROM articles WHERE code = 'MIX-1'") == [("Café crème", Decimal("2.40"))]
+        assert pull_group(cfg, "articles").rows_moved == 0  # equal now: nothing moves twice

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from cdc.binlog import binlog_files, end_position
 from cdc.preflight import binlog_checks
 from centrale.core.schema import read_tables
-from centrale.core.server import Server, server_of
+from centrale.core.server import Server, server_of, shared_row_hash
 from sandbox.mysql import MySQLServer
 from sandbox.server import LocalServer
 from tests.conftest import Servers
@@ -139,3 +139,10 @@ def test_the_privilege_check_asks_for_what_this_server_calls_the_monitor_privile
     assert monitor in str(privileges.message) and monitor in str(privileges.hint)
     assert all(p in str(privileges.message) for p in snapshot)
     assert not {c.name for c in checks if c.failed} - {"privileges", "binlog binlog_row_metadata"}
+
+
+def test_both_sides_of_a_comparison_hash_alike() -> None:
+    mariadb, mysql_84, mysql_97 = Server.parse("10.11.9-MariaDB"), Server.parse("8.4.3"), Server.parse("9.7.4")
+    assert shared_row_hash(mariadb, mariadb) == "MD5"
+    assert shared_row_hash(mariadb, mysql_84) == "MD5"
+    assert shared_row_hash(mariadb, mysql_97) == shared_row_hash(mysql_97, mariadb) == "SHA2"
