@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from cdc.assembler import Assembler
 from cdc.events import (
@@ -44,6 +45,8 @@ from centrale.core.log import get_logger
 from centrale.core.outbox import OutboxStore
 
 log = get_logger("cdc")
+
+UNNAMED_COLUMN = "UNKNOWN_COL"  # the library's name for a column the event does not name
 
 CATCH_UP_AGE_S = 2.0  # a transaction older than this means we are catching up: group commits
 GROUP_MAX_ROWS = 2000
@@ -218,6 +221,11 @@ class Consumer:
             if self._snapshot_holds([ev.table], ev.position):
                 return []
             self.flush()
+            if _names_no_column(ev.rows):
+                raise CaptureStoppedError(  # binlog_row_metadata=MINIMAL: the event names no column
+                    Msg("err.capture.no_column_names", table=ev.table, position=ev.position),
+                    hint=Msg("err.capture.no_column_names.hint", table=ev.table),
+                ) from None
             raise CaptureStoppedError(
                 Msg("err.capture.columns", table=ev.table, position=ev.position, columns=", ".join(exc.columns)),
                 hint=Msg("err.capture.snapshot_table.hint", table=ev.table),
@@ -323,3 +331,11 @@ class Consumer:
         raise CaptureStoppedError(
             Msg("err.capture.xa_unknown", xid=ev.xid, position=ev.position), hint=Msg("err.capture.xa_unknown.hint")
         )
+
+
+def _names_no_column(rows: list[dict[str, Any]]) -> bool:
+    """Whether a row event carries no column name at all (the library's ``UNKNOWN_COLn`` for each:
+    the server wrote ``binlog_row_metadata=MINIMAL``)."""
+    first = rows[0] if rows else {}
+    names = first.get("values") or first.get("after_values") or first.get("before_values") or {}
+    return bool(names) and all(str(n).startswith(UNNAMED_COLUMN) for n in names)

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from cdc.snapshot import take_snapshot
 from centrale.core.config import load
+from centrale.core.errors import CaptureStoppedError
+from centrale.core.outbox import OutboxStore
 from jobs.pull import pull_group
 from jobs.verify import verify
 from sandbox.chain import chain_on
@@ -56,3 +59,33 @@ def test_every_sale_ships_verify_agrees_and_a_pull_lands_across_servers(
         assert pulled.rows_moved >= 1
         assert site.sql("SELECT label, price FROM articles WHERE code = 'MIX-1'") == [("Café crème", Decimal("2.40"))]
         assert pull_group(cfg, "articles").rows_moved == 0  # equal now: nothing moves twice
+
+
+def test_a_mysql_store_writing_rows_without_column_names_stops_capture_naming_the_setting(
+    mysql: MySQLServer, servers: Servers, tmp_path: Path
+) -> None:
+    """MySQL's default ``binlog_row_metadata=MINIMAL`` names no column in its row events: capture
+    stops on the first one, naming the setting and the fix, and the fix it names works."""
+    with chain_on(tmp_path, servers.hq, {12: mysql}, hq_db="pos_hq_min", store_db="pos_min") as chain:  # type: ignore[arg-type]
+        site = chain.seeded(chain.store(12))
+        cfg = load(site.config)
+        with InProcessStore(cfg) as run:
+            assert run.sync().error is None
+            mysql.sql("SET GLOBAL binlog_row_metadata = MINIMAL")
+            try:
+                with site.connect() as conn:
+                    StoreActivity(conn, seed=3).sell()
+                with pytest.raises(CaptureStoppedError) as stopped:
+                    run.sync()
+            finally:
+                mysql.sql("SET GLOBAL binlog_row_metadata = FULL")
+        assert "binlog_row_metadata=MINIMAL" in stopped.value.message
+        assert "SET PERSIST binlog_row_metadata = FULL" in str(stopped.value.hint)
+        with OutboxStore(cfg.outbox.path) as outbox:
+            take_snapshot(cfg, outbox)
+        with InProcessStore(cfg) as run, site.connect() as conn:
+            StoreActivity(conn, seed=4).sell()
+            assert run.sync().error is None
+        with site.connect() as store, chain.hq.connect() as hq:
+            diffs = compare_store(store, hq, cfg.catalog, 12, site.database)
+        assert all(d.equal for d in diffs), describe(diffs)
