@@ -23,6 +23,7 @@ from sandbox.mysql import MySQLServer
 from sandbox.server import LocalServer
 from sandbox.workload import StoreActivity
 from tests.conftest import Servers
+from tests.hq.test_store_accounts import add_store, drop_accounts, login, refused, use_account
 
 pytestmark = pytest.mark.local_servers
 
@@ -89,3 +90,33 @@ def test_a_mysql_store_writing_rows_without_column_names_stops_capture_naming_th
         with site.connect() as store, chain.hq.connect() as hq:
             diffs = compare_store(store, hq, cfg.catalog, 12, site.database)
         assert all(d.equal for d in diffs), describe(diffs)
+
+
+def test_a_store_account_at_a_mysql_head_office_ships_its_own_rows_and_touches_no_other(
+    mysql: MySQLServer, servers: Servers, tmp_path: Path
+) -> None:
+    """`hq add-store` on a MySQL head office: its views, triggers and grants hold as on MariaDB."""
+    store = servers.stores[max(servers.stores)]
+    with chain_on(tmp_path, mysql, {12: store}, hq_db="pos_hq_acc", store_db="pos_acc") as chain:  # type: ignore[arg-type]
+        try:
+            site = chain.seeded(chain.store(12))
+            chain.centrale(chain.hq, "hq", "init", "--tables-from", site.server.url(site.database))
+            account = add_store(chain, 12)
+            use_account(chain, site, account)
+            cfg = load(site.config)
+            with InProcessStore(cfg) as run, site.connect() as conn:
+                activity = StoreActivity(conn, seed=5)
+                for _ in range(10):
+                    activity.sell()
+                assert run.sync().error is None
+            with site.connect() as store_conn, chain.hq.connect() as hq:
+                diffs = compare_store(store_conn, hq, cfg.catalog, 12, site.database)
+            assert all(d.equal for d in diffs), describe(diffs)
+            with login(chain, account) as conn:
+                assert refused(conn, "UPDATE sales SET origin_store = 13") != 0  # another store's number
+                assert refused(conn, "DELETE FROM articles") != 0  # reference data: read only
+                with conn.cursor() as cur:
+                    cur.execute("SELECT COUNT(*) FROM sales WHERE origin_store <> 12")
+                    assert cur.fetchone() == (0,)
+        finally:
+            drop_accounts(chain)
