@@ -1,4 +1,4 @@
-"""TLS to head office: verified against the CA it is given, refused when it cannot be verified,
+"""TLS to head office (MariaDB or MySQL): verified against the CA it is given, refused when it cannot be verified,
 never silently plaintext when required; client certificates for accounts that demand them."""
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from centrale.core.db import connect, hq_params
 from sandbox.chain import Chain, chain_on
 from sandbox.inprocess import InProcessStore
 from sandbox.mariadb import MariaDBServer
+from sandbox.mysql import MySQLServer, ensure_mysql
+from sandbox.server import LocalServer
 from sandbox.tls import Certs, make_ca, make_certs
 from tests.conftest import Servers
 
@@ -21,33 +23,35 @@ pytestmark = pytest.mark.local_servers
 _n = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def tls_hq(servers: Servers) -> Iterator[tuple[MariaDBServer, Certs]]:
-    certs = make_certs(servers.root / "certs")
-    server = MariaDBServer(
-        "tlshq",
-        servers.root,
-        server_id=51,
-        extra_options={
-            "ssl_ca": str(certs.ca),
-            "ssl_cert": str(certs.server_cert),
-            "ssl_key": str(certs.server_key),
-            "require_secure_transport": "ON",
-        },
-    ).start()
+@pytest.fixture(scope="module", params=["mariadb", "mysql"])
+def tls_hq(request: pytest.FixtureRequest, servers: Servers) -> Iterator[tuple[LocalServer, Certs]]:
+    """A head office that demands TLS, with a certificate from the tests' CA: MariaDB or MySQL."""
+    certs = make_certs(servers.root / f"certs-{request.param}")
+    options = {
+        "ssl_ca": str(certs.ca),
+        "ssl_cert": str(certs.server_cert),
+        "ssl_key": str(certs.server_key),
+        "require_secure_transport": "ON",
+    }
+    server: LocalServer
+    if request.param == "mariadb":
+        server = MariaDBServer("tlshq", servers.root, server_id=51, extra_options=options).start()
+    else:
+        ensure_mysql()
+        server = MySQLServer("tlsmyhq", servers.root, server_id=52, extra_options=options).start()
     yield server, certs
     server.destroy()
 
 
 @pytest.fixture
-def tls_chain(tls_hq: tuple[MariaDBServer, Certs], servers: Servers, tmp_path: Path) -> Iterator[Chain]:
+def tls_chain(tls_hq: tuple[LocalServer, Certs], servers: Servers, tmp_path: Path) -> Iterator[Chain]:
     server, _ = tls_hq
     n = next(_n)
     with chain_on(tmp_path, server, {12: servers.stores[12]}, hq_db=f"tlshq_{n}", store_db=f"tlspos_{n}") as chain:
         yield chain
 
 
-def test_shipping_over_tls_with_the_certificate_verified(tls_chain: Chain, tls_hq: tuple[MariaDBServer, Certs]) -> None:
+def test_shipping_over_tls_with_the_certificate_verified(tls_chain: Chain, tls_hq: tuple[LocalServer, Certs]) -> None:
     site = tls_chain.store(12)
     tls_chain.centrale(site, "config", "set", "hq.ssl_ca", f'"{tls_hq[1].ca}"')
     doctor = tls_chain.centrale(site, "doctor")
@@ -78,7 +82,7 @@ def test_a_certificate_from_another_ca_is_refused(tls_chain: Chain, tmp_path: Pa
 
 
 def test_the_certificate_must_name_the_host_unless_told_otherwise(
-    tls_chain: Chain, tls_hq: tuple[MariaDBServer, Certs]
+    tls_chain: Chain, tls_hq: tuple[LocalServer, Certs]
 ) -> None:
     site = tls_chain.store(12)
     tls_chain.centrale(site, "config", "set", "hq.ssl_ca", f'"{tls_hq[1].ca}"')
@@ -88,9 +92,10 @@ def test_the_certificate_must_name_the_host_unless_told_otherwise(
     assert tls_chain.centrale(site, "doctor").returncode == 0
 
 
-def test_an_account_that_requires_a_client_certificate(tls_chain: Chain, tls_hq: tuple[MariaDBServer, Certs]) -> None:
+def test_an_account_that_requires_a_client_certificate(tls_chain: Chain, tls_hq: tuple[LocalServer, Certs]) -> None:
     server, certs = tls_hq
-    server.sql("CREATE OR REPLACE USER 'store12'@'127.0.0.1' IDENTIFIED BY 'pw-store12' REQUIRE X509")
+    server.sql("DROP USER IF EXISTS 'store12'@'127.0.0.1'")
+    server.sql("CREATE USER 'store12'@'127.0.0.1' IDENTIFIED BY 'pw-store12' REQUIRE X509")
     server.sql(f"GRANT ALL ON `{tls_chain.hq.database}`.* TO 'store12'@'127.0.0.1'")
     site = tls_chain.store(12)
     for key, value in (("hq.user", "store12"), ("hq.password", "pw-store12"), ("hq.ssl_ca", f'"{certs.ca}"')):
