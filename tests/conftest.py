@@ -14,6 +14,7 @@ import pytest
 from sandbox.chain import Chain, chain_on, start_servers
 from sandbox.mariadb import ExternalServer, MariaDBServer
 from sandbox.mysql import MySQLServer, ensure_mysql
+from sandbox.server import LocalServer
 
 STORE_NUMBERS = (12, 13)
 _counter = itertools.count(1)
@@ -60,12 +61,28 @@ def servers() -> Iterator[Servers]:
         s.destroy()
 
 
+SERVER_MIXES = ("mariadb", "mysql-store", "mysql-hq")
+
+
 @pytest.fixture
-def chain(servers: Servers, tmp_path: Path) -> Iterator[Chain]:
-    """A fresh chain (own databases, configs, outboxes) on the session's servers."""
+def chain(request: pytest.FixtureRequest, servers: Servers, tmp_path: Path) -> Iterator[Chain]:
+    """A fresh chain (own databases, configs, outboxes) on the session's servers: MariaDB
+    everywhere, or, for a test that asks (``@pytest.mark.parametrize("chain", SERVER_MIXES,
+    indirect=True)``), store 12 on MySQL ("mysql-store") or head office on MySQL ("mysql-hq")."""
+    mix = getattr(request, "param", "mariadb")
+    hq: LocalServer = servers.hq
+    stores: dict[int, LocalServer] = dict(servers.stores)
+    if mix == "mysql-store":
+        stores[min(stores)] = request.getfixturevalue("mysql")
+    elif mix == "mysql-hq":
+        hq = request.getfixturevalue("mysql")
     n = next(_counter)
     with chain_on(
-        tmp_path, servers.hq, dict(servers.stores), hq_db=f"hq_{os.getpid()}_{n}", store_db=f"pos_{os.getpid()}_{n}"
+        tmp_path,
+        hq,
+        stores,
+        hq_db=f"hq_{os.getpid()}_{n}",
+        store_db=f"pos_{os.getpid()}_{n}",  # type: ignore[arg-type]
     ) as c:
         yield c
 

@@ -14,6 +14,10 @@ from sandbox.chain import Chain, Site
 from sandbox.compare import site_differences
 from sandbox.inprocess import InProcessStore
 from sandbox.workload import StoreActivity, seed_store
+from tests.conftest import SERVER_MIXES
+
+# The same scenarios on MariaDB, on a MySQL store and on a MySQL head office (tests/conftest.py).
+pytestmark = pytest.mark.parametrize("chain", SERVER_MIXES, indirect=True)
 
 
 class RecordingShipper:

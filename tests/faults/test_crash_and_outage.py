@@ -19,11 +19,13 @@ from sandbox.polling import wait_until
 from sandbox.processes import CentraleProcess, run_process, status_json
 from sandbox.tills import Till
 from sandbox.workload import StoreActivity
+from tests.conftest import SERVER_MIXES
 from tests.faults.conftest import HoldBatches, Spawn
 
 KILLS_PER_STORE = 12
 
 
+@pytest.mark.parametrize("chain", SERVER_MIXES, indirect=True)
 def test_kill_9_at_random_moments_loses_and_doubles_nothing(
     chain: Chain, stores: list[Site], spawn: Spawn, rng: random.Random
 ) -> None:
@@ -75,6 +77,7 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(
 
 
 @pytest.mark.local_servers
+@pytest.mark.parametrize("chain", SERVER_MIXES, indirect=True)
 def test_head_office_outage_grows_the_backlog_and_loses_nothing(chain: Chain, tmp_path: Path) -> None:
     """Head office is down for a while, and the store PC reboots meanwhile: Centrale starts
     anyway, captures everything into the outbox, says head office is unreachable, and a replay

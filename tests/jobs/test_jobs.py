@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pymysql
+import pytest
 
 from centrale.app.actions import store_actions
 from centrale.core.config import load
@@ -17,6 +18,10 @@ from jobs.queue import add_jobs, claim_next, list_jobs
 from jobs.runner import JobsRunner
 from sandbox.chain import Chain, Site
 from sandbox.processes import CentraleProcess
+from tests.conftest import SERVER_MIXES
+
+# The same scenarios on MariaDB, on a MySQL store and on a MySQL head office (tests/conftest.py).
+pytestmark = pytest.mark.parametrize("chain", SERVER_MIXES, indirect=True)
 
 
 def hq_conn(chain: Chain):

@@ -7,10 +7,16 @@ from decimal import Decimal
 
 import pytest
 
+from cdc.binlog import end_position
+from centrale.core.changes import BinlogPosition
 from centrale.core.config import Config, load
 from centrale.core.errors import JobError
 from jobs.pull import pull_group
 from sandbox.chain import Chain, Site
+from tests.conftest import SERVER_MIXES
+
+# The same scenarios on MariaDB, on a MySQL store and on a MySQL head office (tests/conftest.py).
+pytestmark = pytest.mark.parametrize("chain", SERVER_MIXES, indirect=True)
 
 
 def seed_hq_articles(chain: Chain, n: int = 30) -> None:
@@ -35,8 +41,9 @@ def articles(site: Site) -> dict[int, tuple]:
     return {r[0]: r[1:] for r in site.sql("SELECT id, code, label, price, price_takeaway, printer FROM articles")}
 
 
-def binlog_end(site: Site) -> tuple:
-    return site.server.sql("SHOW MASTER STATUS")[0][:2]
+def binlog_end(site: Site) -> BinlogPosition:
+    with site.connect() as conn:
+        return end_position(conn)
 
 
 def test_pull_articles_copies_updates_and_mirrors_deletes(chain: Chain) -> None:
