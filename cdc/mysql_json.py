@@ -31,8 +31,8 @@ LITERALS = {0x00: "null", 0x01: "true", 0x02: "false"}
 DECIMAL, NEWDECIMAL = 0, 246
 TIMESTAMP, DATE, TIME, DATETIME = 7, 10, 11, 12
 
-MAX_DECPT_FOR_F_FORMAT = 15  # MySQL's my_gcvt: a double of more integer digits prints with an exponent
-GCVT_WIDTH = 34  # MY_GCVT_MAX_FIELD_WIDTH: a fixed form longer than this prints with an exponent
+MAX_DECPT_FOR_F_FORMAT = 15  # my_gcvt: DBL_DIG; beyond it (either way) the exponent form is taken
+GCVT_WIDTH = 34  # MY_GCVT_MAX_FIELD_WIDTH = DBL_DIG + 4 + max(5, MAX_DECPT_FOR_F_FORMAT)
 DIG2BYTES = (0, 1, 1, 2, 2, 3, 3, 4, 4, 4)
 
 
@@ -100,23 +100,32 @@ def _container(doc: bytes, at: int, *, large: bool, is_object: bool) -> str:
 
 
 def format_double(d: float) -> str:
-    """A double as MySQL prints it in JSON (``my_gcvt``): the shortest digits that read back,
-    fixed unless it has more than 15 integer digits or its fixed form would be too long, and
-    ``.0`` after a fixed form without a point."""
-    shortest = Decimal(repr(abs(d))).normalize().as_tuple()  # repr: the shortest digits that read back
+    """A double as MySQL prints it in JSON: ``my_gcvt(d, MY_GCVT_ARG_DOUBLE, 34)`` (strings/dtoa.cc),
+    then ``.0`` after a form with neither point nor exponent. The digits are the shortest that
+    read back (Python's repr has the same); the choice between the fixed and the exponent form
+    is my_gcvt's, condition for condition."""
+    shortest = Decimal(repr(abs(d))).normalize().as_tuple()
     digits = "".join(str(x) for x in shortest.digits)
     decpt = len(digits) + int(shortest.exponent)  # where the point goes: 0.00123 -> "123", -2
     sign = "-" if math.copysign(1.0, d) < 0 else ""
     if digits == "0":
         return f"{sign}0.0"
-    width = GCVT_WIDTH - (1 if sign else 0)
-    fixed_length = len(digits) - decpt + 2 if decpt <= 0 else max(decpt, len(digits) + 1)
-    if decpt > MAX_DECPT_FOR_F_FORMAT or fixed_length > width:
-        return f"{sign}{digits[0]}{'.' + digits[1:] if len(digits) > 1 else ''}e{decpt - 1}"
+    n = len(digits)
+    width = GCVT_WIDTH - (1 if d < 0 else 0)
+    exp_len = 1 + (decpt >= 101 or decpt <= -99) + (decpt >= 11 or decpt <= -9)
+    fixed_length = n - decpt + 2 if decpt <= 0 else (n + 1 if decpt < n else decpt)
+    have_space = fixed_length <= width
+    force_e = decpt <= 0 and width <= 2 - decpt and width >= 3 + exp_len
+    fits = have_space or (decpt <= width and (decpt >= -1 or (decpt == -2 and (n > 1 or not force_e))) and not force_e)
+    fixed = fits and (
+        not have_space or (decpt >= -MAX_DECPT_FOR_F_FORMAT + 1 and (decpt <= MAX_DECPT_FOR_F_FORMAT or n > decpt))
+    )
+    if not fixed:
+        return f"{sign}{digits[0]}{'.' + digits[1:] if n > 1 else ''}e{decpt - 1}"
     if decpt <= 0:
         return f"{sign}0.{'0' * -decpt}{digits}"
-    if decpt >= len(digits):
-        return f"{sign}{digits}{'0' * (decpt - len(digits))}.0"
+    if decpt >= n:
+        return f"{sign}{digits}{'0' * (decpt - n)}.0"
     return f"{sign}{digits[:decpt]}.{digits[decpt:]}"
 
 

@@ -43,6 +43,10 @@ DB = "myjson"
         (5e-324, "5e-324"),
         (1.7976931348623157e308, "1.7976931348623157e308"),
         (-2.5e-7, "-0.00000025"),
+        (2.220446049250313e-16, "2.220446049250313e-16"),  # found by the test below
+        (1.5e-15, "0.0000000000000015"),
+        (1.5e-16, "1.5e-16"),
+        (1234567890123456.8, "1234567890123456.8"),  # more digits than integer ones: fixed
     ],
 )
 def test_doubles_print_as_mysql_prints_them(value: float, printed: str) -> None:
@@ -137,3 +141,19 @@ def test_capture_carries_each_json_value_as_mysql_prints_it(capture: Capture, my
     assert _captured_json(capture) == printed
     selected = {int(i): j for i, j in mysql.sql(f"SELECT id, j FROM {DB}.docs")}
     assert selected == printed  # what a snapshot reads: the same text, so both paths agree
+
+
+@pytest.mark.local_servers
+def test_a_json_column_added_to_existing_rows_is_carried_as_mysql_prints_it(
+    capture: Capture, mysql: MySQLServer
+) -> None:
+    """Rows that existed before ``ADD COLUMN ... JSON NOT NULL`` hold no JSON value of their own:
+    MySQL prints them as the JSON null literal, and so must capture (not SQL NULL, not nothing)."""
+    mysql.sql(f"INSERT INTO {DB}.docs VALUES (1, '[1]')")
+    mysql.sql(f"ALTER TABLE {DB}.docs ADD COLUMN extra JSON NOT NULL")
+    mysql.sql(f"UPDATE {DB}.docs SET j = '[2]' WHERE id = 1")
+    capture.wait_rows(2)
+    batches = capture.outbox.claim_batches(1000, after_seq=0, max_batches=100)
+    last = [dict(zip(op.columns, row, strict=True)) for b in batches for op in plan(b.runs) for row in op.rows][-1]
+    assert mysql.sql(f"SELECT CAST(extra AS CHAR) FROM {DB}.docs WHERE id = 1") == [("null",)]
+    assert last["extra"] == "null" and last["j"] == "[2]"
