@@ -152,8 +152,8 @@ class _TimedOutbox(OutboxStore):
         self.appended = 0
         self.done: tuple[int, float, float] | None = None
 
-    def append(self, txns: Any, checkpoint: SourceTransaction | None = None) -> int:
-        written = super().append(txns, checkpoint)
+    def append(self, txns: Any, checkpoint: SourceTransaction | None = None, gtid: Any = None) -> int:
+        written = super().append(txns, checkpoint, gtid)
         self.appended += written
         if self.done is None and self.appended >= self.expected:
             self.done = (self.appended, time.perf_counter(), time.process_time())

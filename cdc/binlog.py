@@ -26,12 +26,17 @@ def binlog_files(conn: pymysql.connections.Connection) -> list[str]:
         return [str(r[0]) for r in cur.fetchall()]
 
 
+def binlog_sizes(conn: pymysql.connections.Connection) -> dict[str, int]:
+    """The binlog's files and their sizes, oldest first."""
+    with conn.cursor() as cur:
+        cur.execute("SHOW BINARY LOGS")
+        return {str(r[0]): int(r[1]) for r in cur.fetchall()}
+
+
 def holds_position(conn: pymysql.connections.Connection, pos: BinlogPosition) -> bool:
     """Whether the server's binlog still holds ``pos``: its file is listed and reaches that far
     (a binlog put back from a backup, or reset, can name the file and end before the position)."""
-    with conn.cursor() as cur:
-        cur.execute("SHOW BINARY LOGS")
-        sizes = {str(r[0]): int(r[1]) for r in cur.fetchall()}
+    sizes = binlog_sizes(conn)
     return pos.file in sizes and pos.pos <= sizes[pos.file]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from cdc.assembler import Assembler
 from cdc.events import (
     Ddl,
+    GtidSeen,
     Heartbeat,
     ReaderEvent,
     Rollback,
@@ -35,6 +36,7 @@ from cdc.events import (
     XaFinish,
     XaPrepare,
 )
+from cdc.gtids import GtidTrack
 from cdc.queries import names_table, table_ddl
 from cdc.translate import Translator, UnknownColumnsError
 from centrale.core.catalog import Catalog
@@ -84,8 +86,11 @@ class Consumer:
         indirect_writers: Callable[[], set[str]],
         on_commit: Callable[[int, int], None],
         stopping: Callable[[], bool],
+        gtids: GtidTrack | None = None,
     ) -> None:
+        """``gtids`` carries the server's GTID state from the checkpoint on (``cdc.gtids``)."""
         self.catalog = catalog
+        self.gtids = gtids
         self.database = database
         self.tables = catalog.captured
         self.translator = translator
@@ -113,7 +118,8 @@ class Consumer:
             return
         if not self.buffer and self.committed is not None and latest.end == self.committed.end:
             return
-        written = self.outbox.append(self.buffer, checkpoint=latest)
+        gtid = self.gtids.record(latest.end) if self.gtids is not None else None
+        written = self.outbox.append(self.buffer, checkpoint=latest, gtid=gtid)
         self._on_commit(written, len(self.buffer))
         self.buffer, self.buffered_rows = [], 0
         self.committed = latest
@@ -148,6 +154,8 @@ class Consumer:
         started = False
         asm = self.asm
         for ev in events:
+            if self.gtids is not None:
+                self._follow_gtids(ev)
             if isinstance(ev, Rows):
                 asm.rows(ev)
             elif isinstance(ev, TxnEnd | Rollback):
@@ -197,6 +205,14 @@ class Consumer:
             if self._stopping() and not asm.open:
                 self.flush()
                 return
+
+    def _follow_gtids(self, ev: ReaderEvent) -> None:
+        """The GTID state moves on at each transaction's end, before the end is committed."""
+        assert self.gtids is not None
+        if isinstance(ev, GtidSeen) or (isinstance(ev, TxnBegin) and ev.gtid is not None):
+            self.gtids.began(ev.gtid)
+        elif isinstance(ev, TxnEnd | Rollback | XaPrepare | XaFinish | Ddl | Truncate):
+            self.gtids.ended(ev.position, ev.mark)
 
     # --- what a transaction's events mean ----------------------------------------------------------
 

@@ -37,6 +37,14 @@ class TxnBegin:
 
 
 @dataclass(slots=True)
+class GtidSeen:
+    """MySQL's GTID event, before a transaction's first event: its GTID (None: an anonymous
+    transaction, logged without one). MariaDB's GTID event is the transaction's ``TxnBegin``."""
+
+    gtid: str | None
+
+
+@dataclass(slots=True)
 class Rows:
     kind: str  # "insert" | "update" | "delete"
     table: str
@@ -97,6 +105,7 @@ class XaFinish:
     commit: bool
     position: BinlogPosition
     timestamp: int
+    mark: CommitMark | None = None
 
 
 @dataclass(slots=True)
@@ -116,6 +125,7 @@ class Truncate:
     schema: str
     table: str
     timestamp: int
+    mark: CommitMark | None = None
 
 
 @dataclass(slots=True)
@@ -126,6 +136,7 @@ class Ddl:
     schema: str
     query: str
     timestamp: int
+    mark: CommitMark | None = None
 
 
 @dataclass(slots=True)
@@ -150,6 +161,7 @@ ReaderEvent = (
     StreamStart
     | Rotate
     | TxnBegin
+    | GtidSeen
     | Rows
     | TxnEnd
     | Rollback

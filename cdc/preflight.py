@@ -53,8 +53,21 @@ def binlog_checks(conn: pymysql.connections.Connection, reader_server_id: int) -
                 )
             )
         else:
-            taken = _replica_ids(cur)
-            if reader_server_id in taken:
+            taken, error = _replica_ids(cur)
+            if error is not None:
+                out.append(
+                    warn(
+                        "server id",
+                        Msg("chk.server_id.unchecked", reader=reader_server_id, error=error),
+                        Msg(
+                            "chk.server_id.unchecked.hint",
+                            statement=server.replicas_sql,
+                            privilege=server.replicas_privilege,
+                            reader=reader_server_id,
+                        ),
+                    )
+                )
+            elif reader_server_id in taken:
                 out.append(
                     warn(
                         "server id",
@@ -68,12 +81,13 @@ def binlog_checks(conn: pymysql.connections.Connection, reader_server_id: int) -
     return out
 
 
-def _replica_ids(cur: pymysql.cursors.Cursor) -> set[int]:
+def _replica_ids(cur: pymysql.cursors.Cursor) -> tuple[set[int], str | None]:
+    """The server ids of the replicas connected now, or why the server would not list them."""
     try:
         cur.execute(server_of(cur.connection).replicas_sql)
-        return {int(r[0]) for r in cur.fetchall()}
-    except pymysql.err.MySQLError:
-        return set()
+        return {int(r[0]) for r in cur.fetchall()}, None
+    except pymysql.err.MySQLError as exc:
+        return set(), str(exc.args[-1])
 
 
 def _grant_check(cur: pymysql.cursors.Cursor) -> Check:

@@ -28,6 +28,7 @@ import pymysql
 from pymysqlreplication import BinLogStreamReader
 from pymysqlreplication.event import (
     ExecuteLoadQueryEvent,
+    GtidEvent,
     HeartbeatLogEvent,
     MariadbGtidEvent,
     NotImplementedEvent,
@@ -47,6 +48,7 @@ from cdc.charsets import ServerCharsets
 from cdc.compressed import CompressedEventError
 from cdc.events import (
     Ddl,
+    GtidSeen,
     Heartbeat,
     ReaderEvent,
     Rollback,
@@ -73,9 +75,9 @@ from centrale.core.i18n import Msg
 LOG_EVENT_IGNORABLE_F = 0x80  # the server says a replica that does not know the event may skip it
 # Event types the library does not parse that carry nothing capture needs: a statement-logged
 # LOAD DATA's file blocks (APPEND_BLOCK 9, DELETE_FILE 11: its EXECUTE_LOAD_QUERY is judged like
-# any statement), MySQL's anonymous GTID (a BEGIN statement follows), transaction context and
-# view change (group replication), heartbeat v2.
-HARMLESS_UNPARSED = frozenset({9, 11, 34, 36, 37, 41})
+# any statement), transaction context and view change (group replication), heartbeat v2.
+HARMLESS_UNPARSED = frozenset({9, 11, 36, 37, 41})
+ANONYMOUS_GTID_EVENT = 34  # MySQL's transaction without a GTID (a BEGIN statement follows)
 FAMILY_CACHE_SIZE = 64
 TRANSACTION_PAYLOAD_EVENT = 40
 _EXECUTE_LOAD_POST_HEADER = 26  # a query event's 13 bytes, then file id, start, end, duplicates flag
@@ -118,6 +120,7 @@ def stream_settings(
             XidEvent,
             QueryEvent,
             MariadbGtidEvent,
+            GtidEvent,
             RotateEvent,
             HeartbeatLogEvent,
             XAPrepareEvent,
@@ -198,6 +201,8 @@ class BinlogReader:
             return TxnEnd(BinlogPosition(stream.log_file, ev.packet.log_pos), ev.timestamp, mark_of(ev))
         if isinstance(ev, MariadbGtidEvent):
             return TxnBegin(ev.gtid, ev.timestamp)
+        if isinstance(ev, GtidEvent):
+            return GtidSeen(ev.gtid)
         if isinstance(ev, QueryEvent):
             return _statement(ev, BinlogPosition(stream.log_file, ev.packet.log_pos))
         if isinstance(ev, ExecuteLoadQueryEvent):  # LOAD DATA logged as a statement
@@ -298,12 +303,12 @@ def _statement(ev: Any, pos: BinlogPosition) -> ReaderEvent | None:
     if st.kind in ("release", "xa_start", "xa_end"):
         return None  # inside the transaction, changes nothing of its rows
     if st.kind in ("xa_commit", "xa_rollback"):
-        return XaFinish(st.name, st.kind == "xa_commit", pos, ev.timestamp)
+        return XaFinish(st.name, st.kind == "xa_commit", pos, ev.timestamp, mark_of(ev))
     if st.kind == "dml":
         return StatementDml(pos, schema, query)
     if st.kind == "truncate":
-        return Truncate(pos, st.schema or schema, st.name, ev.timestamp)
-    return Ddl(pos, schema, query, ev.timestamp)
+        return Truncate(pos, st.schema or schema, st.name, ev.timestamp, mark_of(ev))
+    return Ddl(pos, schema, query, ev.timestamp, mark_of(ev))
 
 
 def _load_data(ev: Any, pos: BinlogPosition) -> StatementDml:
@@ -324,6 +329,8 @@ def _load_data(ev: Any, pos: BinlogPosition) -> StatementDml:
 def _unparsed(ev: Any, pos: BinlogPosition) -> ReaderEvent | None:
     """An event type the library does not parse: skipped only when it cannot matter."""
     event_type = int(ev.packet.event_type)
+    if event_type == ANONYMOUS_GTID_EVENT:
+        return GtidSeen(None)
     if event_type in HARMLESS_UNPARSED or int(ev.packet.flags) & LOG_EVENT_IGNORABLE_F:
         return None
     if event_type == TRANSACTION_PAYLOAD_EVENT:

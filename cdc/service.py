@@ -10,13 +10,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pymysql
 
-from cdc.binlog import check_position_available, end_position, holds_position
+from cdc.binlog import binlog_sizes, check_position_available, end_position, holds_position
 from cdc.charsets import ServerCharsets
 from cdc.consume import Consumer
+from cdc.gtids import GtidTrack, here, relocate, work_out
 from cdc.reader import BinlogReader, commit_event_at
 from cdc.translate import Translator
 from centrale.core.catalog import MARKER_TABLE, Catalog
@@ -29,7 +30,7 @@ from centrale.core.log import get_logger
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.notes import BINLOG_REPLACED, RESTORE_CHECK, restore_check
 from centrale.core.schema import read_tables
-from centrale.core.server import server_of
+from centrale.core.server import Family, server_of
 
 log = get_logger("cdc")
 
@@ -76,7 +77,7 @@ class CdcService:
         self.stats = CaptureStats()
         self.translator = Translator(catalog, {})
         self.charsets = ServerCharsets()
-        self.dbms = "mariadb"
+        self.dbms: Family = "mariadb"
         self._stop_noted = bool(outbox.noted("capture_stopped"))
         self._history_checked: BinlogPosition | None = None
 
@@ -118,7 +119,12 @@ class CdcService:
                     pos,
                 )
             else:
-                check_position_available(conn, cp.position)
+                try:
+                    check_position_available(conn, cp.position)
+                except PositionLostError:
+                    if not self._relocate(cp.position):
+                        raise
+                    return
                 self._check_history(cp.position)
                 log.info("capture resumes from checkpoint %s", cp.position)
 
@@ -137,7 +143,19 @@ class CdcService:
         if at == self._history_checked:
             return
         mark = self.outbox.mark_at(at)
-        if not self._same_history(at, mark):
+        same = self._same_history(at, mark)
+        if same and mark is None:
+            # Between transactions (an idle binlog's end): the last transaction before says it.
+            rec = self.outbox.gtid_state()
+            if rec is not None and rec.last_end is not None and rec.last_mark is not None:
+                with self._local() as conn:
+                    sizes = binlog_sizes(conn)
+                end = rec.last_end
+                if end.file in sizes:  # else purged since (an idle store): nothing to read it by
+                    same = end.pos <= sizes[end.file] and self._same_history(end, rec.last_mark)
+        if not same and self._relocate(at):
+            return
+        if not same:
             self.outbox.note(BINLOG_REPLACED, str(at))
             # Rows captured before (the lost future's, never shipped) go first, then the comparison.
             self.outbox.note(RESTORE_CHECK, restore_check(self.outbox.seqs().issued, f"binlog replaced at {at}"))
@@ -146,6 +164,36 @@ class CdcService:
                 hint=Msg("err.capture.binlog_replaced.hint"),
             )
         self._history_checked = at
+
+    def _relocate(self, at: BinlogPosition) -> bool:
+        """The checkpoint is not in this server's binlog (or another event is there): found again
+        by its GTID state when the server holds the same history (a replica promoted, the
+        database moved by replication), and the checkpoint moved there (``cdc.gtids``)."""
+        rec = self.outbox.gtid_state()
+        if rec is None:
+            return False
+        found = relocate(self.params, server_id=self.server_id, record=rec)
+        if found is None:
+            return False
+        self.outbox.set_checkpoint(found.position, gtid=found)
+        self._history_checked = found.position
+        log.warning("%s", Msg("log.capture.gtid_relocated", old=at, new=found.position, state=found.state))
+        return True
+
+    def _gtid_track(self, at: BinlogPosition) -> GtidTrack:
+        """The GTID state to carry from the checkpoint on: the outbox's, or read from the binlog
+        once (a checkpoint set by a snapshot, the binlog's end, an older outbox)."""
+        rec = self.outbox.gtid_state()
+        if rec is None:
+            rec = work_out(self.params, server_id=self.server_id, position=at)
+            if rec is not None:
+                self.outbox.set_gtid_state(rec)
+        elif rec.server != (now := here(self.params)):
+            # Another server under the same address, holding the checkpoint's transactions at the
+            # same positions (``_check_history`` proved it): it is the one read from now on.
+            rec = replace(rec, server=now)
+            self.outbox.set_gtid_state(rec)
+        return GtidTrack(self.dbms, rec)
 
     def _ask_head_office(self) -> Recorded | None:
         """Where head office holds this store's binlog up to, for a new outbox. Until head office
@@ -258,6 +306,8 @@ class CdcService:
                 with self._local() as conn:
                     self._read_server(conn)
             self._check_history(cp.position)  # a new dump connection: the server may have been put back
+            cp = self.outbox.checkpoint() or cp  # found again elsewhere by its GTID state
+        gtids = self._gtid_track(cp.position)
         reader = BinlogReader(
             self.params,
             server_id=self.server_id,
@@ -268,7 +318,7 @@ class CdcService:
             heartbeat_s=self.local.heartbeat_s,
         )
         try:
-            self._consume(reader)
+            self._consume(reader, gtids)
         except pymysql.err.MySQLError as exc:
             code = error_code(exc)
             if code == 1236:
@@ -284,7 +334,7 @@ class CdcService:
         finally:
             reader.close()
 
-    def _consume(self, reader: BinlogReader) -> None:
+    def _consume(self, reader: BinlogReader, gtids: GtidTrack) -> None:
         Consumer(
             catalog=self.catalog,
             database=self.params.database,
@@ -294,6 +344,7 @@ class CdcService:
             indirect_writers=self._indirect_writers,
             on_commit=self._committed,
             stopping=self.stop.is_set,
+            gtids=gtids,
         ).consume(reader)
 
     def _note_stop(self, text: str | None) -> None:

@@ -105,6 +105,9 @@ class MariaDBServer(LocalServer):
                 time.sleep(0.05)
                 continue
             with conn, conn.cursor() as cur:
+                # Out of the binlog: a fresh server's binlog holds only what the test writes (and a
+                # replica holds no transaction of its own).
+                cur.execute("SET SESSION sql_log_bin = 0")
                 cur.execute("CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''")
                 cur.execute("GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION")
             return self

@@ -65,6 +65,13 @@ class Server:
         return "SHOW SLAVE HOSTS"
 
     @property
+    def replicas_privilege(self) -> str:
+        """The privilege ``replicas_sql`` needs (MariaDB 10.5 moved it to its own)."""
+        if self.family == "mariadb" and self.version >= (10, 5, 2):
+            return "REPLICATION MASTER ADMIN"
+        return "REPLICATION SLAVE"
+
+    @property
     def monitor_privilege(self) -> str:
         """The privilege that lets an account read the binlog's status (``SHOW BINARY LOGS``)."""
         if self.family == "mariadb" and self.version >= (10, 5, 0):
@@ -105,6 +112,64 @@ class Server:
     def shortest_lock_wait_s(self) -> int:
         """The smallest ``innodb_lock_wait_timeout``: 0 (give way at once) on MariaDB, 1 s on MySQL."""
         return 0 if self.family == "mariadb" else 1
+
+    @property
+    def gtids_kept_sql(self) -> str:
+        """A query answering 1 when every transaction the server logs has a GTID (MariaDB always;
+        MySQL with ``gtid_mode=ON``, its default since 9.0): a GTID state then names a point of
+        the binlog on any server with the same history."""
+        if self.family == "mariadb":
+            return "SELECT 1"
+        return "SELECT @@GLOBAL.gtid_mode = 'ON'"
+
+    @property
+    def identity_sql(self) -> str:
+        """A query naming this server among others: its server id, and MySQL's ``server_uuid``
+        (MariaDB has none; servers replicating from each other must have distinct ids)."""
+        if self.family == "mariadb":
+            return "SELECT @@GLOBAL.server_id, ''"
+        return "SELECT @@GLOBAL.server_id, @@GLOBAL.server_uuid"
+
+    @property
+    def gtids_before_binlog_sql(self) -> str:
+        """A query naming the GTIDs the server holds that no binlog file lists (MySQL's
+        ``gtid_purged``: set after a restore, or of files purged; a file's ``Previous_gtids``
+        leaves out those set by hand). MariaDB's ``Gtid_list`` holds them all: nothing to add."""
+        if self.family == "mariadb":
+            return "SELECT ''"
+        return "SELECT @@GLOBAL.gtid_purged"
+
+    @property
+    def gtid_pos_at_sql(self) -> str | None:
+        """A query the server answers with the last GTID of each domain before a file and position
+        (MariaDB's ``BINLOG_GTID_POS``, read in the server); MySQL has none."""
+        return "SELECT BINLOG_GTID_POS(%s, %s)" if self.family == "mariadb" else None
+
+    @property
+    def status_gtids_column(self) -> int | None:
+        """Which column of ``binlog_status_sql`` holds the GTIDs executed up to the end it names
+        (MySQL's ``Executed_Gtid_Set``); MariaDB's status has none."""
+        return None if self.family == "mariadb" else 4
+
+    @property
+    def gtid_list_event(self) -> str:
+        """The event opening each binlog file with the GTID state before it (``SHOW BINLOG EVENTS``'s
+        ``Event_type``)."""
+        return "Gtid_list" if self.family == "mariadb" else "Previous_gtids"
+
+    def gtid_of_event(self, event_type: str, info: str) -> str | None:
+        """The GTID a ``SHOW BINLOG EVENTS`` row gives its transaction (MariaDB ``BEGIN GTID 0-1-5``,
+        MySQL ``SET @@SESSION.GTID_NEXT= 'uuid:5'``); ``""`` for a MySQL transaction logged
+        without one (``Anonymous_Gtid``); None for a row that starts no transaction."""
+        if self.family == "mariadb":
+            found = re.search(r"\bGTID (\d+-\d+-\d+)", info) if event_type == "Gtid" else None
+            return found.group(1) if found else None
+        if event_type == "Anonymous_Gtid":
+            return ""
+        if event_type.startswith("Gtid"):  # Gtid, Gtid_tagged
+            found = re.search(r"'([^']+)'", info)
+            return found.group(1) if found else ""
+        return None
 
     @property
     def config_section(self) -> str:

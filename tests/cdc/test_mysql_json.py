@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from applier.operations import plan
 from cdc.mysql_json import MySQLJsonError, format_double, render
 from centrale.core.config import load
+from sandbox.capture import Capture
 from sandbox.chain import write_store_config
 from sandbox.mysql import MySQLServer
-from tests.cdc.test_column_types import Capture
 from tests.conftest import Servers
 
 DB = "myjson"

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from cdc.events import Unreadable
+from cdc.events import GtidSeen, Unreadable
 from cdc.reader import _unparsed
 from centrale.core.changes import BinlogPosition
 
@@ -18,9 +18,14 @@ def event(event_type: int, flags: int = 0) -> SimpleNamespace:
     return SimpleNamespace(packet=SimpleNamespace(event_type=event_type, flags=flags))
 
 
-@pytest.mark.parametrize("event_type", [9, 11, 34, 36, 37, 41])
+@pytest.mark.parametrize("event_type", [9, 11, 36, 37, 41])
 def test_events_that_carry_nothing_capture_needs_are_skipped(event_type: int) -> None:
     assert _unparsed(event(event_type), POS) is None
+
+
+def test_a_transaction_mysql_logged_without_a_gtid_says_so() -> None:
+    """Its GTID state is lost then: the state at the next checkpoint would leave it out."""
+    assert _unparsed(event(34), POS) == GtidSeen(None)
 
 
 def test_an_event_the_server_marks_ignorable_is_skipped() -> None:

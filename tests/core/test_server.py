@@ -141,6 +141,26 @@ def test_the_privilege_check_asks_for_what_this_server_calls_the_monitor_privile
     assert not {c.name for c in checks if c.failed} - {"privileges", "binlog binlog_row_metadata"}
 
 
+@pytest.mark.local_servers
+def test_replicas_the_account_may_not_list_are_said_unchecked_not_passed(store_server: LocalServer) -> None:
+    """The reader's server id is compared with the replicas' ids; an account the server will not
+    list them to gets a warning naming the privilege, not a green "server id"."""
+    with store_server.connect() as root:
+        server = server_of(root)
+    needed = ["REPLICATION SLAVE", server.monitor_privilege, *server.snapshot_privileges]
+    with _account(store_server, "cap_nolist", ", ".join(dict.fromkeys(needed))) as conn:
+        (checked,) = [c for c in binlog_checks(conn, 4_000_000_001) if c.name == "server id"]
+    if server.replicas_privilege in needed:
+        assert checked.status == "ok", checked.message
+    else:
+        assert checked.status == "warn" and "4000000001" in str(checked.message)
+        assert server.replicas_privilege in str(checked.hint) and server.replicas_sql in str(checked.hint)
+    grants = ", ".join(dict.fromkeys([*needed, server.replicas_privilege]))
+    with _account(store_server, "cap_list", grants) as conn:
+        (checked,) = [c for c in binlog_checks(conn, 4_000_000_001) if c.name == "server id"]
+    assert checked.status == "ok", checked.message
+
+
 def test_both_sides_of_a_comparison_hash_alike() -> None:
     mariadb, mysql_84, mysql_97 = Server.parse("10.11.9-MariaDB"), Server.parse("8.4.3"), Server.parse("9.7.4")
     assert shared_row_hash(mariadb, mariadb) == "MD5"

@@ -9,13 +9,15 @@ from pathlib import Path
 from centrale.core.errors import OutboxError
 from centrale.core.i18n import Msg
 from centrale.core.outbox.disk import full_error, probe
+from centrale.core.outbox.gtidstate import SCHEMA as GTID_SCHEMA
 from centrale.core.outbox.positions import SCHEMA as POSITIONS_SCHEMA
 from centrale.core.outbox.retention import SCHEMA as RETENTION_SCHEMA
 from centrale.core.outbox.xa import XA_SCHEMA
 
 # 2: prepared XA transactions (centrale.core.outbox.xa); 3: shipped rows kept (retention), rows'
-# binlog positions (positions); 4: the events ending them (positions.commit_marks)
-SCHEMA_VERSION = 4
+# binlog positions (positions); 4: the events ending them (positions.commit_marks); 5: the
+# checkpoint's GTID state (gtidstate)
+SCHEMA_VERSION = 5
 
 _SCHEMA = (
     """
@@ -50,6 +52,7 @@ INSERT OR IGNORE INTO shipping (id) VALUES (1);
     + XA_SCHEMA
     + RETENTION_SCHEMA
     + POSITIONS_SCHEMA
+    + GTID_SCHEMA
 )
 
 

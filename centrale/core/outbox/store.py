@@ -23,9 +23,10 @@ from centrale.core.changes import Batch, BinlogPosition, OutboxRow, RowChange, S
 from centrale.core.codec import encode_values
 from centrale.core.errors import OutboxError
 from centrale.core.i18n import Msg
-from centrale.core.outbox import positions, retention, xa
+from centrale.core.outbox import gtidstate, positions, retention, xa
 from centrale.core.outbox.disk import probe
 from centrale.core.outbox.fences import drop_passed_fences, read_fences, unfenced
+from centrale.core.outbox.gtidstate import GtidRecord
 from centrale.core.outbox.reading import first_rows, read_batches
 from centrale.core.outbox.records import (
     Checkpoint,
@@ -128,14 +129,20 @@ class OutboxStore(Restores):
 
     # --- capture side -------------------------------------------------------------------------
 
-    def append(self, txns: Sequence[SourceTransaction], checkpoint: SourceTransaction | None = None) -> int:
+    def append(
+        self,
+        txns: Sequence[SourceTransaction],
+        checkpoint: SourceTransaction | None = None,
+        gtid: GtidRecord | None = None,
+    ) -> int:
         """Store whole source transactions and advance the checkpoint, atomically.
 
         ``checkpoint`` defaults to the last transaction; pass one explicitly to advance past
         transactions that touched no captured table. Rows of a table fenced by a snapshot taken
         at or after a transaction's end are dropped: the snapshot already holds them. XA steps
         keep a prepared transaction's rows aside, and move them into the outbox at its commit
-        (``centrale.core.outbox.xa``). Returns the number of rows written.
+        (``centrale.core.outbox.xa``). ``gtid`` is the server's GTID state at the checkpoint
+        (``gtidstate``), when capture knows it. Returns the number of rows written.
         """
         last = checkpoint or (txns[-1] if txns else None)
         if last is None:
@@ -155,6 +162,8 @@ class OutboxStore(Restores):
                 written += self._insert_txns((unfenced(t, fences) for t in plain), now)
                 write_checkpoint(self._db, last.end, last.gtid, last.timestamp, now)
                 positions.record(self._db, last.end, last.gtid, last.mark)
+                if gtid is not None:
+                    gtidstate.write(self._db, gtid.at(last.end))
                 if fences:
                     drop_passed_fences(self._db, last.end, fences)
         except sqlite3.Error as exc:
@@ -214,10 +223,23 @@ class OutboxStore(Restores):
     def checkpoint(self) -> Checkpoint | None:
         return read_checkpoint(self._db)
 
-    def set_checkpoint(self, pos: BinlogPosition) -> None:
-        """Start streaming from ``pos`` (first run from the binlog end, or after a resync)."""
+    def set_checkpoint(self, pos: BinlogPosition, gtid: GtidRecord | None = None) -> None:
+        """Start streaming from ``pos`` (first run from the binlog end, or after a resync), with the
+        server's GTID state there when it is known."""
         with self._write():
             write_checkpoint(self._db, pos, None, 0, time.time())
+            if gtid is not None:
+                gtidstate.write(self._db, gtid.at(pos))
+
+    def gtid_state(self) -> GtidRecord | None:
+        """The server's GTID state at the checkpoint, if capture recorded it there."""
+        cp = read_checkpoint(self._db)
+        return gtidstate.read(self._db, cp.position if cp else None)
+
+    def set_gtid_state(self, gtid: GtidRecord) -> None:
+        """The GTID state capture worked out for the checkpoint (it must name the checkpoint)."""
+        with self._write():
+            gtidstate.write(self._db, gtid)
 
     # --- snapshot side ------------------------------------------------------------------------
 
