@@ -22,6 +22,7 @@ MariaDB 10.11 (see ../shared/MARIADB-NOTES.md):
 from __future__ import annotations
 
 import datetime as dt
+import struct
 import zlib
 from typing import Any
 
@@ -175,6 +176,8 @@ class UncompressingPacketWrapper(BinLogPacketWrapper):  # type: ignore[misc]
             post_header_lengths = args[15] if len(args) > 15 else None
             plain = uncompress_packet(bytes(data), checksum=use_checksum, post_header_lengths=post_header_lengths)
             from_packet = pymysql.protocol.MysqlPacket(plain, "utf8")  # (the encoding is not kept)
+        # An event unpacked from a transaction payload starts, in the binlog, where the payload does.
+        self.payload_start: int | None = getattr(from_packet, "payload_start", None)
         super().__init__(from_packet, *args)
 
     def read_binary_json(self, size: int, is_partial: bool) -> Any:
@@ -190,6 +193,17 @@ class UncompressingPacketWrapper(BinLogPacketWrapper):  # type: ignore[misc]
 # --- library fix: MySQL's transaction payloads ------------------------------------------------------
 
 _DUMP_COMMANDS = frozenset({0x12, 0x1E})  # COM_BINLOG_DUMP, COM_BINLOG_DUMP_GTID
+
+
+class PayloadPacket(pymysql.protocol.MysqlPacket):  # type: ignore[misc]
+    """An event unpacked from a transaction payload, and where the payload starts in the binlog
+    (where the event is, for a reader that goes back to it)."""
+
+    __slots__ = ("payload_start",)
+
+    def __init__(self, data: bytes, payload_start: int) -> None:
+        super().__init__(data, "utf8")
+        self.payload_start = payload_start
 
 
 class PayloadConnection(pymysql.connections.Connection):  # type: ignore[misc]
@@ -214,7 +228,8 @@ class PayloadConnection(pymysql.connections.Connection):  # type: ignore[misc]
         data = packet._data
         if self._dumping and len(data) > 5 and data[0] == 0 and data[5] == TRANSACTION_PAYLOAD_EVENT:
             checksum = _has_checksum(bytes(data))
-            inner = [pymysql.protocol.MysqlPacket(p, "utf8") for p in payload_packets(bytes(data), checksum=checksum)]
+            size, end = struct.unpack_from("<II", data, 1 + 9)  # the payload's event_size, log_pos
+            inner = [PayloadPacket(p, end - size) for p in payload_packets(bytes(data), checksum=checksum)]
             if inner:
                 self._unpacked = inner[1:]
                 return inner[0]

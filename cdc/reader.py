@@ -239,8 +239,13 @@ _STRINGS = frozenset({15, 249, 250, 251, 252, 253, 254})
 
 
 def mark_of(ev: Any) -> CommitMark:
-    """The event's own ``CommitMark``: its header says its end and its size, hence its start."""
-    return CommitMark(int(ev.packet.log_pos) - int(ev.packet.event_size), int(ev.timestamp), int(ev.packet.server_id))
+    """The event's own ``CommitMark``: its header says its end and its size, hence its start;
+    one unpacked from a MySQL transaction payload starts where the payload does (the binlog
+    holds no event at its own start)."""
+    start = getattr(ev.packet, "payload_start", None)
+    if start is None:
+        start = int(ev.packet.log_pos) - int(ev.packet.event_size)
+    return CommitMark(int(start), int(ev.timestamp), int(ev.packet.server_id))
 
 
 def commit_event_at(
@@ -253,15 +258,18 @@ def commit_event_at(
     still holds the transactions capture read, or others under the same positions."""
     settings = stream_settings(params, server_id=server_id, tables=[], start=BinlogPosition(position.file, mark.start))
     settings.update(blocking=False, only_events=[XidEvent, QueryEvent, XAPrepareEvent], only_tables=None)
+    settings["pymysql_wrapper"] = connect_unpacking_payloads  # a MySQL transaction payload's XID
     settings.update(only_schemas=None, enable_logging=False)
     stream = BinLogStreamReader(**settings)
     try:
+        last = None  # a payload's events all end where it does: its XID is the last of them
         for ev in stream:
             if int(ev.packet.log_pos) == 0:  # the stream's own rotate and format events
                 continue
-            found = mark_of(ev)
-            return found if found.start == mark.start and int(ev.packet.log_pos) == position.pos else None
-        return None
+            if int(ev.packet.log_pos) != position.pos:
+                break
+            last = mark_of(ev)
+        return last if last is not None and last.start == mark.start else None
     except pymysql.err.MySQLError as exc:
         if error_code(exc) == 1236:  # no event starts there: the binlog holds something else
             return None

@@ -71,5 +71,6 @@ def script(site: Site, statements: str) -> None:
 def rollback_prepared_xa(site: Site) -> None:
     """End every XA transaction a scenario left prepared (they hold their locks otherwise)."""
     for fmt, glen, blen, data in site.server.sql("XA RECOVER"):
-        gtrid, bqual = bytes(data)[: int(glen)], bytes(data)[int(glen) : int(glen) + int(blen)]
+        raw = data.encode() if isinstance(data, str) else bytes(data)  # MySQL says it as text
+        gtrid, bqual = raw[: int(glen)], raw[int(glen) : int(glen) + int(blen)]
         site.server.sql(f"XA ROLLBACK X'{gtrid.hex()}', X'{bqual.hex()}', {int(fmt)}")

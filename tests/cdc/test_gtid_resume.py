@@ -342,3 +342,30 @@ def test_an_idle_store_whose_last_transactions_file_was_purged_goes_on(
 
 def source_status(server: LocalServer) -> str:
     return "SHOW BINARY LOG STATUS" if isinstance(server, MySQLServer) else "SHOW MASTER STATUS"
+
+
+def test_a_mysql_store_without_gtids_is_captured_by_position_and_keeps_no_state(
+    servers: Servers, tmp_path: Path
+) -> None:
+    """``gtid_mode=OFF`` (MySQL 8.4's default): every transaction is anonymous; capture carries
+    them all by file and position, and records no GTID state it could not prove."""
+    ensure_mysql()
+    plain = MySQLServer("plain", tmp_path / "servers", server_id=203, extra_options={"gtid_mode": "OFF"}).start()
+    try:
+        with chain_on(
+            tmp_path / "chain", servers.hq, {12: plain}, hq_db=f"hq_nogtid_{os.getpid()}", store_db="nogtid"
+        ) as chain:
+            site = chain.store(12)
+            cfg = capture_table(site, DDL, "moves")
+            with capturing(cfg) as cap:
+                sell(plain, site.database, range(1, 11))
+                cap.wait_rows(10)
+            with OutboxStore(cfg.outbox.path) as outbox:
+                assert outbox.gtid_state() is None
+            with capturing(cfg) as cap:  # started again from its checkpoint
+                sell(plain, site.database, range(11, 16))
+                cap.wait_rows(5)
+            ship(cfg)
+            assert site_differences(chain, site) == "equal"
+    finally:
+        plain.destroy()

@@ -13,7 +13,7 @@ import pytest
 
 from cdc.charsets import ServerCharsets
 from cdc.events import Heartbeat, Rows, TxnBegin, TxnEnd, Unreadable
-from cdc.reader import BinlogReader
+from cdc.reader import BinlogReader, commit_event_at
 from centrale.core.changes import BinlogPosition
 from centrale.core.db import parse_url
 from sandbox.mysql import MySQLServer
@@ -62,7 +62,8 @@ def test_compressed_transactions_are_read_whole_and_in_order(mysql: MySQLServer)
         cur.execute("UPDATE t SET v = 'plain' WHERE id = 2")
         cur.execute("SET SESSION binlog_transaction_compression = ON")
         cur.execute("DELETE FROM t WHERE id >= 3000")
-    payloads = [r for r in mysql.sql("SHOW BINLOG EVENTS IN %s", args=(start.file,)) if r[2] == "Transaction_payload"]
+    events = mysql.sql(f"SHOW BINLOG EVENTS IN %s FROM {start.pos}", args=(start.file,))
+    payloads = [r for r in events if r[2] == "Transaction_payload"]
     assert len(payloads) == 3  # the three compressed transactions really are
     rows, ends = read(mysql, start, 4)
     assert [len(e.rows) for e in rows if e.kind == "insert"] and sum(len(e.rows) for e in rows) == 2 + 3000 + 1 + 10
@@ -74,3 +75,10 @@ def test_compressed_transactions_are_read_whole_and_in_order(mysql: MySQLServer)
     # Each transaction ends where its payload (or its XID) ends in the binlog: a resume point.
     assert [e.position.pos for e in ends][:2] == [int(payloads[0][4]), int(payloads[1][4])]
     assert sorted(e.position.pos for e in ends) == [e.position.pos for e in ends]
+    # Each commit's mark names the event the binlog holds: the payload, from its start, which is
+    # where a restart reads it again to prove the binlog is still the one capture read.
+    assert [e.mark.start if e.mark else None for e in ends][:2] == [int(payloads[0][1]), int(payloads[1][1])]
+    params = parse_url(mysql.url("pos"))
+    for end in ends:
+        assert end.mark is not None
+        assert commit_event_at(params, server_id=4712, position=end.position, mark=end.mark) == end.mark
