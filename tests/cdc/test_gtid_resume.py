@@ -125,6 +125,24 @@ def sell(server: LocalServer, database: str, ids: range) -> None:
         server.sql(f"INSERT INTO `{database}`.moves VALUES ({i}, {i})")
 
 
+def reset_binlog(server: LocalServer, state: str) -> None:
+    """The server's binlog emptied and its GTIDs counted on from ``state`` (as after a restore)."""
+    if isinstance(server, MySQLServer):
+        server.sql("RESET BINARY LOGS AND GTIDS")
+        server.sql("SET GLOBAL gtid_purged = %s", args=(state,))
+    else:
+        server.sql("RESET MASTER")
+        server.sql("SET GLOBAL gtid_binlog_state = %s", args=(state,))
+
+
+def alone(chain: Chain, pair: tuple[LocalServer, LocalServer]) -> tuple[LocalServer, Site, Config]:
+    """The store's own server, its replica cut off, with the captured table."""
+    source, replica = pair
+    take_over(replica)
+    site = chain.store(12)
+    return source, site, capture_table(site, DDL, "moves")
+
+
 def test_the_checkpoint_holds_the_servers_own_gtid_state(chain: Chain, pair: tuple[LocalServer, LocalServer]) -> None:
     """Once capture reaches the binlog's end, the outbox's GTID state is the one the server
     reports for it (MySQL ``gtid_executed``, MariaDB ``gtid_binlog_state``), DDL and
@@ -240,21 +258,8 @@ def test_the_same_server_put_back_and_counting_gtids_again_is_not_taken_for_a_mo
     """The store's own server, its binlog reset and its GTIDs counted again from an earlier point
     (as after a restore from a backup): the same GTID numbers now name other sales. Capture does
     not resume by them; it stops on the replaced binlog, as without GTIDs."""
-    source, replica = pair
-    take_over(replica)  # the store's own server alone
-    site = chain.store(12)
-    cfg = capture_table(site, DDL, "moves")
-    with capturing(cfg) as cap:
-        sell(source, site.database, range(1, 4))
-        before = server_state(source)
-        sell(source, site.database, range(4, 9))
-        cap.wait_rows(8)
-    if isinstance(source, MySQLServer):
-        source.sql("RESET BINARY LOGS AND GTIDS")
-        source.sql("SET GLOBAL gtid_purged = %s", args=(before,))
-    else:
-        source.sql("RESET MASTER")
-        source.sql("SET GLOBAL gtid_binlog_state = %s", args=(before,))
+    source, site, cfg = alone(chain, pair)
+    captured_then_reset(source, site, cfg, 8)
     source.sql("FLUSH BINARY LOGS")  # the next file opens with the backup's GTIDs
     with OutboxStore(cfg.outbox.path) as outbox:
         rec = outbox.gtid_state()
@@ -271,16 +276,6 @@ def test_the_same_server_put_back_and_counting_gtids_again_is_not_taken_for_a_mo
         Capture(cfg)
 
 
-def reset_binlog(server: LocalServer, state: str) -> None:
-    """The server's binlog emptied and its GTIDs counted on from ``state`` (as after a restore)."""
-    if isinstance(server, MySQLServer):
-        server.sql("RESET BINARY LOGS AND GTIDS")
-        server.sql("SET GLOBAL gtid_purged = %s", args=(state,))
-    else:
-        server.sql("RESET MASTER")
-        server.sql("SET GLOBAL gtid_binlog_state = %s", args=(state,))
-
-
 def idle_after_a_rotation(cap: Capture, server: LocalServer) -> None:
     """The checkpoint moved past the last transaction to the start of a new binlog file, where no
     event ends (the mark capture records with a commit is not there to check)."""
@@ -295,23 +290,27 @@ def idle_after_a_rotation(cap: Capture, server: LocalServer) -> None:
     assert cp is not None and cp.position.file == end.file and cap.outbox.mark_at(cp.position) is None
 
 
+def captured_then_reset(source: LocalServer, site: Site, cfg: Config, sales: int, *, idle: bool = False) -> None:
+    """Sales 1 to ``sales`` captured (then the store idle after a rotation, with ``idle``), and
+    the binlog reset to the GTIDs after sale 3: a backup of then put back."""
+    with capturing(cfg) as cap:
+        sell(source, site.database, range(1, 4))
+        before = server_state(source)
+        sell(source, site.database, range(4, sales + 1))
+        cap.wait_rows(sales)
+        if idle:
+            idle_after_a_rotation(cap, source)
+    reset_binlog(source, before)
+
+
 def test_an_idle_stores_binlog_reset_under_its_checkpoint_stops_capture(
     chain: Chain, pair: tuple[LocalServer, LocalServer]
 ) -> None:
     """The checkpoint sits between transactions, in a file the reset binlog has again: the event
     ending the last transaction before it is gone, so capture stops instead of reading on from a
     position of another history (it used to go on, leaving out the sales written since)."""
-    source, replica = pair
-    take_over(replica)
-    site = chain.store(12)
-    cfg = capture_table(site, DDL, "moves")
-    with capturing(cfg) as cap:
-        sell(source, site.database, range(1, 4))
-        before = server_state(source)
-        sell(source, site.database, range(4, 6))
-        cap.wait_rows(5)
-        idle_after_a_rotation(cap, source)
-    reset_binlog(source, before)
+    source, site, cfg = alone(chain, pair)
+    captured_then_reset(source, site, cfg, 5, idle=True)
     sell(source, site.database, range(20, 60))
     source.sql("FLUSH BINARY LOGS")  # the checkpoint's file exists again, with other events
     with pytest.raises(PositionLostError):
@@ -323,10 +322,7 @@ def test_an_idle_store_whose_last_transactions_file_was_purged_goes_on(
 ) -> None:
     """Binlog expiry removed the file of the last transaction while the store was idle: nothing
     to check it by, and nothing wrong; capture goes on from its checkpoint."""
-    source, replica = pair
-    take_over(replica)
-    site = chain.store(12)
-    cfg = capture_table(site, DDL, "moves")
+    source, site, cfg = alone(chain, pair)
     with capturing(cfg) as cap:
         sell(source, site.database, range(1, 4))
         cap.wait_rows(3)
