@@ -78,6 +78,10 @@ LOG_EVENT_IGNORABLE_F = 0x80  # the server says a replica that does not know the
 # any statement), transaction context and view change (group replication), heartbeat v2.
 HARMLESS_UNPARSED = frozenset({9, 11, 36, 37, 41})
 ANONYMOUS_GTID_EVENT = 34  # MySQL's transaction without a GTID (a BEGIN statement follows)
+# MySQL 8.3+'s GTID with a tag (``SET gtid_next = 'AUTOMATIC:tag'``), in a serialization the
+# library does not read: the transaction that follows is read as any other, and the GTID state,
+# which would leave it out, is given up (``cdc.gtids``).
+GTID_TAGGED_EVENT = 42
 FAMILY_CACHE_SIZE = 64
 TRANSACTION_PAYLOAD_EVENT = 40
 _EXECUTE_LOAD_POST_HEADER = 26  # a query event's 13 bytes, then file id, start, end, duplicates flag
@@ -337,7 +341,7 @@ def _load_data(ev: Any, pos: BinlogPosition) -> StatementDml:
 def _unparsed(ev: Any, pos: BinlogPosition) -> ReaderEvent | None:
     """An event type the library does not parse: skipped only when it cannot matter."""
     event_type = int(ev.packet.event_type)
-    if event_type == ANONYMOUS_GTID_EVENT:
+    if event_type in (ANONYMOUS_GTID_EVENT, GTID_TAGGED_EVENT):
         return GtidSeen(None)
     if event_type in HARMLESS_UNPARSED or int(ev.packet.flags) & LOG_EVENT_IGNORABLE_F:
         return None

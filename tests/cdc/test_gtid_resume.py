@@ -365,3 +365,25 @@ def test_a_mysql_store_without_gtids_is_captured_by_position_and_keeps_no_state(
             assert site_differences(chain, site) == "equal"
     finally:
         plain.destroy()
+
+
+@pytest.mark.parametrize("kind", ["mysql"])
+def test_a_transaction_with_a_tagged_gtid_is_captured_and_the_state_given_up(
+    chain: Chain, pair: tuple[LocalServer, LocalServer]
+) -> None:
+    """MySQL's tagged GTIDs (``AUTOMATIC:tag``): the sale arrives; the GTID state, which cannot
+    count it, is not kept (a move would then stop capture, naming the lost position)."""
+    source, site, cfg = alone(chain, pair)
+    with capturing(cfg) as cap:
+        sell(source, site.database, range(1, 3))
+        with source.connect(site.database) as conn, conn.cursor() as cur:
+            cur.execute("SET gtid_next = 'AUTOMATIC:night'")
+            cur.execute("INSERT INTO moves VALUES (3, 3)")
+            cur.execute("SET gtid_next = 'AUTOMATIC'")
+        sell(source, site.database, range(4, 5))
+        cap.wait_rows(4)
+    assert ":night:" in server_state(source)
+    with OutboxStore(cfg.outbox.path) as outbox:
+        assert outbox.gtid_state() is None
+    ship(cfg)
+    assert site_differences(chain, site) == "equal"

@@ -23,9 +23,11 @@ def test_events_that_carry_nothing_capture_needs_are_skipped(event_type: int) ->
     assert _unparsed(event(event_type), POS) is None
 
 
-def test_a_transaction_mysql_logged_without_a_gtid_says_so() -> None:
-    """Its GTID state is lost then: the state at the next checkpoint would leave it out."""
-    assert _unparsed(event(34), POS) == GtidSeen(None)
+@pytest.mark.parametrize("event_type", [34, 42], ids=["anonymous", "tagged"])
+def test_a_transaction_whose_gtid_capture_cannot_read_says_so(event_type: int) -> None:
+    """MySQL's anonymous transactions and tagged GTIDs: the transaction is read as any other, and
+    the GTID state is lost (the state at the next checkpoint would leave it out)."""
+    assert _unparsed(event(event_type), POS) == GtidSeen(None)
 
 
 def test_an_event_the_server_marks_ignorable_is_skipped() -> None:
