@@ -20,6 +20,9 @@ from sandbox.tills import Till
 from sandbox.workload import StoreActivity
 from tests.faults.conftest import HoldBatches, Spawn
 
+# Head office on MariaDB and on MySQL: a cut or stalled link reads as the server's own errors.
+pytestmark = pytest.mark.parametrize("chain", ["mariadb", "mysql-hq"], indirect=True)
+
 
 def _through_proxy(chain: Chain, site: Site, proxy: TcpProxy) -> None:
     """Point the store's head-office link at the proxy, with short timeouts."""
