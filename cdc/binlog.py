@@ -20,17 +20,16 @@ def end_position(conn: pymysql.connections.Connection) -> BinlogPosition:
     return BinlogPosition(str(row[0]), int(row[1]))
 
 
-def binlog_files(conn: pymysql.connections.Connection) -> list[str]:
-    with conn.cursor() as cur:
-        cur.execute("SHOW BINARY LOGS")
-        return [str(r[0]) for r in cur.fetchall()]
-
-
 def binlog_sizes(conn: pymysql.connections.Connection) -> dict[str, int]:
     """The binlog's files and their sizes, oldest first."""
     with conn.cursor() as cur:
         cur.execute("SHOW BINARY LOGS")
         return {str(r[0]): int(r[1]) for r in cur.fetchall()}
+
+
+def binlog_files(conn: pymysql.connections.Connection) -> list[str]:
+    """The binlog's files, oldest first."""
+    return list(binlog_sizes(conn))
 
 
 def holds_position(conn: pymysql.connections.Connection, pos: BinlogPosition) -> bool:

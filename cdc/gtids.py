@@ -25,8 +25,11 @@ from centrale.core.db import ConnParams, connect_store
 from centrale.core.errors import SourceError
 from centrale.core.gtid import GtidError, GtidState, parse_state
 from centrale.core.i18n import Msg
+from centrale.core.log import get_logger
 from centrale.core.outbox.gtidstate import GtidRecord
 from centrale.core.server import Family, Server, server_of
+
+log = get_logger("cdc")
 
 
 class GtidTrack:
@@ -62,20 +65,28 @@ class GtidTrack:
 
     def ended(self, end: BinlogPosition | None, mark: CommitMark | None) -> None:
         """The open transaction ended at ``end`` with the event ``mark``."""
-        if self._anonymous:
-            self.state, self._anonymous = None, False
         gtid, self._open = self._open, None
+        if self._anonymous:
+            self._anonymous = False
+            self._give_up(end, "")
         if gtid is None or self.state is None:
             return
         try:
             self.state = self.state.add(gtid)
         except GtidError:
-            self.state = None
+            self._give_up(end, gtid)
             return
         if end is not None and mark is not None:
             self.last_gtid, self.last_end, self.last_mark = gtid, end, mark
         else:
             self.last_gtid, self.last_end, self.last_mark = gtid, None, None
+
+    def _give_up(self, end: BinlogPosition | None, gtid: str) -> None:
+        """A transaction the state cannot count: said once, since capture can no longer follow
+        the store's database to another server by GTID (until its next start works it out)."""
+        if self.state is not None:
+            log.warning("%s", Msg("log.capture.gtid_given_up", position=end or "?", gtid=gtid or "none"))
+        self.state = None
 
     def record(self, position: BinlogPosition) -> GtidRecord | None:
         if self.state is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pymysql
 
+from cdc.binlog import binlog_files
 from centrale.core.changes import BinlogPosition
 from centrale.core.gtid import GtidError, GtidState, MariadbGtidState, MysqlGtidSet, parse_state
 from centrale.core.server import Server
@@ -163,9 +164,7 @@ def state_at(conn: pymysql.connections.Connection, server: Server, position: Bin
 def _last_of_file_before(
     conn: pymysql.connections.Connection, server: Server, file: str, opening: GtidState
 ) -> tuple[str | None, BinlogPosition | None, int | None]:
-    with conn.cursor() as cur:
-        cur.execute("SHOW BINARY LOGS")
-        files = [str(r[0]) for r in cur.fetchall()]
+    files = binlog_files(conn)
     k = files.index(file) if file in files else 0
     found = _scan(conn, server, files[k - 1], opening, before_binlog(conn, server)) if k > 0 else None
     return (found.last_gtid, found.last_end, found.last_start) if found else (None, None, None)
@@ -175,9 +174,7 @@ def find_state(conn: pymysql.connections.Connection, server: Server, ours: GtidS
     """Where this server's binlog reaches exactly ``ours``: the end of the transaction after which
     every GTID before it is ours and every one of ours is before it. None when no such point is
     in the binlog (purged, never written, or transactions here that capture never saw)."""
-    with conn.cursor() as cur:
-        cur.execute("SHOW BINARY LOGS")
-        files = [str(r[0]) for r in cur.fetchall()]
+    files = binlog_files(conn)
     try:
         base = before_binlog(conn, server)
         for k in range(len(files) - 1, -1, -1):

@@ -125,8 +125,8 @@ class CdcService:
                     if not self._relocate(cp.position):
                         raise
                     return
-                self._check_history(cp.position)
-                log.info("capture resumes from checkpoint %s", cp.position)
+                self._check_history(cp.position)  # may find it again elsewhere by GTID
+                log.info("capture resumes from checkpoint %s", (self.outbox.checkpoint() or cp).position)
 
     def _same_history(self, at: BinlogPosition, mark: CommitMark | None) -> bool:
         """Whether the event capture recorded as ending at ``at`` is still the one there (no mark:
