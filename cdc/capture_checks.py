@@ -8,10 +8,13 @@ capture runs; each says which table or setting, and the fix.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pymysql
 
 from centrale.core.catalog import Catalog
 from centrale.core.checks import Check, fail, ok, warn
+from centrale.core.errors import SourceError
 from centrale.core.i18n import Msg
 
 _UNICODE = ("utf8", "utf8mb3", "utf8mb4", "ucs2", "utf16", "utf16le", "utf32")
@@ -33,7 +36,8 @@ def compression_check(conn: pymysql.connections.Connection) -> list[Check]:
         partial = _global(cur, "binlog_row_value_options")
         mariadb_compress = _global(cur, "log_bin_compress")
     if partial and "PARTIAL_JSON" in partial.upper():
-        out.append(fail("binlog row values", Msg("chk.capture.partial_json"), Msg("chk.capture.partial_json.hint")))
+        partial_json = fail("binlog row values", Msg("chk.capture.partial_json"), Msg("chk.capture.partial_json.hint"))
+        out.append(replace(partial_json, error=SourceError))
     if (mariadb_compress or "").upper() == "ON":
         out.append(ok("binlog compression", Msg("chk.capture.compressed")))
     elif (payload or "").upper() == "ON":

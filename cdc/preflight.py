@@ -7,7 +7,8 @@ import re
 import pymysql
 
 from centrale.core.catalog import Catalog
-from centrale.core.checks import Check, fail, ok, warn
+from centrale.core.checks import Check, blamed, fail, ok, warn
+from centrale.core.errors import SourceError
 from centrale.core.i18n import Msg
 from centrale.core.outbox import Checkpoint
 from centrale.core.schema import read_tables
@@ -29,16 +30,33 @@ def _variables(cur: pymysql.cursors.Cursor) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in cur.fetchall()}
 
 
-def binlog_checks(conn: pymysql.connections.Connection, reader_server_id: int) -> list[Check]:
-    out: list[Check] = []
+def _setting_checks(conn: pymysql.connections.Connection, v: dict[str, str]) -> list[Check]:
+    """A failure per binlog setting capture needs that the server does not have."""
     server = server_of(conn)
     cnf_hint = Msg("chk.binlog.cnf.hint", section=server.config_section, server=server.name)
+    out: list[Check] = []
+    for name, want in REQUIRED.items():
+        got = v.get(name, "absent")
+        if got.upper() != want:
+            out.append(fail(f"binlog {name}", Msg("chk.binlog.setting", name=name, got=got, want=want), cnf_hint))
+    return out
+
+
+def require_capture_binlog(conn: pymysql.connections.Connection) -> None:
+    """Refuse what only makes sense with capture following (a snapshot, a push): rows loaded
+    at a binlog position that is not there, or that capture cannot read on from, would be
+    followed by nothing, or by a stop."""
+    with conn.cursor() as cur:
+        problems = _setting_checks(conn, _variables(cur))
+    if problems:
+        raise SourceError(problems[0].message, hint=problems[0].hint)
+
+
+def binlog_checks(conn: pymysql.connections.Connection, reader_server_id: int) -> list[Check]:
+    server = server_of(conn)
     with conn.cursor() as cur:
         v = _variables(cur)
-        for name, want in REQUIRED.items():
-            got = v.get(name, "absent")
-            if got.upper() != want:
-                out.append(fail(f"binlog {name}", Msg("chk.binlog.setting", name=name, got=got, want=want), cnf_hint))
+        out = _setting_checks(conn, v)
         if not any(c.failed for c in out):
             out.append(ok("binlog", Msg("chk.binlog.ok")))
         server_id = int(v.get("server_id", "0") or 0)
@@ -78,7 +96,7 @@ def binlog_checks(conn: pymysql.connections.Connection, reader_server_id: int) -
             else:
                 out.append(ok("server id", Msg("chk.server_id.ok", server=server_id, reader=reader_server_id)))
         out.append(_grant_check(cur))
-    return out
+    return blamed(out, SourceError)
 
 
 def _replica_ids(cur: pymysql.cursors.Cursor) -> tuple[set[int], str | None]:

@@ -18,11 +18,13 @@ import pymysql
 import pymysql.cursors
 
 from cdc.binlog import binlog_files, end_position
+from cdc.preflight import require_capture_binlog
 from centrale.core.actions import PUSH_GROUPS
 from centrale.core.changes import BinlogPosition
+from centrale.core.clock import parse_day
 from centrale.core.config import Config
 from centrale.core.db import connect, connect_store, error_code, quote_ident
-from centrale.core.errors import PositionLostError, SourceError
+from centrale.core.errors import PositionLostError, SourceError, UsageError
 from centrale.core.i18n import Msg
 from centrale.core.keyed import select_by_keys
 from centrale.core.log import get_logger
@@ -53,7 +55,10 @@ def _open_snapshot(cur: pymysql.cursors.Cursor) -> BinlogPosition:
         cur.execute("SHOW STATUS LIKE 'binlog_snapshot_%'")
         status = {str(k).lower(): v for k, v in cur.fetchall()}
         try:
-            return BinlogPosition(str(status["binlog_snapshot_file"]), int(status["binlog_snapshot_position"]))
+            position = BinlogPosition(str(status["binlog_snapshot_file"]), int(status["binlog_snapshot_position"]))
+            if not position.file:  # a server writing no binlog reports an empty file at 0
+                raise ValueError(position)
+            return position
         except (KeyError, ValueError):
             raise SourceError(Msg("err.snapshot.no_position"), hint=Msg("err.snapshot.no_position.hint")) from None
     # MySQL: commits are held (a global read lock) for the moment the read view opens and the
@@ -116,6 +121,7 @@ def take_snapshot(
     conn = connect_store(params, autocommit=False, cursorclass=pymysql.cursors.SSCursor)
     results: list[SnapshotResult] = []
     with conn:
+        require_capture_binlog(conn)
         defs = read_tables(conn, params.database, tables)
         missing = [t for t in tables if t not in defs]
         if missing:
@@ -186,13 +192,8 @@ def push_group(cfg: Config, group: str, since: str | None = None, *, day: bool =
     """`push GROUP [--since DATE | --day DATE]`: queue the group's current rows again (upserts:
     idempotent); ``day`` keeps only that date's rows in tables with a ``since_column``."""
     if group not in PUSH_GROUPS:
-        raise SourceError(Msg("err.push.unknown", group=group), hint=Msg("err.choose", among=", ".join(PUSH_GROUPS)))
-    when = None
-    if since:
-        try:
-            when = dt.date.fromisoformat(since)
-        except ValueError:
-            raise SourceError(Msg("err.date.since", value=since), hint=Msg("err.push.since.hint")) from None
+        raise UsageError(Msg("err.push.unknown", group=group), hint=Msg("err.choose", among=", ".join(PUSH_GROUPS)))
+    when = parse_day(since) if since else None
     until = when + dt.timedelta(days=1) if (day and when) else None
     # The group's tables by name: "sales" is also a table's name, and `select` takes a table first
     # (`push sales` sent the headers without their lines and payments).

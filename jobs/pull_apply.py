@@ -29,7 +29,7 @@ from typing import Any
 import pymysql
 
 from centrale.core.catalog import MARKER_TABLE
-from centrale.core.db import error_code, is_transient, quote_ident, quote_ident_fmt
+from centrale.core.db import error_code, explain, is_transient, quote_ident, quote_ident_fmt
 from centrale.core.errors import JobError, JobInterruptedError
 from centrale.core.i18n import Msg
 from centrale.core.log import get_logger
@@ -97,20 +97,22 @@ def apply_plans(
     store's own transactions; returns how many times it gave way. ``pulled_groups`` (table ->
     its pull group) lets a refused delete name the pull that fixes it."""
     what = f"pull {group}"
-    ensure_marker_table(store)
     no_wait = server_of(store).shortest_lock_wait_s
     deadline = time.monotonic() + YIELD_FOR_S
     pause, gave_way = FIRST_PAUSE_S, 0
     try:
         while True:
             try:
+                ensure_marker_table(store)
                 _write(store, plans, group, pulled_groups, no_wait)
                 return gave_way
             except pymysql.err.MySQLError as exc:
                 _rollback(store)
                 if error_code(exc) not in LOCK_CONFLICTS:
                     error = JobInterruptedError if is_transient(exc) else JobError
-                    raise error(Msg("err.pull.store_failed", group=group, error=exc.args[-1])) from None
+                    explained = explain(exc)
+                    hint = explained.hint_text if explained else None
+                    raise error(Msg("err.pull.store_failed", group=group, error=exc.args[-1]), hint=hint) from None
                 if time.monotonic() + pause > deadline:
                     raise JobInterruptedError(
                         Msg("err.pull.store_busy", group=group, seconds=round(YIELD_FOR_S)),

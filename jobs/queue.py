@@ -18,7 +18,7 @@ import pymysql
 from centrale.core.actions import ACTIONS
 from centrale.core.codec import dumps_compact, loads
 from centrale.core.db import error_code
-from centrale.core.errors import JobError
+from centrale.core.errors import JobError, UsageError
 from centrale.core.i18n import Msg
 
 STATUSES = ("pending", "running", "done", "failed", "superseded", "expired")
@@ -73,9 +73,10 @@ def add_jobs(
 ) -> list[int]:
     """One pending job per store; each supersedes that store's older pending job of the action."""
     if action not in ACTIONS:
-        raise JobError(Msg("err.jobs.unknown_action", action=action), hint=Msg("err.choose", among=", ".join(ACTIONS)))
+        choose = Msg("err.choose", among=", ".join(ACTIONS))
+        raise UsageError(Msg("err.jobs.unknown_action", action=action), hint=choose)
     if not stores:
-        raise JobError(Msg("err.jobs.no_store"), hint=Msg("err.jobs.no_store.hint"))
+        raise UsageError(Msg("err.jobs.no_store"), hint=Msg("err.jobs.no_store.hint"))
     ids = []
     try:
         with conn.cursor() as cur:
@@ -104,7 +105,8 @@ def list_jobs(
     conn: pymysql.connections.Connection, *, store: int | None = None, status: str | None = None, limit: int = 100
 ) -> list[Job]:
     if status is not None and status not in STATUSES:
-        raise JobError(Msg("err.jobs.unknown_status", status=status), hint=Msg("err.choose", among=", ".join(STATUSES)))
+        choose = Msg("err.choose", among=", ".join(STATUSES))
+        raise UsageError(Msg("err.jobs.unknown_status", status=status), hint=choose)
     where: list[str] = ["1=1"]
     args: list[Any] = []
     if store is not None:

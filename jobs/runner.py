@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pymysql
 
-from centrale.core.db import ConnParams, connect, is_transient
+from centrale.core.db import ConnParams, connect, explain, is_transient
 from centrale.core.errors import CentraleError, JobInterruptedError
 from centrale.core.i18n import Text
 from centrale.core.log import get_logger
@@ -95,17 +95,25 @@ class JobsRunner:
         except JobInterruptedError as exc:
             return self._interrupted(job, exc.message)
         except (pymysql.err.MySQLError, OSError) as exc:
-            if not is_transient(exc):
+            if is_transient(exc):
+                return self._interrupted(job, _describe(exc))
+            explained = explain(exc)
+            if explained is None:
                 return self._unexpected(job, exc)
-            return self._interrupted(job, _describe(exc))
+            return self._failed(job, explained.message, explained.hint)
         except CentraleError as exc:
-            msg = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
-            log.error("job %d failed: %s", job.id, msg)
-            return Outcome(job, "failed", 0, msg)
+            return self._failed(job, exc.message, exc.hint)
         except Exception as exc:
             return self._unexpected(job, exc)
         log.info("job %d done: %s", job.id, summary)
         return Outcome(job, "done", rows, str(summary))  # head office keeps it in English
+
+    @staticmethod
+    def _failed(job: Job, message: str, hint: str | None) -> Outcome:
+        """Failed for a reason the store's set-up can fix: recorded at head office with the fix."""
+        text = message + (f" (hint: {hint})" if hint else "")
+        log.error("job %d failed: %s", job.id, text)
+        return Outcome(job, "failed", 0, text)
 
     @staticmethod
     def _interrupted(job: Job, reason: str) -> Outcome:

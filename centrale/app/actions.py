@@ -40,12 +40,14 @@ def sync_customers(cfg: Config) -> tuple[int, Msg]:
 
 def reconcile_days(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> tuple[int, str]:
     """``reconcile_lines`` as one text (a job's summary, in English)."""
-    rows, lines = reconcile_lines(cfg, since, until, resend=resend)
+    rows, lines, _ = reconcile_lines(cfg, since, until, resend=resend)
     return rows, "\n".join(str(line) for line in lines)
 
 
-def reconcile_lines(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> tuple[int, list[Msg]]:
-    """Compare per day; re-send each day head office is short of, group by group."""
+def reconcile_lines(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> tuple[int, list[Msg], int]:
+    """Compare per day; re-send each day head office is short of, group by group. Returns the
+    rows re-sent, the lines to show and how many differences are left for the operator (those
+    not re-sent: all of them with ``resend`` off, and days where head office holds more)."""
     diffs = reconcile(cfg, since, until)
     short = sorted({(d.group, d.day) for d in diffs if d.short_at_hq})
     rows = 0
@@ -57,7 +59,8 @@ def reconcile_lines(cfg: Config, since: dt.date, until: dt.date, *, resend: bool
     head = Msg("out.reconcile.head", since=since, until=last, n=len(diffs))
     if short and resend:
         head = Msg("out.reconcile.head_resent", since=since, until=last, n=len(diffs), days=len(short), rows=rows)
-    return rows, [head, *lines]
+    left = sum(1 for d in diffs if not (resend and d.short_at_hq))
+    return rows, [head, *lines], left
 
 
 def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool) -> tuple[bool, list[Msg]]:

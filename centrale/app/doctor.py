@@ -9,6 +9,7 @@ import pymysql
 from cdc.binlog import binlog_files
 from cdc.capture_checks import capture_checks
 from cdc.preflight import binlog_checks, catalog_checks, retention_check
+from centrale.core.actions import PULL_GROUPS
 from centrale.core.checks import Check, fail, ok, warn
 from centrale.core.clock import FLAG_S, is_skewed, server_offset
 from centrale.core.config import Config
@@ -18,6 +19,8 @@ from centrale.core.hqidentity import read_account_store, read_hq_store
 from centrale.core.i18n import Msg
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.disk import probe
+from centrale.core.privileges import may_read
+from jobs.action_checks import action_checks
 
 
 def run_checks(cfg: Config) -> list[Check]:
@@ -26,7 +29,7 @@ def run_checks(cfg: Config) -> list[Check]:
     try:
         conn = connect_store(cfg.local.params)
     except CentraleError as exc:
-        return [*checks, fail("local database", exc.text, exc.hint_text)]
+        return [*checks, fail("local database", exc.text, exc.hint_text, error=type(exc))]
     with conn:
         checks.append(ok("local database", Msg("chk.local.ok", where=cfg.local.params.describe())))
         if cfg.is_hq:
@@ -35,6 +38,7 @@ def run_checks(cfg: Config) -> list[Check]:
         checks.extend(binlog_checks(conn, cfg.reader_server_id))
         checks.extend(catalog_checks(conn, cfg.local.params.database, cfg.catalog))
         checks.extend(capture_checks(conn, cfg.local.params.database, cfg.catalog))
+        checks.extend(action_checks(conn, cfg.local.params.database, cfg.catalog))
         checks.extend(_outbox_check(cfg, conn))
     checks.extend(_head_office_checks(cfg))
     return checks
@@ -56,14 +60,14 @@ def _hq_self_check(cfg: Config, conn: pymysql.connections.Connection) -> Check:
 def _outbox_check(cfg: Config, conn: pymysql.connections.Connection) -> list[Check]:
     problem = probe(cfg.outbox.path)
     if problem is not None:
-        return [fail("outbox", problem.text, problem.hint_text)]
+        return [fail("outbox", problem.text, problem.hint_text, error=OutboxError)]
     try:
         with OutboxStore(cfg.outbox.path) as outbox:
             cp = outbox.checkpoint()
             backlog = outbox.stats().backlog
             stopped = outbox.noted("capture_stopped")
     except OutboxError as exc:
-        return [fail("outbox", exc.text, exc.hint_text)]
+        return [fail("outbox", exc.text, exc.hint_text, error=OutboxError)]
     if cp is not None and cp.position.file not in binlog_files(conn):
         return [
             fail(
@@ -99,6 +103,7 @@ def _head_office_checks(cfg: Config) -> list[Check]:
         number = read_hq_store(conn)
         owner = read_account_store(conn)
         hq_clock = server_offset(conn)
+        tables = _hq_table_checks(cfg, conn, per_store=owner is not None) if number is not None else []
     if number is None:
         return [
             fail(
@@ -145,8 +150,32 @@ def _head_office_checks(cfg: Config) -> list[Check]:
         checks.append(ok("head office account", Msg("chk.account.ok", user=params.user, owner=owner), remote=True))
     if not tls and not params.host.startswith(LOOPBACK):
         checks.append(warn("head office link", Msg("chk.link.plaintext"), Msg("chk.link.plaintext.hint"), remote=True))
+    checks += tables
     checks += _clock_check(cfg, hq_clock)
     return checks
+
+
+def _hq_table_checks(cfg: Config, conn: pymysql.connections.Connection, *, per_store: bool) -> list[Check]:
+    """Head office's side of each action, read with this store's account: the tables only pulls
+    read (head office's own), and with a per-store account the views shipping writes through
+    (made by `hq init` and `hq add-store`); a shared account creates the tables stores send
+    (customers' too) when it first ships."""
+    captured = cfg.catalog.captured
+    wanted = [t for g in PULL_GROUPS for t in cfg.catalog.pulled(g) if t not in captured]
+    if per_store:
+        wanted += captured
+    problems = []
+    for table in wanted:
+        refused = may_read(conn, table)
+        if refused is None:
+            continue
+        message, hint = (
+            (Msg("chk.hq_table.missing", table=table, database=cfg.hq.database), Msg("chk.hq_table.missing.hint"))
+            if refused.missing_table
+            else (Msg("chk.hq_table.denied", table=table, database=cfg.hq.database), Msg("chk.hq_table.denied.hint"))
+        )
+        problems.append(fail(f"head office table {table}", message, hint, remote=True))
+    return problems or [ok("head office tables", Msg("chk.hq_tables.ok", n=len(wanted)), remote=True)]
 
 
 def _clock_check(cfg: Config, hq_clock: float) -> list[Check]:

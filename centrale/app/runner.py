@@ -34,7 +34,7 @@ log = get_logger("run")
 def run_site(cfg: Config, stop: threading.Event, *, locale_lang: Lang = "en") -> None:
     """Run until ``stop`` is set. Refuses to start only for local faults."""
     if cfg.is_hq:
-        raise CentraleError(Msg("err.run.at_hq"), hint=Msg("err.run.at_hq.hint"))
+        raise ConfigError(Msg("err.run.at_hq"), hint=Msg("err.run.at_hq.hint"))
     log.info("Centrale %s starting for store %s (%s)", __version__, cfg.site.store, cfg.site.name)
     for check in run_checks(cfg):
         if check.status == "ok":

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import IO
 
 from centrale.core.config import Config
-from centrale.core.errors import CentraleError
+from centrale.core.errors import PreflightError
 from centrale.core.i18n import Msg
 
 
@@ -32,7 +32,7 @@ class SiteLock:
             fh.seek(0)
             pid = fh.read().strip() or "?"
             fh.close()
-            raise CentraleError(Msg("err.site.locked", pid=pid), hint=Msg("err.site.locked.hint")) from None
+            raise PreflightError(Msg("err.site.locked", pid=pid), hint=Msg("err.site.locked.hint")) from None
         fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))

@@ -15,7 +15,7 @@ from centrale.core import __version__
 from centrale.core.clock import is_skewed
 from centrale.core.config import Config
 from centrale.core.db import connect_store
-from centrale.core.errors import CentraleError
+from centrale.core.errors import CentraleError, PreflightError
 from centrale.core.i18n import Msg, Translator
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.disk import probe
@@ -108,10 +108,10 @@ def stores_seen(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:
             )
         except pymysql.err.OperationalError as exc:
             if exc.args and exc.args[0] == 1054:  # a head office initialised by an older Centrale
-                raise CentraleError(Msg("err.hq.old_tables"), hint=Msg("err.hq.run_init.hint")) from None
+                raise PreflightError(Msg("err.hq.old_tables"), hint=Msg("err.hq.run_init.hint")) from None
             raise
         except pymysql.err.ProgrammingError:
-            raise CentraleError(Msg("err.hq.not_initialised"), hint=Msg("err.hq.run_init.hint")) from None
+            raise PreflightError(Msg("err.hq.not_initialised"), hint=Msg("err.hq.run_init.hint")) from None
         rows = cur.fetchall()
     stores: dict[int, dict[str, Any]] = {}
     for r in rows:
@@ -186,7 +186,7 @@ def status_lines(st: dict[str, Any], t: Translator | None = None) -> list[str]:
             when=_when(st["last_shipped_at"], never),
             rows=st["rows_shipped"],
         ),
-        t("status.capture", checkpoint=st["checkpoint"], end=st.get("binlog_end", "?"), lag=st.get("capture_lag_s")),
+        _capture_line(st, t),
     ]
     if st.get("capture_stopped"):
         lines.append(t("status.capture_stopped", error=st["capture_stopped"]))
@@ -208,3 +208,15 @@ def status_lines(st: dict[str, Any], t: Translator | None = None) -> list[str]:
     if st.get("local_error"):
         lines.append(t("status.local_db", error=st["local_error"]))
     return lines
+
+
+def _capture_line(st: dict[str, Any], t: Translator) -> str:
+    """Checkpoint, binlog end and lag, each said in words when it is not known (no checkpoint
+    yet, the local server unreadable or writing no binlog: the local database line says why)."""
+    lag = st.get("capture_lag_s")
+    return t(
+        "status.capture",
+        checkpoint=st["checkpoint"] or t("status.capture.no_checkpoint"),
+        end=st.get("binlog_end") or t("status.capture.end_unknown"),
+        lag=t("status.capture.lag", s=lag) if lag is not None else t("status.capture.lag_unknown"),
+    )

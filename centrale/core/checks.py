@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from centrale.core.errors import CentraleError, PreflightError
@@ -17,7 +17,7 @@ class Check:
     status: Status
     message: Text  # a catalog ``Msg``: doctor prints it in the user's language
     hint: Text | None = None
-    remote: bool = False  # about head office: a failure there does not stop `run`
+    remote: bool = False  # about head office or what it asks (jobs): a failure there does not stop `run`
     error: type[CentraleError] = PreflightError  # what `run` raises for it (its exit code)
 
     @property
@@ -42,3 +42,9 @@ def fail(
 
 def warn(name: str, message: Text, hint: Text | None = None, *, remote: bool = False) -> Check:
     return Check(name, "warn", message, hint, remote=remote)
+
+
+def blamed(checks: list[Check], error: type[CentraleError]) -> list[Check]:
+    """``checks`` with every failure's exit code that of ``error``: a group of checks about one
+    thing (the store's server, the outbox) stops `run` with that thing's code."""
+    return [replace(c, error=error) if c.failed else c for c in checks]

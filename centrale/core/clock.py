@@ -21,6 +21,9 @@ from typing import Any
 
 import pymysql
 
+from centrale.core.errors import UsageError
+from centrale.core.i18n import Msg
+
 TOLERANCE_S = 1.5  # measurement noise and ordinary drift: no correction below this
 FLAG_S = 60.0  # a clock this far off is flagged
 
@@ -66,3 +69,12 @@ def shifted(value: Any, seconds: int) -> Any:
         return value  # a zero or partial date
     moved = parsed + dt.timedelta(seconds=seconds)
     return moved.isoformat(sep=value[10], timespec="seconds") + value[19:]  # whole seconds: the fraction stays
+
+
+def parse_day(value: str) -> dt.date:
+    """A business day given on a command line or in the console (``--since``, ``--day``):
+    YYYY-MM-DD, refused as a usage error otherwise."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(Msg("err.date.bad", value=value), hint=Msg("err.date.bad.hint")) from None

@@ -14,7 +14,7 @@ import pymysql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from centrale.core.errors import CentraleError, ConfigError, SourceError
+from centrale.core.errors import CentraleError, ConfigError, PreflightError, SourceError
 from centrale.core.i18n import Msg
 
 
@@ -171,7 +171,7 @@ def connect_store(
     except pymysql.err.MySQLError as exc:
         raise error(
             Msg("err.local.unreachable", where=params.describe(), error=exc.args[-1]),
-            hint=Msg("err.local.unreachable.hint"),
+            hint=local_connection_hint(exc),
         ) from None
 
 
@@ -293,10 +293,52 @@ def hq_params(hq: Any) -> ConnParams:
     )
 
 
+# Errors a user's set-up causes (not the link, not a bug): the privilege an account lacks (table,
+# column, database, global, routine), a database or a table that is not there, a column a
+# catalog names that the table lacks.
+DENIED_CODES = frozenset({1142, 1143, 1044, 1227, 1370})
+UNKNOWN_DATABASE = 1049
+NO_SUCH_TABLE = 1146
+UNKNOWN_COLUMN = 1054
+TRIGGERS_NEED_SUPER = 1419  # binlog on, log_bin_trust_function_creators off, no SUPER
+
+
+def explain(exc: BaseException, error: type[CentraleError] = PreflightError) -> CentraleError | None:
+    """A statement's error the set-up causes, as ``error`` with its message and fix; None for
+    any other: a job or a command names it, instead of an "unexpected" error with a traceback."""
+    code = error_code(exc)
+    if not isinstance(exc, pymysql.err.MySQLError) or code is None:
+        return None
+    text = str(exc.args[-1])
+    if code in DENIED_CODES:
+        return error(Msg("err.db.denied", error=text), hint=Msg("err.db.denied.hint"))
+    if code == NO_SUCH_TABLE:
+        return error(Msg("err.db.no_table", error=text), hint=Msg("err.db.no_table.hint"))
+    if code == UNKNOWN_DATABASE:
+        return error(Msg("err.db.unknown_database", error=text), hint=Msg("err.db.unknown_database.hint"))
+    if code == TRIGGERS_NEED_SUPER:
+        return error(Msg("err.db.triggers_need_super", error=text), hint=Msg("err.db.triggers_need_super.hint"))
+    if code == UNKNOWN_COLUMN:
+        return error(Msg("err.db.no_column", error=text), hint=Msg("err.db.no_column.hint"))
+    return None
+
+
+def local_connection_hint(exc: BaseException) -> Msg:
+    """The likely fix for a failed connection to this site's own database (``local.url``)."""
+    code = error_code(exc)
+    if code == 1045:
+        return Msg("err.db.hint.local_access_denied")
+    if code == UNKNOWN_DATABASE:
+        return Msg("err.db.hint.local_unknown_database")
+    return Msg("err.local.unreachable.hint")
+
+
 def connection_hint(exc: BaseException) -> Msg:
     """The likely fix for a failed connection to head office, from its error."""
     text = str(exc.args[-1] if getattr(exc, "args", None) else exc)
     code = error_code(exc)
+    if code == UNKNOWN_DATABASE:
+        return Msg("err.db.hint.unknown_database")
     if code == 1045:
         return Msg("err.db.hint.access_denied")
     if code == 3159 or "insecure transport" in text:

@@ -1,19 +1,23 @@
-"""One exception tree, with messages written for the person running the command.
+"""One exception tree, with messages written for the person running the command, and the exit
+codes it maps to (``ExitCode``: the table of docs/operations.md is printed from it).
 
-    CentraleError                 exit 1   base: message + optional hint naming the fix
-     +-- ConfigError              exit 2   the TOML file or an override is wrong
-     +-- PreflightError           exit 3   a start-up check failed (doctor)
-     +-- SourceError              exit 4   the local database / binlog cannot be read
-     |    +-- PositionLostError   exit 5   the checkpoint's binlog file was purged
-     |    +-- CaptureStoppedError exit 9   an event capture cannot carry: named, with the fix
-     +-- OutboxError              exit 6   the local outbox cannot be read or written
-     +-- ShipError                exit 7   head office did not take a batch
-     |    +-- TransientShipError          network, timeouts, deadlocks: retry later
-     |    +-- BatchRejectedError          head office refused the data: hold the batch
-     +-- JobError                 exit 8   a head-office job failed
+    CentraleError                        base: message + optional hint naming the fix
+     +-- UsageError            exit 64   the command line asks for what does not exist
+     +-- ConfigError           exit 2    the TOML file or an override is wrong
+     +-- PreflightError        exit 3    a start-up check failed, or the site already runs
+     +-- SourceError           exit 4    the local database / binlog cannot be read
+     |    +-- PositionLostError   exit 5 the checkpoint's binlog file was purged
+     |    +-- CaptureStoppedError exit 9 an event capture cannot carry: named, with the fix
+     +-- OutboxError           exit 6    the local outbox cannot be read or written
+     +-- ShipError             exit 7    head office did not take a batch
+     |    +-- TransientShipError         network, timeouts, deadlocks: retry later
+     |    +-- BatchRejectedError         head office refused the data: hold the batch
+     +-- JobError              exit 8    a head-office job (or a comparison) could not be done
+     +-- DiffersError          exit 10   `verify` / `reconcile` found rows that differ
 
 Inner code raises; service loops decide between retry, hold and stop; only the CLI prints
-(``error: ...`` / ``hint: ...``) and picks the exit code.
+(``error: ...`` / ``hint: ...``) and picks the exit code. The base class is never raised itself
+(tests/core/test_exit_codes.py): every error says which of these it is.
 
 Message and hint are ``Msg`` values of the catalog (``centrale.core.i18n``): ``message`` and ``hint``
 are their English text (for logs and the outbox's records), ``text`` and ``hint_text`` the
@@ -23,13 +27,35 @@ translatable.
 
 from __future__ import annotations
 
+import enum
+
 from centrale.core.i18n import Lang, Text, render
 
 
-class CentraleError(Exception):
-    """Base of every error Centrale raises on purpose."""
+class ExitCode(enum.IntEnum):
+    """Every exit code of `centrale`, one per kind of failure, so that a script or a service
+    manager can tell them apart. 64 and 70 are sysexits' EX_USAGE and EX_SOFTWARE; 130 is the
+    shell's code for Ctrl-C."""
 
-    exit_code = 1
+    OK = 0
+    CONFIG = 2
+    CHECK = 3
+    SOURCE = 4
+    POSITION_LOST = 5
+    OUTBOX = 6
+    SHIPPING = 7
+    JOB = 8
+    CAPTURE_STOPPED = 9
+    DIFFERS = 10
+    USAGE = 64
+    UNEXPECTED = 70
+    INTERRUPTED = 130
+
+
+class CentraleError(Exception):
+    """Base of every error Centrale raises on purpose; never raised itself."""
+
+    exit_code: ExitCode = ExitCode.UNEXPECTED
 
     def __init__(self, message: Text, hint: Text | None = None) -> None:
         super().__init__(str(message))
@@ -46,20 +72,27 @@ class CentraleError(Exception):
         return self.message
 
 
+class UsageError(CentraleError):
+    """The command line names what does not exist: an action, a group, a status, a store, a
+    date. Click's own usage errors (an unknown command or option) exit with the same code."""
+
+    exit_code = ExitCode.USAGE
+
+
 class ConfigError(CentraleError):
-    exit_code = 2
+    exit_code = ExitCode.CONFIG
 
 
 class PreflightError(CentraleError):
-    exit_code = 3
+    exit_code = ExitCode.CHECK
 
 
 class SourceError(CentraleError):
-    exit_code = 4
+    exit_code = ExitCode.SOURCE
 
 
 class PositionLostError(SourceError):
-    exit_code = 5
+    exit_code = ExitCode.POSITION_LOST
 
 
 class CaptureStoppedError(SourceError):
@@ -67,15 +100,15 @@ class CaptureStoppedError(SourceError):
     change, an unknown event type, rows without their columns ...): capture stops on it rather
     than skip it, and the message names it, its binlog position and the fix."""
 
-    exit_code = 9
+    exit_code = ExitCode.CAPTURE_STOPPED
 
 
 class OutboxError(CentraleError):
-    exit_code = 6
+    exit_code = ExitCode.OUTBOX
 
 
 class ShipError(CentraleError):
-    exit_code = 7
+    exit_code = ExitCode.SHIPPING
 
 
 class TransientShipError(ShipError):
@@ -102,9 +135,16 @@ class BatchRejectedError(ShipError):
 
 
 class JobError(CentraleError):
-    exit_code = 8
+    exit_code = ExitCode.JOB
 
 
 class JobInterruptedError(JobError):
     """A link (head office or the local database) went away mid-job: nothing is wrong with the
     job, which runs again whole at the next tick. Every job action is safe to repeat."""
+
+
+class DiffersError(CentraleError):
+    """`verify` or `reconcile` compared the store with head office and found rows that differ:
+    not a failure to run, an answer a script must see."""
+
+    exit_code = ExitCode.DIFFERS

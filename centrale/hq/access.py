@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import pymysql
 
 from centrale.core.catalog import Catalog
-from centrale.core.db import quote_ident
+from centrale.core.db import error_code, quote_ident
 from centrale.core.errors import PreflightError
 from centrale.core.i18n import Msg
 from centrale.core.schema import read_tables
@@ -38,6 +38,7 @@ from centrale.core.schema import read_tables
 ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 HOST_PATTERN = re.compile(r"^[A-Za-z0-9_.%:/-]{1,255}$")
 SCOPE_TRIGGER_PREFIX = "centrale_scope_"
+USER_OPERATION_FAILED = 1396  # CREATE USER of an account that exists, ALTER USER of one that does not
 
 # Bookkeeping tables a store account sees, with what it may do and how rows are filtered.
 BOOKKEEPING: dict[str, tuple[str, str | None]] = {
@@ -210,14 +211,6 @@ def add_store(
                 Msg("err.hq.account_taken", account=account, owner=row[0]),
                 hint=Msg("err.hq.account_taken.hint", store=store),
             )
-        cur.execute("SELECT COUNT(*) FROM mysql.user WHERE User=%s AND Host=%s", (account, host))
-        found = cur.fetchone()
-        exists = bool(found and found[0])
-        if exists and not rotate:
-            raise PreflightError(
-                Msg("err.hq.account_exists", account=account, host=host),
-                hint=Msg("err.hq.account_exists.hint", store=store),
-            )
     present = read_tables(conn, database, catalog.captured)
     missing = [t for t in catalog.captured if t not in present]
     if missing:
@@ -228,8 +221,12 @@ def add_store(
     password = new_password()
     who = f"{conn.escape(account)}@{conn.escape(host)}"
     with conn.cursor() as cur:
-        verb = "ALTER" if exists else "CREATE"
-        cur.execute(f"{verb} USER {who} IDENTIFIED BY {conn.escape(password)}")
+        created = _set_password(cur, who, password, rotate=rotate)
+        if created is None:
+            raise PreflightError(
+                Msg("err.hq.account_exists", account=account, host=host),
+                hint=Msg("err.hq.account_exists.hint", store=store),
+            )
         cur.execute(f"ALTER USER {who} REQUIRE {'SSL' if require_tls else 'NONE'}")
         cur.execute(
             f"INSERT INTO {quote_ident(database)}.`centrale_accounts` (`account`, `store`, `host`, `created_at`) "
@@ -238,4 +235,20 @@ def add_store(
         )
         _grant(cur, scoped, account, host)
     conn.commit()
-    return StoreAccount(store, account, host, password, scoped.database, created=not exists)
+    return StoreAccount(store, account, host, password, scoped.database, created=created)
+
+
+def _set_password(cur: pymysql.cursors.Cursor, who: str, password: str, *, rotate: bool) -> bool | None:
+    """Create the account (True), or with ``rotate`` give it a new password (False; created if
+    it did not exist); None when it exists and ``rotate`` is off. The server says whether it
+    exists (1396): reading mysql.user would need a privilege the README's administrator lacks."""
+    verbs = ("ALTER", "CREATE") if rotate else ("CREATE",)
+    for verb in verbs:
+        try:
+            cur.execute(f"{verb} USER {who} IDENTIFIED BY {cur.connection.escape(password)}")
+        except pymysql.err.OperationalError as exc:
+            if error_code(exc) != USER_OPERATION_FAILED:
+                raise
+            continue
+        return verb == "CREATE"
+    return None

@@ -36,8 +36,8 @@ def init_head_office(
     refreshed. Idempotent. Returns what it did."""
     _head_office_only(cfg, "hq init")
     params = cfg.local.params
-    done = [init_hq(params, cfg.site.store, cfg.site.name, force=force)]
-    with connect_store(cfg.local.params) as conn:
+    with connect_store(cfg.local.params) as conn:  # first: its errors name the fix (a database to create)
+        done = [init_hq(params, cfg.site.store, cfg.site.name, force=force)]
         if tables_from:
             done += _tables_from(cfg, conn, params.database, tables_from, adopt)
         else:

@@ -108,11 +108,16 @@ def test_wrong_binlog_settings_stop_run_with_the_fix(
     store_server.sql(f"SET GLOBAL {var} = '{value}'")
     res = cli(chain.store(12), "run")
     assert_clean_failure(res, message, "my.cnf")
-    assert res.returncode == 3
+    assert res.returncode == 4  # the store's server
 
 
 @pytest.mark.local_servers
-def test_binlog_off_stops_run_with_the_fix(servers: Servers, tmp_path: Path) -> None:
+def test_binlog_off_is_refused_by_every_command_that_needs_it_and_said_by_status(
+    servers: Servers, tmp_path: Path
+) -> None:
+    """A store server writing no binlog: `snapshot` loads nothing (it would stand at position
+    ":0", which capture cannot read on from), `run` refuses to start, `doctor` fails, each
+    naming log_bin and my.cnf; `status` says what is not known in words, and why."""
     server = MariaDBServer("nobinlog", servers.root, server_id=77, extra_options={"skip-log-bin": ""}).start()
     try:
         server.sql("CREATE DATABASE pos")
@@ -120,9 +125,23 @@ def test_binlog_off_stops_run_with_the_fix(servers: Servers, tmp_path: Path) -> 
 
         with server.connect("pos") as conn:
             load_sql(conn, store_schema_sql())
+        server.sql("INSERT INTO salespeople (code, first_name) VALUES ('A', 'Ann')", "pos")
         cfg = write_store_config(tmp_path / "s.toml", number=20, name="NoLog", store=server, hq=servers.hq)
-        res = cli(cfg, "run")
-        assert_clean_failure(res, "log_bin is OFF, capture needs ON", "my.cnf")
+        for command, code in (("snapshot", 4), ("run", 4), ("doctor", 3)):
+            res = cli(cfg, command)
+            assert_clean_failure(res, "log_bin is OFF, capture needs ON", "my.cnf")
+            assert res.returncode == code, (command, res.stderr)
+        outbox = load(cfg).outbox.path
+        if outbox.exists():
+            from centrale.core.outbox import OutboxStore
+
+            with OutboxStore(outbox) as box:
+                assert box.checkpoint() is None and box.stats().backlog == 0
+        st = cli(cfg, "status")
+        assert st.returncode == 0, st.stderr
+        assert "None" not in st.stdout and "?" not in st.stdout, st.stdout
+        assert "binlog end unknown" in st.stdout and "lag unknown" in st.stdout, st.stdout
+        assert "does not write a binary log" in st.stdout, st.stdout
     finally:
         server.destroy()
 
@@ -245,3 +264,10 @@ def test_doctor_and_status_warn_before_the_binlog_purge_catches_up(
     assert "WARN binlog retention" in res.stdout and "may be purged in" in res.stdout and "centrale run" in res.stdout
     st = json.loads(cli(site, "status", "--json").stdout)
     assert st["binlog_keep_s"] == 7 * 86400 and 0 < st["retention_headroom_s"] < 86400 + 60
+
+
+def test_doctor_fails_when_head_office_lacks_a_table_a_pull_reads(chain: Chain) -> None:
+    chain.hq.sql("DROP TABLE keyboard_keys")
+    res = cli(chain.store(12), "doctor")
+    assert_clean_failure(res, "head office has no table keyboard_keys", "centrale hq init")
+    assert res.returncode == 3

@@ -33,6 +33,7 @@ PLURAL_RULES = {"en": "nplurals=2; plural=(n != 1);", "fr": "nplurals=2; plural=
 # The messages that count with their value n, given real plural forms (they said "check(s)").
 PLURAL_KEYS = {
     "doctor.failed",
+    "err.reconcile.differs",
     "status.stores",
     "status.xa_prepared",
     "status.skipped",

@@ -294,7 +294,7 @@ def test_read_only_outbox_disk_stops_capture_clearly_and_it_resumes_once_fixed(
             assert "capture then resumes from its checkpoint (start `centrale run` again" in doctor.stdout
 
             refused = chain.centrale(site, "run", check=False, timeout=60)
-            assert refused.returncode == 3, refused.stdout + refused.stderr
+            assert refused.returncode == 6, refused.stdout + refused.stderr  # the outbox
             errors = [ln for ln in refused.stderr.splitlines() if ln.startswith("error: ")]
             assert errors == [f"error: {expected}"], refused.stderr
             assert "Traceback" not in refused.stderr

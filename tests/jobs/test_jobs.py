@@ -190,7 +190,7 @@ def test_pending_jobs_expire(chain: Chain) -> None:
 
 def test_bad_job_requests_get_clear_errors(chain: Chain) -> None:
     res = chain.centrale(chain.hq, "jobs", "add", "pull-everything", "--store", "12", check=False)
-    assert res.returncode == 8 and "unknown action `pull-everything`" in res.stderr and "pull-articles" in res.stderr
+    assert res.returncode == 64 and "unknown action `pull-everything`" in res.stderr and "pull-articles" in res.stderr
     res = chain.centrale(chain.hq, "jobs", "add", "push-sales", check=False)
     assert "no store given" in res.stderr and "--all" in res.stderr
     res = chain.centrale(chain.hq, "jobs", "list", "--status", "finished", check=False)

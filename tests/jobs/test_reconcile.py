@@ -53,7 +53,7 @@ def test_reconcile_from_the_command_line_and_as_a_job(chain: Chain) -> None:
     res = chain.centrale(site, "reconcile", "--day", "2026-11-20", "--no-resend")
     assert "0 days differ" in res.stdout
     bad = chain.centrale(site, "reconcile", "--day", "20/11/2026", check=False)
-    assert bad.returncode == 8 and "is not a date" in bad.stderr
+    assert bad.returncode == 64 and "is not a date" in bad.stderr
     out = chain.centrale(chain.hq, "jobs", "add", "reconcile", "--store", "12", "--since", "2026-11-01").stdout
     assert "reconcile for store 12 (pending)" in out
     cfg = load(site.config)

@@ -31,7 +31,7 @@ def test_verify_names_what_head_office_lacks_or_holds_differently_and_resend_men
         "WHERE origin_store = 12 LIMIT 1"
     )
     found = chain.centrale(lyon, "verify", check=False)
-    assert found.returncode == 8 and "verify --resend" in found.stderr
+    assert found.returncode == 10 and "verify --resend" in found.stderr
     assert (
         "sales: 1 rows missing at head office, 1 held differently, 0 at head office only; keys: id=2; id=3"
         in found.stdout

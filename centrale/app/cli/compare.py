@@ -7,6 +7,8 @@ import datetime as dt
 import typer
 
 from centrale.app.cli.options import Invocation, cli_help, guarded, translator
+from centrale.core.clock import parse_day
+from centrale.core.errors import DiffersError
 from centrale.core.i18n import Msg
 
 app = typer.Typer()
@@ -20,19 +22,19 @@ def reconcile(
     resend: bool = typer.Option(True, help=cli_help("help.reconcile.--resend")),
 ) -> None:
     from centrale.app.actions import reconcile_lines
-    from centrale.core.errors import JobError
 
     inv: Invocation = ctx.obj
 
     def body() -> None:
-        try:
-            start = dt.date.fromisoformat(day or since) if (day or since) else dt.date.today() - dt.timedelta(days=7)
-        except ValueError:
-            raise JobError(Msg("err.date.bad", value=day or since), hint=Msg("err.date.bad.hint")) from None
+        given = day or since
+        start = parse_day(given) if given else dt.date.today() - dt.timedelta(days=7)
         end = start + dt.timedelta(days=1) if day else dt.date.today() + dt.timedelta(days=1)
         t = translator()
-        for line in reconcile_lines(inv.config(), start, end, resend=resend)[1]:
+        _, lines, left = reconcile_lines(inv.config(), start, end, resend=resend)
+        for line in lines:
             typer.echo(t.text(line))
+        if left:
+            raise DiffersError(Msg("err.reconcile.differs", n=left), hint=Msg("err.reconcile.differs.hint"))
 
     guarded(body)
 
@@ -53,8 +55,6 @@ def verify(
         for line in lines:
             typer.echo(t.text(line))
         if not settled:
-            from centrale.core.errors import JobError
-
-            raise JobError(Msg("err.verify.differs"), hint=Msg("err.verify.differs.hint"))
+            raise DiffersError(Msg("err.verify.differs"), hint=Msg("err.verify.differs.hint"))
 
     guarded(body)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 
 import pymysql
@@ -10,10 +9,11 @@ import typer
 
 from centrale.app.cli.options import Invocation, cli_help, guarded, translator
 from centrale.core.actions import ACTIONS, PULL_GROUPS
+from centrale.core.clock import parse_day
 from centrale.core.codec import dumps
 from centrale.core.config import Config
 from centrale.core.db import connect, hq_params
-from centrale.core.errors import JobError
+from centrale.core.errors import JobError, UsageError
 from centrale.core.i18n import Msg
 from jobs.pull import pull_group
 from jobs.queue import STATUSES, add_jobs, known_stores, list_jobs, retry_job
@@ -31,7 +31,7 @@ def pull(
 
     def body() -> None:
         if group not in PULL_GROUPS:
-            raise JobError(Msg("err.pull.unknown", group=group), hint=Msg("err.choose", among=", ".join(PULL_GROUPS)))
+            raise UsageError(Msg("err.pull.unknown", group=group), hint=Msg("err.choose", among=", ".join(PULL_GROUPS)))
         result = pull_group(inv.config(), group, full=full)
         typer.echo(translator().text(result.summary()))
 
@@ -41,13 +41,12 @@ def pull(
 @app.command(help=cli_help("help.sync"))
 def sync(ctx: typer.Context, what: str = typer.Argument(..., help=cli_help("help.sync.WHAT"))) -> None:
     from centrale.app.actions import sync_customers
-    from centrale.core.errors import JobError
 
     inv: Invocation = ctx.obj
 
     def body() -> None:
         if what != "customers":
-            raise JobError(Msg("err.cli.no_sync", what=what), hint=Msg("err.cli.no_sync.hint"))
+            raise UsageError(Msg("err.cli.no_sync", what=what), hint=Msg("err.cli.no_sync.hint"))
         typer.echo(translator().text(sync_customers(inv.config())[1]))
 
     guarded(body)
@@ -82,10 +81,7 @@ def jobs_add(
     def body() -> None:
         cfg = inv.config()
         if since:
-            try:
-                dt.date.fromisoformat(since)
-            except ValueError:
-                raise JobError(Msg("err.date.since", value=since), hint=Msg("err.date.bad.hint")) from None
+            parse_day(since)
         with _jobs_connection(cfg) as conn:
             stores = list(store or [])
             if all_stores:

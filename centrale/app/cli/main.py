@@ -5,8 +5,11 @@ library function and prints its result; only this package picks exit codes (``op
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import typer
+from typer._click.exceptions import UsageError as ClickUsageError  # typer >= 0.23 carries its own click
+from typer.core import TyperGroup
 
 from centrale.app.cli.capture import app as cdc_app
 from centrale.app.cli.compare import app as compare_app
@@ -18,9 +21,32 @@ from centrale.app.cli.options import CURRENT, Invocation, cli_help
 from centrale.app.cli.ship import app as outbox_app
 from centrale.app.cli.site import app as site_app
 from centrale.core import __version__
+from centrale.core.errors import ExitCode
 from centrale.core.i18n import LOCALE_VARIABLES, language_from_locale
 
+
+class _CentraleGroup(TyperGroup):
+    """The root command, whose usage errors (an unknown command or option, a missing argument,
+    a value of the wrong type) exit with ``ExitCode.USAGE`` instead of click's 2, which is the
+    configuration's code here. Every subcommand is parsed within the root's ``invoke``."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().make_context(*args, **kwargs)
+        except ClickUsageError as exc:
+            exc.exit_code = ExitCode.USAGE  # type: ignore[misc]
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ClickUsageError as exc:
+            exc.exit_code = ExitCode.USAGE  # type: ignore[misc]
+            raise
+
+
 app = typer.Typer(
+    cls=_CentraleGroup,
     help=cli_help("help.centrale"),
     no_args_is_help=True,
     add_completion=False,

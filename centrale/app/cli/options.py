@@ -18,12 +18,12 @@ from typing import TypeVar
 
 from centrale.core import config as config_mod
 from centrale.core.config import Config
-from centrale.core.errors import CentraleError
+from centrale.core.db import explain
+from centrale.core.errors import CentraleError, ExitCode
 from centrale.core.i18n import Lang, Translator, language_from_locale
 from centrale.core.log import get_logger, logging_ready, setup_logging
 
 T = TypeVar("T")
-UNEXPECTED_EXIT = 70
 
 
 @dataclass
@@ -81,7 +81,15 @@ def guarded(fn: Callable[[], T]) -> T:
     """Run a command body; map CentraleError to its message, hint and exit code."""
     t = translator()
     try:
-        return fn()
+        try:
+            return fn()
+        except Exception as exc:
+            explained = explain(exc)
+            if explained is None:
+                raise
+            # A database error the set-up causes (a privilege, a table, a database) that no
+            # caller mapped: what doctor's checks find, so their exit code.
+            raise explained from None
     except CentraleError as exc:
         message, hint = exc.render(t.lang)
         print(t("cli.error", message=message), file=sys.stderr)
@@ -91,9 +99,9 @@ def guarded(fn: Callable[[], T]) -> T:
             get_logger("cli").error("%s%s", exc.message, f" (hint: {exc.hint})" if exc.hint else "")
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
-        raise SystemExit(130) from None
+        raise SystemExit(ExitCode.INTERRUPTED) from None
     except Exception as exc:  # the traceback goes to the log file, a clear line to the user
         get_logger("cli").error("unexpected error:\n%s", traceback.format_exc())
         print(t("cli.unexpected", kind=type(exc).__name__, message=exc), file=sys.stderr)
         print(t("cli.unexpected_hint"), file=sys.stderr)
-        raise SystemExit(UNEXPECTED_EXIT) from None
+        raise SystemExit(ExitCode.UNEXPECTED) from None

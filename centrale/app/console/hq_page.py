@@ -14,6 +14,7 @@ from centrale.app.console.chart import hourly_svg
 from centrale.app.console.hqview import hq_view
 from centrale.app.console.web import checked_form, error_context, render, state_of, translator
 from centrale.core.actions import ACTIONS
+from centrale.core.clock import parse_day
 from centrale.core.config import Config
 from centrale.core.db import connect_store
 from centrale.core.errors import CentraleError, JobError
@@ -71,10 +72,7 @@ async def post_jobs(request: Request) -> Response:
     since = str(form.get("since", "")).strip()
     try:
         if since:
-            try:
-                dt.date.fromisoformat(since)
-            except ValueError:
-                raise JobError(Msg("err.date.bad", value=since), hint=Msg("err.date.bad.hint")) from None
+            parse_day(since)
         wanted = [str(v) for v in form.getlist("store")]
         if any(not v.isdigit() for v in wanted):
             raise JobError(Msg("err.console.store_not_number"))

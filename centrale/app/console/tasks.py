@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from centrale.core.actions import ACTIONS
-from centrale.core.errors import CentraleError, JobError
+from centrale.core.errors import CentraleError, UsageError
 from centrale.core.i18n import Msg
 from centrale.core.log import get_logger
 from jobs.queue import Job
@@ -58,7 +58,7 @@ class ActionRunner:
 
     def submit(self, action: str) -> Task:
         if action not in ACTIONS or action not in self.actions:
-            raise JobError(
+            raise UsageError(
                 Msg("err.jobs.unknown_action", action=action), hint=Msg("err.choose", among=", ".join(ACTIONS))
             )
         task = Task(next(self._ids), action, "queued", time.time())

@@ -163,10 +163,10 @@ def test_errors_hints_and_doctor_checks_are_french_under_a_french_locale(chain: 
     )
     # a bad job action
     job = cli(hq, "jobs", "add", "dance", "--store", "12", lang="fr_FR.UTF-8")
-    assert job.returncode == 8
+    assert job.returncode == 64
     assert job.stderr.startswith("erreur : action inconnue `dance`\nconseil : choisir parmi : pull-articles, ")
     english = cli(hq, "jobs", "add", "dance", "--store", "12", lang="C")
-    assert english.returncode == 8
+    assert english.returncode == 64
     assert english.stderr.startswith("error: unknown action `dance`\nhint: choose one of: pull-articles, ")
     added = cli(hq, "jobs", "add", "pull-articles", "--store", "12", lang="fr_FR.UTF-8")
     assert added.returncode == 0, added.stderr
