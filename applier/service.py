@@ -25,6 +25,7 @@ from centrale.core.i18n import Msg
 from centrale.core.log import get_logger
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.notes import RESTORE_CHECK, check_after, restore_check
+from centrale.core.progress import Report, Step, quiet
 
 log = get_logger("applier")
 
@@ -99,6 +100,8 @@ class ApplierService:
         self._prepared = False
         self._catching_up = False
         self._noted_offset: float | None = None
+        self.progress: Report = quiet  # `outbox replay` shows it (centrale/app/cli/progress.py)
+        self._total: int | None = None
 
     def _rows_per_batch(self, waiting: int, waited_s: float) -> int:
         """``waiting`` is an upper bound of the rows left (seq numbers can have gaps), and
@@ -244,6 +247,7 @@ class ApplierService:
             follows = self.outbox.seqs().shipped  # head office holds everything up to it
             synced = self._held(self.outbox.sync(), hold)
             first, next_captured_at = self.outbox.oldest()
+            self._total = self.outbox.stats().backlog if self.progress is not quiet else None
             prebuild = getattr(self.shipper, "prebuild", None)  # optional (applier.shipper)
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="centrale-ship") as pool:
                 while not self.stop.is_set() and not halt.is_set():
@@ -298,6 +302,7 @@ class ApplierService:
             halt.set()
         if report.batches:
             log.info("shipped %d rows in %d batches", report.rows, report.batches)
+        self.progress(Step("replay", report.rows, self._total, finished=True))
         return report
 
     def _ship_all(self, batches: list[Batch], halt: threading.Event) -> _Shipped:
@@ -325,6 +330,7 @@ class ApplierService:
             report.rows += applied
             shipped.seq = batch.last_seq
             shipped.unacked += len(batch)
+        self.progress(Step("replay", report.rows, self._total))
         if isinstance(done.error, BatchRejectedError) and done.error.applied_up_to is not None:
             report.rows += done.error.applied_rows  # the transactions before the refused row went
             shipped.seq = done.error.applied_up_to
@@ -339,9 +345,9 @@ class ApplierService:
             report.held = True
             self.outbox.record_error(f"{exc.message} [{exc.hint}]")
             log.error("shipping held: %s; hint: %s", exc.message, exc.hint)
-        else:
-            self.outbox.record_error(exc.message)
-            log.warning("shipping paused: %s", exc.message)
+        else:  # the fix too, when there is one: `status` and head office's console show this line
+            self.outbox.record_error(f"{exc.message} [{exc.hint}]" if exc.hint else exc.message)
+            log.warning("shipping paused: %s%s", exc.message, f" (hint: {exc.hint})" if exc.hint else "")
 
 
 @dataclass

@@ -138,7 +138,7 @@ def catalog_checks(conn: pymysql.connections.Connection, database: str, catalog:
                 fail(
                     f"table {t}",
                     Msg("chk.table.missing", table=t, database=database),
-                    Msg("chk.table.missing.hint", table=t),
+                    Msg("chk.table.missing_sample.hint") if catalog.sample else Msg("chk.table.missing.hint", table=t),
                 )
             )
             continue

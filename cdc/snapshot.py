@@ -30,6 +30,7 @@ from centrale.core.keyed import select_by_keys
 from centrale.core.log import get_logger
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.notes import BINLOG_REPLACED
+from centrale.core.progress import Report, Step, quiet
 from centrale.core.schema import read_tables
 from centrale.core.server import server_of
 
@@ -86,6 +87,18 @@ def _open_snapshot(cur: pymysql.cursors.Cursor) -> BinlogPosition:
         cur.execute("UNLOCK TABLES")
 
 
+def _row_estimate(conn: pymysql.connections.Connection, database: str, table: str) -> int:
+    """The server's estimate of a table's rows (information_schema, no scan): a progress bar's
+    total, which the count read may pass."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
+            (database, table),
+        )
+        row = cur.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
 def _select_expr(name: str, data_type: str) -> str:
     """FLOAT prints with 6 significant digits as text: read it as DOUBLE to keep every bit."""
     col = quote_ident(name)
@@ -100,6 +113,7 @@ def take_snapshot(
     resend: bool = False,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    progress: Report = quiet,
 ) -> list[SnapshotResult]:
     """Snapshot the named tables or groups (all captured tables when empty).
 
@@ -137,6 +151,7 @@ def take_snapshot(
         if lost and not full and not resend:
             raise PositionLostError(Msg("err.snapshot.partial"), hint=Msg("err.snapshot.partial.hint"))
         first = True
+        estimates = {table: _row_estimate(conn, params.database, table) for table in tables}
         for table in tables:
             columns = [c for c in defs[table].columns if not c.generated]
             cols = tuple(c.name for c in columns)
@@ -166,12 +181,15 @@ def take_snapshot(
                 else:
                     cur.execute(f"SELECT {col_sql} FROM {quote_ident(table)}")
                 n = 0
+                task, estimate = f"{'push' if resend else 'snapshot'} {table}", estimates[table]
                 while True:
                     chunk = cur.fetchmany(CHUNK_ROWS)
                     if not chunk:
                         break
                     writer.add_rows(table, cols, chunk)
                     n += len(chunk)
+                    progress(Step(task, n, max(estimate, n) if estimate else None))
+                progress(Step(task, n, n, finished=True))
                 cur.close()
                 conn.rollback()
                 if not resend:
@@ -188,7 +206,9 @@ def take_snapshot(
     return results
 
 
-def push_group(cfg: Config, group: str, since: str | None = None, *, day: bool = False) -> list[SnapshotResult]:
+def push_group(
+    cfg: Config, group: str, since: str | None = None, *, day: bool = False, progress: Report = quiet
+) -> list[SnapshotResult]:
     """`push GROUP [--since DATE | --day DATE]`: queue the group's current rows again (upserts:
     idempotent); ``day`` keeps only that date's rows in tables with a ``since_column``."""
     if group not in PUSH_GROUPS:
@@ -201,7 +221,7 @@ def push_group(cfg: Config, group: str, since: str | None = None, *, day: bool =
     if not tables:
         raise SourceError(Msg("err.push.unknown", group=group), hint=Msg("err.choose", among=", ".join(PUSH_GROUPS)))
     with OutboxStore(cfg.outbox.path) as outbox:
-        return take_snapshot(cfg, outbox, tables, resend=True, since=when, until=until)
+        return take_snapshot(cfg, outbox, tables, resend=True, since=when, until=until, progress=progress)
 
 
 def resend_rows(

@@ -77,6 +77,13 @@ def add_jobs(
         raise UsageError(Msg("err.jobs.unknown_action", action=action), hint=choose)
     if not stores:
         raise UsageError(Msg("err.jobs.no_store"), hint=Msg("err.jobs.no_store.hint"))
+    known = set(known_stores(conn, hq_store=0))
+    unknown = [s for s in stores if s not in known]
+    if unknown:  # a job no store will ever run would expire in silence
+        raise UsageError(
+            Msg("err.jobs.unknown_store", stores=", ".join(map(str, unknown))),
+            hint=Msg("err.jobs.unknown_store.hint", store=unknown[0]),
+        )
     ids = []
     try:
         with conn.cursor() as cur:
@@ -227,11 +234,20 @@ def _utcnow(cur: Any) -> dt.datetime:
     return value
 
 
+KNOWN_STORES_SQL = (
+    "SELECT store FROM centrale_stores",  # registered by `hq add-store`
+    "SELECT DISTINCT store FROM centrale_progress",  # every store that shipped or reported
+    "SELECT id FROM stores",  # head office's own store list, in the sample schema
+)
+
+
 def known_stores(conn: pymysql.connections.Connection, hq_store: int) -> list[int]:
-    """Stores head office knows: its `stores` reference table and every store that shipped."""
+    """Stores head office knows: those registered, those that ever shipped or reported, and its
+    `stores` reference table's. A table missing (an older head office, a schema without a store
+    list) or that the account may not read adds none."""
     found: set[int] = set()
     with conn.cursor() as cur:
-        for sql in ("SELECT id FROM stores", "SELECT DISTINCT store FROM centrale_progress"):
+        for sql in KNOWN_STORES_SQL:
             try:
                 cur.execute(sql)
                 found.update(int(r[0]) for r in cur.fetchall())

@@ -37,6 +37,19 @@ class DayDiff:
         """Head office lacks rows or holds other amounts (not: the store purged old rows)."""
         return self.hq[0] < self.store[0] or (self.hq[0] == self.store[0] and self.hq[1] != self.store[1])
 
+    def as_dict(self) -> dict[str, object]:
+        """For `reconcile --json`: amounts as text, exactly as the databases hold them."""
+        return {
+            "table": self.table,
+            "group": self.group,
+            "day": self.day.isoformat(),
+            "store_rows": self.store[0],
+            "store_sum": str(self.store[1]),
+            "hq_rows": self.hq[0],
+            "hq_sum": str(self.hq[1]),
+            "short_at_hq": self.short_at_hq,
+        }
+
     def describe(self) -> Msg:
         return Msg(
             "out.reconcile.day",

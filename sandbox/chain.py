@@ -219,6 +219,7 @@ def build_chain(
 ) -> Chain:
     """Create the databases on running servers, load the sample schema, write configs, `hq init`."""
     from centrale.core.config import load
+    from centrale.hq.access import register_store
     from centrale.hq.schema import init_hq
     from centrale.hq.tombstones import install_triggers
 
@@ -232,6 +233,9 @@ def build_chain(
     init_hq(hq_params, HQ_STORE, "Siège")
     with hq_server.connect(hq_db) as conn:
         install_triggers(conn, hq_db, load(hq_cfg).catalog)
+        for number in store_servers:  # as `hq add-store N` registers each store
+            register_store(conn, hq_db, number, DEFAULT_NAMES.get(number, f"Store {number}"))
+        conn.commit()
     for number, server in store_servers.items():
         server.sql(f"CREATE DATABASE `{store_db}`")
         with server.connect(store_db) as conn:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from centrale.core import config
+from centrale.core import config, envoverrides
 from centrale.core.catalog import TableSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,9 +220,9 @@ def problems() -> list[str]:
 
 def env_name(section: str, key: str) -> str | None:
     """The variable that overrides the key (``centrale.core.config._apply_env``), if any."""
-    if section not in config._ENV_SECTIONS:
+    if section not in envoverrides.SECTIONS:
         return None
-    return f"{config.ENV_PREFIX}{section.upper()}_{key.upper()}"
+    return f"{envoverrides.ENV_PREFIX}{section.upper()}_{key.upper()}"
 
 
 def _number(value: object) -> str:
@@ -321,7 +321,7 @@ def render_reference() -> str:
     for section, model in sections().items():
         title = "[tables.NAME]" if section == "tables" else f"[{section}]"
         out += [f"## {title}", "", SECTIONS[section], ""]
-        with_env = section in config._ENV_SECTIONS
+        with_env = section in envoverrides.SECTIONS
         head = ["key", "type", "default", *(["environment"] if with_env else []), "meaning"]
         out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for key, field in model.model_fields.items():

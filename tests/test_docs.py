@@ -316,14 +316,14 @@ def names_in_code() -> str:
 
 def test_every_centrale_variable_in_the_docs_exists() -> None:
     """CENTRALE_<SECTION>_<KEY> names a key; any other CENTRALE_* variable is read by the code."""
-    from centrale.core import config
+    from centrale.core import envoverrides
 
     gen = generator()
     models = gen.sections()
     wrong = []
     for page in pages():
         for name in set(re.findall(r"\bCENTRALE_[A-Z0-9_]*[A-Z0-9]\b", prose_without_fences(page))):
-            section = next((s for s in config._ENV_SECTIONS if name.startswith(f"CENTRALE_{s.upper()}_")), None)
+            section = next((s for s in envoverrides.SECTIONS if name.startswith(f"CENTRALE_{s.upper()}_")), None)
             if section is not None:
                 key = name[len(f"CENTRALE_{section.upper()}_") :].lower()
                 if key not in models[section].model_fields:

@@ -160,6 +160,9 @@ def test_the_wheel_carries_the_consoles_templates_and_static_files(tmp_path: Pat
         (tmp_path / f"{lang}.mo").write_bytes(zipfile.ZipFile(wheel).read(mo))
         assert read_mo(tmp_path / f"{lang}.mo") == read_po(po)
     assert not [n for n in names if n.endswith((".po", ".pot"))]
+    # The licence the project says it has (pyproject's `license = "MIT"`) travels with it.
+    (licence,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    assert zipfile.ZipFile(wheel).read(licence).decode().startswith("MIT License")
 
 
 def test_shipped_catalog_matches_the_sample_schema() -> None:

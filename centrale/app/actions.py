@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 
 from cdc.snapshot import push_group, resend_rows
 from centrale.core.actions import PULL_GROUPS, PUSH_GROUPS, RECONCILE, SYNC_CUSTOMERS
@@ -14,7 +15,7 @@ from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.notes import RESTORE_SETTLED
 from jobs.pull import pull_group
 from jobs.queue import Job
-from jobs.reconcile import reconcile
+from jobs.reconcile import DayDiff, reconcile
 from jobs.runner import Action
 from jobs.verify import verify
 
@@ -40,14 +41,25 @@ def sync_customers(cfg: Config) -> tuple[int, Msg]:
 
 def reconcile_days(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> tuple[int, str]:
     """``reconcile_lines`` as one text (a job's summary, in English)."""
-    rows, lines, _ = reconcile_lines(cfg, since, until, resend=resend)
+    done = reconcile_lines(cfg, since, until, resend=resend)
+    rows, lines = done.rows, done.lines
     return rows, "\n".join(str(line) for line in lines)
 
 
-def reconcile_lines(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> tuple[int, list[Msg], int]:
-    """Compare per day; re-send each day head office is short of, group by group. Returns the
-    rows re-sent, the lines to show and how many differences are left for the operator (those
-    not re-sent: all of them with ``resend`` off, and days where head office holds more)."""
+@dataclass(frozen=True)
+class Reconciled:
+    """What `reconcile` found and did: the rows re-sent, the lines to show, every difference,
+    and how many are left for the operator (those not re-sent: all of them with ``resend``
+    off, and days where head office holds more)."""
+
+    rows: int
+    lines: list[Msg]
+    diffs: list[DayDiff]
+    left: int
+
+
+def reconcile_lines(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> Reconciled:
+    """Compare per day; re-send each day head office is short of, group by group."""
     diffs = reconcile(cfg, since, until)
     short = sorted({(d.group, d.day) for d in diffs if d.short_at_hq})
     rows = 0
@@ -60,7 +72,7 @@ def reconcile_lines(cfg: Config, since: dt.date, until: dt.date, *, resend: bool
     if short and resend:
         head = Msg("out.reconcile.head_resent", since=since, until=last, n=len(diffs), days=len(short), rows=rows)
     left = sum(1 for d in diffs if not (resend and d.short_at_hq))
-    return rows, [head, *lines], left
+    return Reconciled(rows, [head, *lines], diffs, left)
 
 
 def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool) -> tuple[bool, list[Msg]]:

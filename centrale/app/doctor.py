@@ -25,7 +25,13 @@ from jobs.action_checks import action_checks
 
 def run_checks(cfg: Config) -> list[Check]:
     checks: list[Check] = [warn("config", w, None) for w in cfg.warnings]
-    checks.append(ok("config", Msg("chk.config.ok", path=cfg.source, n=len(cfg.catalog.tables))))
+    n = len(cfg.catalog.tables)
+    valid = (
+        Msg("chk.config.ok_sample", path=cfg.source, n=n)
+        if cfg.catalog.sample
+        else Msg("chk.config.ok", path=cfg.source, n=n)
+    )
+    checks.append(ok("config", valid))
     try:
         conn = connect_store(cfg.local.params)
     except CentraleError as exc:

@@ -13,3 +13,5 @@ def install_stop_handlers(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+    if hasattr(signal, "SIGBREAK"):  # Windows: Ctrl-Break, what service wrappers send to stop a console program
+        signal.signal(signal.SIGBREAK, handler)

@@ -1,11 +1,17 @@
-"""One `centrale run` per site: an exclusive lock file beside the outbox, which `status` can test."""
+"""One `centrale run` per site: an exclusive lock file beside the outbox, which `status` can test.
+
+The lock is portalocker's, an OS lock the system drops when the process dies however it dies
+(``flock`` on Linux, ``LockFileEx`` on Windows, where store PCs often are): a stale file never
+blocks a start. The holder's PID is in a file of its own, since Windows locks are mandatory and
+a locked file cannot be read by another process."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
 from typing import IO
+
+import portalocker
 
 from centrale.core.config import Config
 from centrale.core.errors import PreflightError
@@ -21,31 +27,29 @@ class SiteLock:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.pid_path = path.with_name(path.name + ".pid")
         self._fh: IO[str] | None = None
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.path, "a+")  # noqa: SIM115 - kept open for the process lifetime
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            pid = fh.read().strip() or "?"
+            portalocker.lock(fh, portalocker.LOCK_EX | portalocker.LOCK_NB)
+        except portalocker.exceptions.LockException:
             fh.close()
+            pid = self._recorded_pid() or "?"
             raise PreflightError(Msg("err.site.locked", pid=pid), hint=Msg("err.site.locked.hint")) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
+        self.pid_path.write_text(str(os.getpid()))
         self._fh = fh
 
     def release(self) -> None:
         if self._fh is not None:
+            portalocker.unlock(self._fh)
             self._fh.close()
             self._fh = None
 
     def holder(self) -> int | None:
-        """PID of the running process, or None when nobody holds the lock."""
+        """PID of the running process (-1 when it is not recorded), or None when nobody holds the lock."""
         if not self.path.exists():
             return None
         try:
@@ -54,10 +58,15 @@ class SiteLock:
             fh = open(self.path)  # noqa: SIM115
         with fh:
             try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                fh.seek(0)
-                text = fh.read().strip()
+                portalocker.lock(fh, portalocker.LOCK_EX | portalocker.LOCK_NB)
+            except portalocker.exceptions.LockException:
+                text = self._recorded_pid()
                 return int(text) if text.isdigit() else -1
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            portalocker.unlock(fh)
             return None
+
+    def _recorded_pid(self) -> str:
+        try:
+            return self.pid_path.read_text().strip()
+        except OSError:
+            return ""

@@ -138,11 +138,45 @@ def stores_seen(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:
             }
         seen["rows_applied"], seen["batches"] = total_rows, total_batches
         stores[number] = seen
+    for number, name in _registered(conn).items():
+        if number not in stores:  # registered, never reported: listed all the same
+            stores[number] = {
+                "store": number,
+                "name": name,
+                "version": None,
+                "_contact": None,
+                "last_batch_at": None,
+                "last_contact_at": None,
+                "last_contact_ts": None,
+                "backlog": None,
+                "backlog_age_s": None,
+                "capture_lag_s": None,
+                "last_error": None,
+                "clock_offset_s": None,
+                "clock_skewed": False,
+                "rows_applied": 0,
+                "batches": 0,
+            }
+        elif name and not stores[number]["name"]:
+            stores[number]["name"] = name
     out = []
-    for seen in stores.values():
+    for number in sorted(stores):
+        seen = stores[number]
         seen.pop("_contact")
+        seen["reported"] = seen["last_contact_ts"] is not None
         out.append(seen)
     return out
+
+
+def _registered(conn: pymysql.connections.Connection) -> dict[int, str]:
+    """The stores `hq add-store` registered, with their names; none at a head office that has
+    not run `hq init` since the registry came (its status says the rest as before)."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("SELECT store, name FROM centrale_stores")
+        except pymysql.err.ProgrammingError:
+            return {}
+        return {int(r[0]): str(r[1] or "") for r in cur.fetchall()}
 
 
 def _utc_text(value: dt.datetime | None) -> str | None:
@@ -165,6 +199,9 @@ def status_lines(st: dict[str, Any], t: Translator | None = None) -> list[str]:
     if st["is_hq"]:
         lines.append(t("status.stores", n=len(st["stores"])))
         for s in st["stores"]:
+            if not s["reported"]:
+                lines.append(t("status.store_silent", store=s["store"], name=s["name"] or "").rstrip())
+                continue
             lines.append(
                 t(
                     "status.store_line",

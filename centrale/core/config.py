@@ -18,11 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from centrale.core.catalog import Catalog, TableSpec, load_default_tables
 from centrale.core.db import ConnParams, mask_url, parse_hosts, parse_url
+from centrale.core.envoverrides import CONFIG_ENV, apply_env, env_error, stray_variables
 from centrale.core.errors import ConfigError
 from centrale.core.i18n import Msg, Text
-
-CONFIG_ENV = "CENTRALE_CONFIG"
-ENV_PREFIX = "CENTRALE_"
 
 
 class _Section(BaseModel):
@@ -196,7 +194,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Read, merge with the environment, validate and freeze one site's configuration."""
     env = os.environ if env is None else env
     raw = _read_toml(path)
-    _apply_env(raw, env)
+    given = apply_env(raw, env)
     warnings: list[Text] = []
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -207,7 +205,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     try:
         model = _FileModel.model_validate(raw)
     except ValidationError as exc:
-        raise _config_error(path, exc) from None
+        raise _config_error(path, exc, given) from None
     hq = model.hq
     if hq.password_env:
         if hq.password_env not in env:
@@ -216,6 +214,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
                 hint=Msg("err.config.password_env.hint", var=hq.password_env),
             )
         hq = hq.model_copy(update={"password": SecretStr(env[hq.password_env])})
+    warnings += stray_variables(env, {hq.password_env} if hq.password_env else set())
     console = _check_console(path, model.console)
     base = path.parent
     hq = _resolve_tls(path, base, hq)
@@ -223,7 +222,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     log = model.log.model_copy(update={"dir": _resolve(base, model.log.dir)})
     tables = model.tables if model.tables is not None else load_default_tables()
     try:
-        catalog = Catalog.from_tables(tables)
+        catalog = Catalog.from_tables(tables, sample=model.tables is None)
     except ValueError as exc:
         raise ConfigError(Msg("err.config.tables", path=path, error=exc), hint=Msg("err.config.tables.hint")) from None
     if model.site.role == "store":
@@ -315,25 +314,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(Msg("err.config.toml", path=path, error=exc), hint=Msg("err.config.toml.hint")) from None
 
 
-_ENV_SECTIONS = ("site", "local", "hq", "ship", "outbox", "log", "options", "jobs", "console")
-
-
-def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
-    """Overlay CENTRALE_<SECTION>_<KEY> variables onto the file's values."""
-    for section in _ENV_SECTIONS:
-        prefix = f"{ENV_PREFIX}{section.upper()}_"
-        for name, value in env.items():
-            if name.startswith(prefix) and len(name) > len(prefix):
-                key = name[len(prefix) :].lower()
-                target = raw.setdefault(section, {})
-                if isinstance(target, dict):
-                    target[key] = value
-
-
-def _config_error(path: Path, exc: ValidationError) -> ConfigError:
+def _config_error(path: Path, exc: ValidationError, given: Mapping[str, str]) -> ConfigError:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
     kind = err["type"]
+    shown = "***" if any(s in loc for s in ("password", "url")) else repr(err.get("input"))
+    if loc in given:  # the service's environment set it, not the file
+        return env_error(given[loc], loc, kind, shown, err["msg"])
     if kind == "extra_forbidden":
         section = ".".join(str(p) for p in err["loc"][:-1])
         return ConfigError(
@@ -346,7 +333,6 @@ def _config_error(path: Path, exc: ValidationError) -> ConfigError:
         return ConfigError(
             Msg("err.config.missing_key", path=path, key=loc), hint=Msg("err.config.missing_key.hint", key=loc)
         )
-    shown = "***" if any(s in loc for s in ("password", "url")) else repr(err.get("input"))
     return ConfigError(
         Msg("err.config.bad_value", path=path, key=loc, value=shown, error=err["msg"]),
         hint=Msg("err.config.bad_value.hint", key=loc),

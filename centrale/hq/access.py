@@ -48,6 +48,7 @@ BOOKKEEPING: dict[str, tuple[str, str | None]] = {
     "centrale_progress": ("SELECT, INSERT, UPDATE", "store"),
     "centrale_jobs": ("SELECT, UPDATE", "store"),
     "centrale_leases": ("SELECT, INSERT, UPDATE, DELETE", "store"),
+    "centrale_stores": ("SELECT", None),
 }
 
 
@@ -191,14 +192,13 @@ def add_store(
     rotate: bool = False,
     require_tls: bool = False,
     hq_store: int | None = None,
+    name: str = "",
 ) -> StoreAccount:
-    """Create (or, with ``rotate``, re-key) store ``store``'s head-office account. The password
-    is returned once and stored nowhere but in MariaDB's hash."""
+    """Create (or, with ``rotate``, re-key) store ``store``'s head-office account, and register
+    the store (``register_store``). The password is returned once and stored nowhere but in the
+    server's hash."""
     account = account or f"centrale_store_{store}"
-    if store <= 0:
-        raise PreflightError(Msg("err.hq.bad_store", store=store), hint=Msg("err.hq.bad_store.hint"))
-    if hq_store is not None and store == hq_store:
-        raise PreflightError(Msg("err.hq.own_number", store=store), hint=Msg("err.hq.own_number.hint"))
+    check_store_number(store, hq_store)
     if not ACCOUNT_NAME.match(account):
         raise PreflightError(Msg("err.hq.bad_account", account=account), hint=Msg("err.hq.bad_account.hint"))
     if not HOST_PATTERN.match(host):
@@ -234,6 +234,7 @@ def add_store(
             (account, store, host),
         )
         _grant(cur, scoped, account, host)
+    register_store(conn, database, store, name)
     conn.commit()
     return StoreAccount(store, account, host, password, scoped.database, created=created)
 
@@ -252,3 +253,23 @@ def _set_password(cur: pymysql.cursors.Cursor, who: str, password: str, *, rotat
             continue
         return verb == "CREATE"
     return None
+
+
+def register_store(conn: pymysql.connections.Connection, database: str, store: int, name: str = "") -> None:
+    """Record ``store`` as one of the chain's (``centrale_stores``); a name given replaces the
+    one recorded. Idempotent; committed by the caller."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {quote_ident(database)}.`centrale_stores` (`store`, `name`, `registered_at`) "
+            "VALUES (%s, %s, UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE "
+            "`name` = IF(VALUES(`name`) = '', `name`, VALUES(`name`))",
+            (store, name[:100]),
+        )
+
+
+def check_store_number(store: int, hq_store: int | None) -> None:
+    """A store number head office can register: positive, and not head office's own."""
+    if store <= 0:
+        raise PreflightError(Msg("err.hq.bad_store", store=store), hint=Msg("err.hq.bad_store.hint"))
+    if hq_store is not None and store == hq_store:
+        raise PreflightError(Msg("err.hq.own_number", store=store), hint=Msg("err.hq.own_number.hint"))

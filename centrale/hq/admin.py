@@ -8,12 +8,12 @@ from collections.abc import Callable
 import pymysql
 
 from centrale.core.config import Config
-from centrale.core.db import connect, connect_store, parse_url
+from centrale.core.db import connect, connect_store, explain, parse_url
 from centrale.core.errors import ConfigError, PreflightError
 from centrale.core.hqtables import add_missing_columns, create_missing_tables
 from centrale.core.i18n import Msg
 from centrale.core.schema import TableDef, read_tables
-from centrale.hq.access import StoreAccount, add_store, install_scoping
+from centrale.hq.access import StoreAccount, add_store, check_store_number, install_scoping, register_store
 from centrale.hq.adopt import adopt_tables, layout_error, survey_tables
 from centrale.hq.schema import init_hq
 from centrale.hq.tombstones import install_triggers
@@ -115,8 +115,10 @@ def add_store_account(
     host: str = "%",
     rotate: bool = False,
     require_tls: bool = False,
+    name: str = "",
 ) -> StoreAccount:
-    """Create store ``store``'s least-privilege account at head office (see centrale.hq.access)."""
+    """Register store ``store`` and create its least-privilege account at head office (see
+    centrale.hq.access)."""
     _head_office_only(cfg, "hq add-store")
     params = cfg.local.params
     with connect_store(cfg.local.params) as conn:
@@ -137,8 +139,25 @@ def add_store_account(
                 rotate=rotate,
                 require_tls=require_tls,
                 hq_store=cfg.site.store,
+                name=name,
             )
         except pymysql.err.MySQLError as exc:
             raise PreflightError(
+                Msg("err.hq.add_store", store=store, error=exc.args[-1]), hint=Msg("err.hq.add_store.hint")
+            ) from None
+
+
+def register_only(cfg: Config, store: int, name: str = "") -> None:
+    """Register store ``store`` without an account of its own (a chain whose stores share one
+    head-office account)."""
+    _head_office_only(cfg, "hq add-store")
+    check_store_number(store, cfg.site.store)
+    with connect_store(cfg.local.params) as conn:
+        try:
+            register_store(conn, cfg.local.params.database, store, name)
+            conn.commit()
+        except pymysql.err.MySQLError as exc:
+            explained = explain(exc)
+            raise explained or PreflightError(
                 Msg("err.hq.add_store", store=store, error=exc.args[-1]), hint=Msg("err.hq.add_store.hint")
             ) from None

@@ -165,6 +165,19 @@ accounts = Table(
     mysql_charset="utf8mb4",
 )
 
+# The chain's stores as head office registered them (`hq add-store`): head office's status,
+# console and /metrics list each one, those that never reported included, and a job is only
+# asked of a store head office knows.
+stores = Table(
+    "centrale_stores",
+    metadata,
+    Column("store", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False, default=""),
+    Column("registered_at", DATETIME(fsp=6), nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
 
 def engine_for(params: ConnParams) -> Engine:
     """A SQLAlchemy engine over our own PyMySQL connections (one place builds connections)."""

@@ -89,6 +89,47 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     assert cfg.ship.interval_s == 5.0
 
 
+@pytest.mark.parametrize(
+    ("env", "message", "hint"),
+    [
+        (
+            {"CENTRALE_SHIP_BATCH_ROW": "5"},
+            "environment variable CENTRALE_SHIP_BATCH_ROW: no setting `ship.batch_row`",
+            "fix its name (CENTRALE_<SECTION>_<KEY>",
+        ),
+        (
+            {"CENTRALE_SHIP_BATCH_ROWS": "many"},
+            "environment variable CENTRALE_SHIP_BATCH_ROWS: `ship.batch_rows` = 'many'",
+            "fix or unset CENTRALE_SHIP_BATCH_ROWS in the service's environment",
+        ),
+        (
+            {"CENTRALE_HQ_PASSWORD": "x", "CENTRALE_LOCAL_URL": "http://nope"},
+            "environment variable CENTRALE_LOCAL_URL: `local.url` = ***",
+            "CENTRALE_LOCAL_URL",
+        ),
+    ],
+)
+def test_a_wrong_environment_override_names_the_variable_not_the_file(
+    tmp_path: Path, env: dict[str, str], message: str, hint: str
+) -> None:
+    path = write(tmp_path, GOOD)
+    with pytest.raises(ConfigError) as err:
+        load(path, env=env)
+    assert err.value.message.startswith(message) and str(path) not in err.value.message, err.value.message
+    assert err.value.hint is not None and hint in err.value.hint
+    assert "http://nope" not in err.value.message
+
+
+def test_a_centrale_variable_that_names_no_section_is_a_warning(tmp_path: Path) -> None:
+    p = write(tmp_path, GOOD.replace('password = "s3cret-hq"', 'password_env = "CENTRALE_PW"'))
+    env = {"CENTRALE_SHIPS_INTERVAL_S": "5", "CENTRALE_PW": "pw", "CENTRALE_CONFIG": "x", "CENTRALE_TEST_HQ_URL": "y"}
+    warned = [str(w) for w in load(p, env=env).warnings]
+    assert warned == [
+        "environment variable CENTRALE_SHIPS_INTERVAL_S names no setting: nothing reads it "
+        "(the sections: site, local, hq, ship, outbox, log, options, jobs, console)"
+    ]
+
+
 def test_password_env_names_a_variable_that_must_exist(tmp_path: Path) -> None:
     p = write(tmp_path, GOOD.replace('password = "s3cret-hq"', 'password_env = "HQ_PW"'))
     assert load(p, env={"HQ_PW": "pw"}).hq_password() == "pw"

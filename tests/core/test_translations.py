@@ -34,6 +34,7 @@ PLURAL_RULES = {"en": "nplurals=2; plural=(n != 1);", "fr": "nplurals=2; plural=
 PLURAL_KEYS = {
     "doctor.failed",
     "err.reconcile.differs",
+    "chk.config.ok_sample",
     "status.stores",
     "status.xa_prepared",
     "status.skipped",

@@ -8,6 +8,7 @@ import typer
 
 from centrale.app.cli.options import Invocation, cli_help, guarded, translator
 from centrale.core.clock import parse_day
+from centrale.core.codec import dumps
 from centrale.core.errors import DiffersError
 from centrale.core.i18n import Msg
 
@@ -20,6 +21,7 @@ def reconcile(
     day: str = typer.Option(None, help=cli_help("help.reconcile.--day")),
     since: str = typer.Option(None, help=cli_help("help.reconcile.--since")),
     resend: bool = typer.Option(True, help=cli_help("help.reconcile.--resend")),
+    as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     from centrale.app.actions import reconcile_lines
 
@@ -30,11 +32,21 @@ def reconcile(
         start = parse_day(given) if given else dt.date.today() - dt.timedelta(days=7)
         end = start + dt.timedelta(days=1) if day else dt.date.today() + dt.timedelta(days=1)
         t = translator()
-        _, lines, left = reconcile_lines(inv.config(), start, end, resend=resend)
-        for line in lines:
-            typer.echo(t.text(line))
-        if left:
-            raise DiffersError(Msg("err.reconcile.differs", n=left), hint=Msg("err.reconcile.differs.hint"))
+        done = reconcile_lines(inv.config(), start, end, resend=resend)
+        if as_json:
+            summary = {
+                "since": start.isoformat(),
+                "until": (end - dt.timedelta(days=1)).isoformat(),
+                "rows_resent": done.rows,
+                "left": done.left,
+                "differences": [d.as_dict() for d in done.diffs],
+            }
+            typer.echo(dumps(summary).decode())
+        else:
+            for line in done.lines:
+                typer.echo(t.text(line))
+        if done.left:
+            raise DiffersError(Msg("err.reconcile.differs", n=done.left), hint=Msg("err.reconcile.differs.hint"))
 
     guarded(body)
 

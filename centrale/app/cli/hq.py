@@ -40,16 +40,22 @@ def hq_add_store(
     host: str = typer.Option("%", "--host", help=cli_help("help.hq.add-store.--host")),
     rotate: bool = typer.Option(False, "--rotate", help=cli_help("help.hq.add-store.--rotate")),
     require_tls: bool = typer.Option(False, "--require-tls", help=cli_help("help.hq.add-store.--require-tls")),
+    name: str = typer.Option("", "--name", help=cli_help("help.hq.add-store.--name")),
+    no_account: bool = typer.Option(False, "--no-account", help=cli_help("help.hq.add-store.--no-account")),
 ) -> None:
-    from centrale.hq.admin import add_store_account
+    from centrale.hq.admin import add_store_account, register_only
 
     inv: Invocation = ctx.obj
 
     def body() -> None:
-        acc = add_store_account(
-            inv.config(), store, account=user or None, host=host, rotate=rotate, require_tls=require_tls
-        )
         t = translator()
+        if no_account:
+            register_only(inv.config(), store, name)
+            typer.echo(t("out.add_store.registered", store=store))
+            return
+        acc = add_store_account(
+            inv.config(), store, account=user or None, host=host, rotate=rotate, require_tls=require_tls, name=name
+        )
         done = "out.add_store.created" if acc.created else "out.add_store.rotated"
         typer.echo(t(done, account=acc.account, host=acc.host, store=acc.store))
         typer.echo(t("out.add_store.config"))

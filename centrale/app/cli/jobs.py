@@ -74,7 +74,7 @@ def jobs_add(
     store: list[int] = typer.Option(None, "--store", help=cli_help("help.jobs.add.--store")),
     all_stores: bool = typer.Option(False, "--all", help=cli_help("help.jobs.add.--all")),
     since: str = typer.Option(None, help=cli_help("help.jobs.add.--since")),
-    requested_by: str = typer.Option(getpass.getuser, "--by", help=cli_help("help.jobs.add.--by")),
+    requested_by: str = typer.Option(getpass.getuser, "--by", show_default=False, help=cli_help("help.jobs.add.--by")),
 ) -> None:
     inv: Invocation = ctx.obj
 
@@ -120,6 +120,15 @@ def jobs_list(
             typer.echo(dumps([j.as_dict() for j in found]).decode())
             return
         t = translator()
+        if found:  # a header row, in the lines' own columns
+            names = dict(
+                zip(
+                    ("id", "store", "action", "status", "when", "rows", "message"),
+                    t("out.jobs.columns").split("|"),
+                    strict=True,
+                )
+            )
+            typer.echo(t("out.jobs.line", **names).rstrip())
         for j in found:
             when = j.finished_at or j.started_at or j.created_at
             typer.echo(
@@ -132,7 +141,7 @@ def jobs_list(
                     when=f"{when:%Y-%m-%d %H:%M:%S}",
                     rows=j.rows_moved,
                     message=j.message[:80],
-                )
+                ).rstrip()
             )
         if not found:
             typer.echo(t("out.jobs.none"))

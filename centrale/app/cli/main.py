@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 from typer._click.exceptions import UsageError as ClickUsageError  # typer >= 0.23 carries its own click
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from centrale.app.cli.capture import app as cdc_app
 from centrale.app.cli.compare import app as compare_app
@@ -23,6 +23,37 @@ from centrale.app.cli.site import app as site_app
 from centrale.core import __version__
 from centrale.core.errors import ExitCode
 from centrale.core.i18n import LOCALE_VARIABLES, language_from_locale
+
+# --help shows a placeholder per value (`--since DATE`), never Python's types (`<str>`,
+# `<list[int]>`, `<bool>` for a flag), which typer 0.29 prints in the type column: by the
+# option's name, else its name in capitals; nothing for a flag or an argument (already named).
+METAVARS = {
+    "since": "DATE",
+    "day": "DATE",
+    "by": "NAME",
+    "requested_by": "NAME",
+    "user": "NAME",
+    "name": "NAME",
+    "store": "N",
+    "limit": "N",
+    "port": "N",
+    "batch_rows": "N",
+    "after": "SEQ",
+    "job_id": "ID",
+    "config": "PATH",
+    "tables_from": "URL",
+    "reason": "TEXT",
+}
+
+
+def _placeholder(param: Any, ctx: Any) -> str | None:
+    if isinstance(param, TyperArgument) or getattr(param, "is_flag", False) or not param.name:
+        return None
+    return str(param.metavar or METAVARS.get(param.name, param.name.upper()))
+
+
+TyperOption.display_type_rich = _placeholder  # type: ignore[method-assign,assignment]
+TyperArgument.display_type_rich = _placeholder  # type: ignore[method-assign,assignment]
 
 
 class _CentraleGroup(TyperGroup):
@@ -49,7 +80,6 @@ app = typer.Typer(
     cls=_CentraleGroup,
     help=cli_help("help.centrale"),
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 app.add_typer(config_app, name="config")

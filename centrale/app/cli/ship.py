@@ -9,13 +9,17 @@ import typer
 
 from applier.service import ApplierService, CatchUp
 from centrale.app.cli.options import Invocation, cli_help, guarded, translator
+from centrale.app.cli.progress import progress_shown
 from centrale.app.lifecycle import install_stop_handlers
 from centrale.app.site import build_shipper
-from centrale.core.codec import dumps
+from centrale.core.codec import dumps, dumps_compact
 from centrale.core.errors import ShipError
 from centrale.core.i18n import Msg
 from centrale.core.log import get_logger
 from centrale.core.outbox import OutboxStore
+
+# `outbox list`: the outbox's own words (seq, txn, op), as `--json` names them
+ROW_LINE = "{seq:>10}  {txn:<10}  {at:<19}  {op:<6}  {table:<20}  {key}"
 
 app = typer.Typer(help=cli_help("help.outbox"), no_args_is_help=True)
 
@@ -49,10 +53,12 @@ def list_rows(
                 ).decode()
             )
             return
+        if rows:  # a header row, in the lines' own columns
+            typer.echo(ROW_LINE.format(seq="seq", txn="txn", at="captured", op="op", table="table", key="key"))
         for r in rows:
             at = dt.datetime.fromtimestamp(r.captured_at).strftime("%Y-%m-%d %H:%M:%S")
             key = ", ".join(f"{c}={v!r}" for c, v in list(zip(r.columns, r.values, strict=True))[:3])
-            typer.echo(f"{r.seq:>10}  txn {r.txn:<10} {at}  {r.op:<6} {r.table}  {key}")
+            typer.echo(ROW_LINE.format(seq=r.seq, txn=r.txn, at=at, op=r.op, table=r.table, key=key))
         if not rows:
             typer.echo(translator()("out.outbox.empty"))
 
@@ -63,6 +69,7 @@ def list_rows(
 def replay(
     ctx: typer.Context,
     batch_rows: int = typer.Option(0, min=0, help=cli_help("help.outbox.replay.--batch-rows")),
+    as_json: bool = typer.Option(False, "--json", help=cli_help("help.--json.progress")),
 ) -> None:
     inv: Invocation = ctx.obj
 
@@ -76,12 +83,16 @@ def replay(
                 # --batch-rows says exactly how big; otherwise catch-up batches while the backlog is large
                 catchup = None if batch_rows else CatchUp.from_settings(cfg.ship)
                 service = ApplierService(outbox, shipper, batch_rows or cfg.ship.batch_rows, stop, catchup)
-                report = service.tick()
+                with progress_shown(as_json=as_json) as service.progress:
+                    report = service.tick()
                 left = outbox.stats().backlog
         finally:
             shipper.close()
         t = translator()
-        typer.echo(t("out.replay.shipped", rows=report.rows, batches=report.batches, left=left))
+        if as_json:
+            typer.echo(dumps_compact({"rows": report.rows, "batches": report.batches, "left": left}))
+        else:
+            typer.echo(t("out.replay.shipped", rows=report.rows, batches=report.batches, left=left))
         if report.failure is not None:
             hint = report.failure.hint_text if report.hint else None  # an outbox error: no shipping hint
             raise ShipError(report.failure.text, hint=hint or Msg("err.ship.failed.hint"))

@@ -15,7 +15,7 @@ app = typer.Typer()
 
 
 @app.command(help=cli_help("help.doctor"))
-def doctor(ctx: typer.Context) -> None:
+def doctor(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
     from centrale.app.doctor import run_checks
 
     inv: Invocation = ctx.obj
@@ -23,7 +23,13 @@ def doctor(ctx: typer.Context) -> None:
     def body() -> None:
         t = translator()
         checks = run_checks(inv.config())
-        for c in checks:
+        if as_json:  # for scripts: in English, as the log says them; the exit code as below
+            found = [
+                {"name": c.name, "status": c.status, "message": str(c.message), "hint": str(c.hint) if c.hint else None}
+                for c in checks
+            ]
+            typer.echo(dumps({"passed": not any(c.failed for c in checks), "checks": found}).decode())
+        for c in [] if as_json else checks:
             name = t(f"check.{c.name}") if t.has(f"check.{c.name}") else c.name
             typer.echo(f"{t('doctor.' + c.status)} {name}: {t.text(c.message)}")
             if c.hint and c.status != "ok":
@@ -31,7 +37,8 @@ def doctor(ctx: typer.Context) -> None:
         failed = [c for c in checks if c.failed]
         if failed:
             raise PreflightError(Msg("doctor.failed", n=len(failed)), hint=failed[0].hint)
-        typer.echo(t("doctor.passed"))
+        if not as_json:
+            typer.echo(t("doctor.passed"))
 
     guarded(body)
 

@@ -93,4 +93,4 @@ def _user() -> str:
     try:
         return f"the Centrale user ({getpass.getuser()})"
     except (KeyError, OSError):  # no passwd entry (containers)
-        return f"the Centrale user (uid {os.getuid()})"
+        return f"the Centrale user (uid {os.getuid()})" if hasattr(os, "getuid") else "the Centrale user"
