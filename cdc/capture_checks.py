@@ -8,8 +8,6 @@ capture runs; each says which table or setting, and the fix.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pymysql
 
 from centrale.core.catalog import Catalog
@@ -36,8 +34,8 @@ def compression_check(conn: pymysql.connections.Connection) -> list[Check]:
         partial = _global(cur, "binlog_row_value_options")
         mariadb_compress = _global(cur, "log_bin_compress")
     if partial and "PARTIAL_JSON" in partial.upper():
-        partial_json = fail("binlog row values", Msg("chk.capture.partial_json"), Msg("chk.capture.partial_json.hint"))
-        out.append(replace(partial_json, error=SourceError))
+        hint = Msg("chk.capture.partial_json.hint")
+        out.append(fail("binlog row values", Msg("chk.capture.partial_json"), hint, error=SourceError))
     if (mariadb_compress or "").upper() == "ON":
         out.append(ok("binlog compression", Msg("chk.capture.compressed")))
     elif (payload or "").upper() == "ON":

@@ -31,7 +31,7 @@ from centrale.core.log import get_logger
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.notes import BINLOG_REPLACED
 from centrale.core.progress import Report, Step, quiet
-from centrale.core.schema import read_tables
+from centrale.core.schema import read_tables, row_estimates
 from centrale.core.server import server_of
 
 log = get_logger("snapshot")
@@ -87,18 +87,6 @@ def _open_snapshot(cur: pymysql.cursors.Cursor) -> BinlogPosition:
         cur.execute("UNLOCK TABLES")
 
 
-def _row_estimate(conn: pymysql.connections.Connection, database: str, table: str) -> int:
-    """The server's estimate of a table's rows (information_schema, no scan): a progress bar's
-    total, which the count read may pass."""
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
-            (database, table),
-        )
-        row = cur.fetchone()
-    return int(row[0] or 0) if row else 0
-
-
 def _select_expr(name: str, data_type: str) -> str:
     """FLOAT prints with 6 significant digits as text: read it as DOUBLE to keep every bit."""
     col = quote_ident(name)
@@ -151,7 +139,7 @@ def take_snapshot(
         if lost and not full and not resend:
             raise PositionLostError(Msg("err.snapshot.partial"), hint=Msg("err.snapshot.partial.hint"))
         first = True
-        estimates = {table: _row_estimate(conn, params.database, table) for table in tables}
+        estimates = row_estimates(conn, params.database, tables)
         for table in tables:
             columns = [c for c in defs[table].columns if not c.generated]
             cols = tuple(c.name for c in columns)

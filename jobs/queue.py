@@ -19,6 +19,7 @@ from centrale.core.actions import ACTIONS
 from centrale.core.codec import dumps_compact, loads
 from centrale.core.db import error_code
 from centrale.core.errors import JobError, UsageError
+from centrale.core.hqidentity import registered_stores
 from centrale.core.i18n import Msg
 
 STATUSES = ("pending", "running", "done", "failed", "superseded", "expired")
@@ -235,7 +236,6 @@ def _utcnow(cur: Any) -> dt.datetime:
 
 
 KNOWN_STORES_SQL = (
-    "SELECT store FROM centrale_stores",  # registered by `hq add-store`
     "SELECT DISTINCT store FROM centrale_progress",  # every store that shipped or reported
     "SELECT id FROM stores",  # head office's own store list, in the sample schema
 )
@@ -245,7 +245,7 @@ def known_stores(conn: pymysql.connections.Connection, hq_store: int) -> list[in
     """Stores head office knows: those registered, those that ever shipped or reported, and its
     `stores` reference table's. A table missing (an older head office, a schema without a store
     list) or that the account may not read adds none."""
-    found: set[int] = set()
+    found = set(registered_stores(conn))  # registered by `hq add-store`
     with conn.cursor() as cur:
         for sql in KNOWN_STORES_SQL:
             try:

@@ -16,6 +16,7 @@ from centrale.core.clock import is_skewed
 from centrale.core.config import Config
 from centrale.core.db import connect_store
 from centrale.core.errors import CentraleError, PreflightError
+from centrale.core.hqidentity import registered_stores
 from centrale.core.i18n import Msg, Translator
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.disk import probe
@@ -121,42 +122,22 @@ def stores_seen(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:
         total_rows = int(r[3] or 0) + (seen["rows_applied"] if seen else 0)
         total_batches = int(r[4] or 0) + (seen["batches"] if seen else 0)
         if seen is None or (contact is not None and (seen["_contact"] is None or contact > seen["_contact"])):
-            seen = {
-                "store": number,
-                "name": r[1],
-                "version": r[2],
-                "_contact": contact,
-                "last_batch_at": _utc_text(r[5]),
-                "last_contact_at": _utc_text(contact),
-                "last_contact_ts": contact.replace(tzinfo=dt.UTC).timestamp() if contact else None,
-                "backlog": None if r[7] is None else int(r[7]),
-                "backlog_age_s": r[8],
-                "capture_lag_s": r[9],
-                "last_error": r[10],
-                "clock_offset_s": r[11],
-                "clock_skewed": is_skewed(r[11]),
-            }
+            seen = _store_seen(number, r[1], contact)
+            seen.update(
+                version=r[2],
+                last_batch_at=_utc_text(r[5]),
+                backlog=None if r[7] is None else int(r[7]),
+                backlog_age_s=r[8],
+                capture_lag_s=r[9],
+                last_error=r[10],
+                clock_offset_s=r[11],
+                clock_skewed=is_skewed(r[11]),
+            )
         seen["rows_applied"], seen["batches"] = total_rows, total_batches
         stores[number] = seen
-    for number, name in _registered(conn).items():
+    for number, name in registered_stores(conn).items():
         if number not in stores:  # registered, never reported: listed all the same
-            stores[number] = {
-                "store": number,
-                "name": name,
-                "version": None,
-                "_contact": None,
-                "last_batch_at": None,
-                "last_contact_at": None,
-                "last_contact_ts": None,
-                "backlog": None,
-                "backlog_age_s": None,
-                "capture_lag_s": None,
-                "last_error": None,
-                "clock_offset_s": None,
-                "clock_skewed": False,
-                "rows_applied": 0,
-                "batches": 0,
-            }
+            stores[number] = _store_seen(number, name, None)
         elif name and not stores[number]["name"]:
             stores[number]["name"] = name
     out = []
@@ -168,15 +149,26 @@ def stores_seen(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:
     return out
 
 
-def _registered(conn: pymysql.connections.Connection) -> dict[int, str]:
-    """The stores `hq add-store` registered, with their names; none at a head office that has
-    not run `hq init` since the registry came (its status says the rest as before)."""
-    with conn.cursor() as cur:
-        try:
-            cur.execute("SELECT store, name FROM centrale_stores")
-        except pymysql.err.ProgrammingError:
-            return {}
-        return {int(r[0]): str(r[1] or "") for r in cur.fetchall()}
+def _store_seen(number: int, name: str | None, contact: dt.datetime | None) -> dict[str, Any]:
+    """One store as head office's status lists it: what it reported is filled in by the caller;
+    a store registered that never reported keeps these."""
+    return {
+        "store": number,
+        "name": name,
+        "version": None,
+        "_contact": contact,
+        "last_batch_at": None,
+        "last_contact_at": _utc_text(contact),
+        "last_contact_ts": contact.replace(tzinfo=dt.UTC).timestamp() if contact else None,
+        "backlog": None,
+        "backlog_age_s": None,
+        "capture_lag_s": None,
+        "last_error": None,
+        "clock_offset_s": None,
+        "clock_skewed": False,
+        "rows_applied": 0,
+        "batches": 0,
+    }
 
 
 def _utc_text(value: dt.datetime | None) -> str | None:

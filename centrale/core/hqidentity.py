@@ -1,6 +1,7 @@
 """What a store reads of head office's identity: head office's own store number (``centrale_hq``,
 written by ``hq init``) and which store a per-store account belongs to (``centrale_whoami``, a
-view ``hq add-store`` installs). Shipping, doctor and the console all ask these two questions."""
+view ``hq add-store`` installs). Shipping, doctor and the console all ask these two questions.
+Head office's own face and jobs ask a third: which stores ``hq add-store`` registered."""
 
 from __future__ import annotations
 
@@ -31,3 +32,17 @@ def read_account_store(conn: pymysql.connections.Connection) -> int | None:
             return None
         raise
     return int(row[0]) if row and row[0] is not None else None
+
+
+def registered_stores(conn: pymysql.connections.Connection) -> dict[int, str]:
+    """The stores ``hq add-store`` registered (``centrale_stores``), with their names; none at a
+    head office that has not run ``hq init`` since the registry came, or to an account that may
+    not read it."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT `store`, `name` FROM `centrale_stores`")
+            return {int(r[0]): str(r[1] or "") for r in cur.fetchall()}
+    except pymysql.err.MySQLError as exc:
+        if error_code(exc) in (1146, 1142):
+            return {}
+        raise

@@ -90,3 +90,47 @@ def read_tables(conn: pymysql.connections.Connection, database: str, names: Iter
         for t in wanted
         if t in cols
     }
+
+
+def row_estimates(conn: pymysql.connections.Connection, database: str, names: Iterable[str]) -> dict[str, int]:
+    """The server's estimate of each named table's rows (information_schema, no scan): a
+    progress bar's total, which the count read may pass; 0 for a table not found."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    marks = ",".join(["%s"] * len(wanted))
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES "
+            f"WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN ({marks})",
+            [database, *wanted],
+        )
+        found = {str(t): int(n or 0) for t, n in cur.fetchall()}
+    return {t: found.get(t, 0) for t in wanted}
+
+
+def list_tables(conn: pymysql.connections.Connection, database: str) -> dict[str, str]:
+    """Every table and view of ``database`` -> its type (``BASE TABLE``, ``VIEW``, ...)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME",
+            (database,),
+        )
+        return {str(t): str(kind) for t, kind in cur.fetchall()}
+
+
+def unique_keys(conn: pymysql.connections.Connection, database: str) -> dict[str, list[tuple[str, ...]]]:
+    """Each table's unique keys, the primary key included, as column tuples in index order."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
+            "WHERE TABLE_SCHEMA = %s AND NON_UNIQUE = 0 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+            (database,),
+        )
+        found: dict[tuple[str, str], list[str]] = {}
+        for t, index, column in cur.fetchall():
+            found.setdefault((str(t), str(index)), []).append(str(column))
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for (table, _index), columns in found.items():
+        out.setdefault(table, []).append(tuple(columns))
+    return out
