@@ -1,7 +1,7 @@
 # Centrale's image, used by compose.yaml (one container per store, plus the one-shot hq init).
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md hatch_build.py ./
+COPY pyproject.toml README.md LICENSE hatch_build.py ./
 COPY centrale ./centrale
 COPY cdc ./cdc
 COPY applier ./applier

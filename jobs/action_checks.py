@@ -38,6 +38,10 @@ def action_checks(conn: pymysql.connections.Connection, database: str, catalog: 
         if not tables:
             continue
         action = f"pull-{group}"
+        without_key = [t for t in tables if t in defs and not (catalog.spec(t).key or defs[t].primary_key)]
+        if without_key:
+            failures.append(keyless(action, without_key[0]))
+            continue
         refused = None
         for table in tables:
             spec = catalog.spec(table)
@@ -57,6 +61,13 @@ def action_checks(conn: pymysql.connections.Connection, database: str, catalog: 
     if failures:
         return failures
     return [ok("actions", Msg("chk.actions.ok", account=who, tables=", ".join(written) or "-"))]
+
+
+def keyless(action: str, table: str) -> Check:
+    """A pulled table without a key: the pull cannot tell which store row is head office's."""
+    return fail(
+        f"action {action}", Msg("err.pull.no_key", table=table), Msg("err.pull.no_key.hint", table=table), remote=True
+    )
 
 
 def _marker_refusal(conn: pymysql.connections.Connection, exists: bool) -> Refusal | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import pymysql
@@ -28,6 +28,7 @@ from centrale.core.errors import JobError, JobInterruptedError
 from centrale.core.i18n import Msg
 from centrale.core.log import get_logger
 from centrale.core.outbox import OutboxStore, PullState
+from centrale.core.progress import Report, Step, quiet
 from centrale.core.schema import TableDef, read_tables
 from jobs.diff import diff_table, fetch_rows
 from jobs.incremental import (
@@ -62,6 +63,15 @@ class PullResult:
     def summary(self) -> Msg:
         parts = [f"{t.table} +{t.inserted} ~{t.updated} -{t.deleted}" for t in self.tables]
         return Msg("out.pull.summary", group=self.group, rows=self.rows_moved, detail="; ".join(parts))
+
+    def as_dict(self) -> dict[str, object]:
+        """For `pull --json`: what each table received, as ``summary`` says it in words."""
+        return {
+            "group": self.group,
+            "rows": self.rows_moved,
+            "gave_way": self.gave_way,
+            "tables": [asdict(t) for t in self.tables],
+        }
 
 
 def _connect(cfg: Config) -> tuple[pymysql.connections.Connection, pymysql.connections.Connection]:
@@ -267,14 +277,21 @@ def _written(p: Plan) -> dict[tuple[Any, ...], str]:
 
 
 def pull_group(
-    cfg: Config, group: str, *, full: bool = False, measure: Callable[..., float] = clock_offset
+    cfg: Config,
+    group: str,
+    *,
+    full: bool = False,
+    measure: Callable[..., float] = clock_offset,
+    progress: Report = quiet,
 ) -> PullResult:
     """Compare, then apply every difference of the group in one store transaction.
 
     Tables with a modified column compare only what changed since the last pull (marks kept in
     the outbox file), with a full comparison at least daily or when ``full`` is asked. Shared
     rows are compared on the store's clock: ``measure(store, hq)`` gives how far it is ahead of
-    head office's (``centrale.core.clock``).
+    head office's (``centrale.core.clock``). ``progress`` hears each table's rows written of
+    those planned (the comparison plans them all first), and each table finished once the
+    transaction is committed.
     """
     hq, store = _connect(cfg)
     try:
@@ -289,7 +306,7 @@ def pull_group(
             plans = plan_pull(cfg, group, hq, store, states, full=full, shift=shift)
             result = PullResult(group, [p.report for p in plans])
             if any(p.rows or p.deletes for p in plans):
-                result.gave_way = apply_plans(store, plans, group, _pulled_groups(cfg))
+                result.gave_way = apply_plans(store, plans, group, _pulled_groups(cfg), progress)
             else:
                 store.rollback()
             for p in plans:
@@ -299,6 +316,8 @@ def pull_group(
                     seen = encode_seen(recent(p.seen[0], p.next_state.hq_mark), recent({**p.seen[1], **written}, mark))
                     states.save_pull_state(replace(p.next_state, store_mark=mark, seen=seen))
             store.commit()
+        for p in plans:
+            progress(Step(p.task, p.planned, p.planned, finished=True))
         log.info("%s", result.summary())
         return result
     finally:

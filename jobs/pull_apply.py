@@ -34,6 +34,7 @@ from centrale.core.errors import JobError, JobInterruptedError
 from centrale.core.i18n import Msg
 from centrale.core.log import get_logger
 from centrale.core.outbox import PullState
+from centrale.core.progress import Report, Step, quiet
 from centrale.core.server import server_of
 
 log = get_logger("pull")
@@ -81,6 +82,16 @@ class Plan:
     next_state: PullState | None = None  # saved once the pull is committed
     seen: tuple[dict[tuple[Any, ...], str], dict[tuple[Any, ...], str]] = field(default_factory=lambda: ({}, {}))
 
+    @property
+    def task(self) -> str:
+        """Its name in progress reports (``centrale.core.progress``), as `snapshot` names its tables."""
+        return f"pull {self.table}"
+
+    @property
+    def planned(self) -> int:
+        """The rows it writes, upserted or deleted: known before the write, a progress bar's total."""
+        return len(self.rows) + len(self.deletes)
+
 
 def ensure_marker_table(store: pymysql.connections.Connection) -> None:
     with store.cursor() as cur:
@@ -91,28 +102,35 @@ def ensure_marker_table(store: pymysql.connections.Connection) -> None:
 
 
 def apply_plans(
-    store: pymysql.connections.Connection, plans: list[Plan], group: str, pulled_groups: Mapping[str, str]
+    store: pymysql.connections.Connection,
+    plans: list[Plan],
+    group: str,
+    pulled_groups: Mapping[str, str],
+    progress: Report = quiet,  # passed by position: tests wrap this function as (store, *args)
 ) -> int:
     """Write ``plans`` in one store transaction, started again whenever a row is locked by the
     store's own transactions; returns how many times it gave way. ``pulled_groups`` (table ->
-    its pull group) lets a refused delete name the pull that fixes it."""
+    its pull group) lets a refused delete name the pull that fixes it. ``progress`` hears each
+    table's rows written of its planned ones, from none again in an attempt after giving way
+    (the caller says when they are done: once committed)."""
     what = f"pull {group}"
     no_wait = server_of(store).shortest_lock_wait_s
     deadline = time.monotonic() + YIELD_FOR_S
     pause, gave_way = FIRST_PAUSE_S, 0
     try:
+        try:
+            ensure_marker_table(store)  # DDL commits: never inside an attempt's transaction, once is enough
+        except pymysql.err.MySQLError as exc:
+            _rollback(store)
+            raise _store_failed(exc, group) from None
         while True:
             try:
-                ensure_marker_table(store)
-                _write(store, plans, group, pulled_groups, no_wait)
+                _write(store, plans, group, pulled_groups, no_wait, progress)
                 return gave_way
             except pymysql.err.MySQLError as exc:
                 _rollback(store)
                 if error_code(exc) not in LOCK_CONFLICTS:
-                    error = JobInterruptedError if is_transient(exc) else JobError
-                    explained = explain(exc)
-                    hint = explained.hint_text if explained else None
-                    raise error(Msg("err.pull.store_failed", group=group, error=exc.args[-1]), hint=hint) from None
+                    raise _store_failed(exc, group) from None
                 if time.monotonic() + pause > deadline:
                     raise JobInterruptedError(
                         Msg("err.pull.store_busy", group=group, seconds=round(YIELD_FOR_S)),
@@ -130,12 +148,22 @@ def apply_plans(
             cur.execute("SET SESSION foreign_key_checks = 1, innodb_lock_wait_timeout = DEFAULT")
 
 
+def _store_failed(exc: pymysql.err.MySQLError, group: str) -> JobError:
+    """The store refused the write for a reason other than a held row: again later if the
+    reason passes (a link lost), else failed, with the server error's fix when known."""
+    error = JobInterruptedError if is_transient(exc) else JobError
+    explained = explain(exc)
+    hint = explained.hint_text if explained else None
+    return error(Msg("err.pull.store_failed", group=group, error=exc.args[-1]), hint=hint)
+
+
 def _write(
     store: pymysql.connections.Connection,
     plans: list[Plan],
     group: str,
     pulled_groups: Mapping[str, str],
     no_wait: int,
+    progress: Report,
 ) -> None:
     """One attempt: the marker row, deletes children first, then upserts parents first
     (deleting first frees unique values, e.g. an article code whose row head office re-keyed).
@@ -144,6 +172,14 @@ def _write(
     table's rows that reference a deleted article go with it, as the store's schema says);
     upserts run with them off, since a row may reference a parent of another group that its
     own pull brings later (a technical sheet's article)."""
+    written = dict.fromkeys((p.table for p in plans), 0)
+
+    def wrote(p: Plan, n: int) -> None:
+        written[p.table] += n
+        progress(Step(p.task, written[p.table], p.planned))
+
+    for p in plans:
+        wrote(p, 0)
     with store.cursor() as cur:
         cur.execute(f"SET SESSION foreign_key_checks = 1, innodb_lock_wait_timeout = {int(no_wait)}")
         cur.execute("BEGIN")
@@ -167,6 +203,7 @@ def _write(
                         raise
                     refused = _delete_one(cur, p, p.deletes[i:])
                     raise _refused(cur, p, refused, exc, group, pulled_groups) from None
+                wrote(p, len(part))
         cur.execute("SET SESSION foreign_key_checks = 0")  # cross-group references may lag one pull
         for p in plans:
             if not p.rows:
@@ -180,6 +217,7 @@ def _write(
                 sql = f"INSERT IGNORE INTO {table} ({cols}) VALUES ({marks})"
             for i in range(0, len(p.rows), 1000):
                 cur.executemany(sql, p.rows[i : i + 1000])
+                wrote(p, len(p.rows[i : i + 1000]))
         cur.execute("COMMIT")
 
 

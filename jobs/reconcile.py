@@ -20,6 +20,7 @@ from centrale.core.config import Config
 from centrale.core.db import connect, hq_params, quote_ident
 from centrale.core.errors import JobError
 from centrale.core.i18n import Msg
+from centrale.core.progress import Report, Step, quiet
 
 Figures = dict[dt.date, tuple[int, Decimal]]
 
@@ -86,8 +87,9 @@ def _figures(
         return {r[0]: (int(r[1]), Decimal(r[2])) for r in cur.fetchall()}
 
 
-def reconcile(cfg: Config, since: dt.date, until: dt.date) -> list[DayDiff]:
-    """Days in [since, until) whose figures differ between this store and head office."""
+def reconcile(cfg: Config, since: dt.date, until: dt.date, *, progress: Report = quiet) -> list[DayDiff]:
+    """Days in [since, until) whose figures differ between this store and head office.
+    ``progress`` counts tables: each is two queries whose rows the servers sum out of sight."""
     tables = [
         (t, s) for t, s in cfg.catalog.tables.items() if s.kind == "aggregate" and s.since_column and s.sum_column
     ]
@@ -104,7 +106,8 @@ def reconcile(cfg: Config, since: dt.date, until: dt.date) -> list[DayDiff]:
         for conn in (store, hq):
             with conn.cursor() as cur:
                 cur.execute("SET SESSION time_zone = '+00:00'")
-        for table, spec in tables:
+        progress(Step("reconcile", 0, len(tables), unit="tables"))
+        for done, (table, spec) in enumerate(tables, 1):
             assert spec.since_column and spec.sum_column
             mine = _figures(store, table, spec.since_column, spec.sum_column, since, until, None)
             try:
@@ -118,4 +121,6 @@ def reconcile(cfg: Config, since: dt.date, until: dt.date) -> list[DayDiff]:
                 a, b = mine.get(day, (0, Decimal(0))), theirs.get(day, (0, Decimal(0)))
                 if a != b:
                     diffs.append(DayDiff(table, spec.group, day, a, b))
+            progress(Step("reconcile", done, len(tables), unit="tables"))
+        progress(Step("reconcile", len(tables), len(tables), finished=True, unit="tables"))
     return diffs

@@ -19,6 +19,7 @@ from centrale.core.config import Config
 from centrale.core.db import connect, hq_params
 from centrale.core.errors import JobError
 from centrale.core.i18n import Msg
+from centrale.core.progress import Report, Step, quiet
 from centrale.core.schema import read_tables
 from jobs.diff import diff_table
 
@@ -43,8 +44,9 @@ class TableCheck:
         return not (self.missing or self.different or (self.extra and self.mirrors_deletes))
 
 
-def verify(cfg: Config, names: list[str] | None = None) -> list[TableCheck]:
-    """Compare each aggregate table (or those named) with head office's rows of this store."""
+def verify(cfg: Config, names: list[str] | None = None, *, progress: Report = quiet) -> list[TableCheck]:
+    """Compare each aggregate table (or those named) with head office's rows of this store.
+    ``progress`` counts tables: their rows are hashed by the servers, chunk by chunk."""
     catalog = cfg.catalog
     try:
         tables = [
@@ -60,6 +62,7 @@ def verify(cfg: Config, names: list[str] | None = None) -> list[TableCheck]:
                 cur.execute("SET time_zone = '+00:00'")  # TIMESTAMPs compared as the same instants
         mine, theirs = read_tables(store, local.database, tables), read_tables(hq, remote.database, tables)
         checks = []
+        progress(Step("verify", 0, len(tables), unit="tables"))
         for table in tables:
             if table not in mine or table not in theirs:
                 raise JobError(Msg("err.verify.no_table", table=table), hint=Msg("err.verify.no_table.hint"))
@@ -73,4 +76,6 @@ def verify(cfg: Config, names: list[str] | None = None) -> list[TableCheck]:
             check.different = sorted(d.existing)
             check.extra = sorted(k for k in d.to_upsert if k not in d.existing)
             checks.append(check)
+            progress(Step("verify", len(checks), len(tables), unit="tables"))
+        progress(Step("verify", len(checks), len(tables), finished=True, unit="tables"))
     return checks

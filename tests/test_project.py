@@ -134,37 +134,6 @@ def test_web_libraries_stay_in_the_console() -> None:
         assert not imports_of(path) & {"starlette", "jinja2", "uvicorn"}, f"{rel} imports a web library"
 
 
-def test_the_wheel_carries_the_consoles_templates_and_static_files(tmp_path: Path) -> None:
-
-    res = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True,
-        text=True,
-    )
-    assert res.returncode == 0, res.stderr[-2000:]
-    import zipfile
-
-    (wheel,) = tmp_path.glob("centrale-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("store.html", "hq.html", "base.html"):
-        assert f"centrale/app/console/templates/{needed}" in names
-    assert {"centrale/app/console/static/console.css", "centrale/app/console/static/console.js"} <= names
-    # The message catalogs, compiled by hatch_build.py from the .po files, which stay out: an
-    # installed wheel reads its .mo, and each says what its .po says.
-    from centrale.core.i18n_catalog import read_mo, read_po
-
-    for lang in ("en", "fr"):
-        po = ROOT / f"centrale/core/locale/{lang}/LC_MESSAGES/centrale.po"
-        mo = f"centrale/core/locale/{lang}/LC_MESSAGES/centrale.mo"
-        assert mo in names and po.relative_to(ROOT).as_posix() not in names
-        (tmp_path / f"{lang}.mo").write_bytes(zipfile.ZipFile(wheel).read(mo))
-        assert read_mo(tmp_path / f"{lang}.mo") == read_po(po)
-    assert not [n for n in names if n.endswith((".po", ".pot"))]
-    # The licence the project says it has (pyproject's `license = "MIT"`) travels with it.
-    (licence,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
-    assert zipfile.ZipFile(wheel).read(licence).decode().startswith("MIT License")
-
-
 def test_shipped_catalog_matches_the_sample_schema() -> None:
     from centrale.core.catalog import load_default_tables, schema_dir
 

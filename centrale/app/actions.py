@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cdc.snapshot import push_group, resend_rows
 from centrale.core.actions import PULL_GROUPS, PUSH_GROUPS, RECONCILE, SYNC_CUSTOMERS
@@ -13,7 +13,8 @@ from centrale.core.config import Config
 from centrale.core.i18n import Msg
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.notes import RESTORE_SETTLED
-from jobs.pull import pull_group
+from centrale.core.progress import Report, quiet
+from jobs.pull import PullResult, pull_group
 from jobs.queue import Job
 from jobs.reconcile import DayDiff, reconcile
 from jobs.runner import Action
@@ -32,11 +33,29 @@ def push(cfg: Config, group: str, since: str | None = None) -> tuple[int, Msg]:
     return rows, Msg("out.push.summary", group=group, rows=rows, detail=detail)
 
 
-def sync_customers(cfg: Config) -> tuple[int, Msg]:
+@dataclass(frozen=True)
+class Synced:
+    """What `sync customers` did: the rows it sent, then the pull that received the chain's."""
+
+    sent: int
+    received: PullResult
+
+    @property
+    def rows(self) -> int:
+        return self.sent + self.received.rows_moved
+
+    def summary(self) -> Msg:
+        return Msg("out.sync.summary", sent=self.sent, summary=self.received.summary())
+
+    def as_dict(self) -> dict[str, object]:
+        """For `sync --json`."""
+        return {"sent": self.sent, "received": self.received.as_dict()}
+
+
+def sync_customers(cfg: Config, *, progress: Report = quiet) -> Synced:
     """Send this store's customers, then receive the chain's (newer change wins both ways)."""
-    sent, _ = push(cfg, "customers")
-    received, summary = pull(cfg, "customers")
-    return sent + received, Msg("out.sync.summary", sent=sent, summary=summary)
+    sent = sum(r.rows for r in push_group(cfg, "customers", progress=progress))
+    return Synced(sent, pull_group(cfg, "customers", progress=progress))
 
 
 def reconcile_days(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> tuple[int, str]:
@@ -58,14 +77,18 @@ class Reconciled:
     left: int
 
 
-def reconcile_lines(cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True) -> Reconciled:
-    """Compare per day; re-send each day head office is short of, group by group."""
-    diffs = reconcile(cfg, since, until)
+def reconcile_lines(
+    cfg: Config, since: dt.date, until: dt.date, *, resend: bool = True, progress: Report = quiet
+) -> Reconciled:
+    """Compare per day; re-send each day head office is short of, group by group. ``progress``
+    hears the tables compared, then each re-sent day's rows (``push sales 2026-11-20``)."""
+    diffs = reconcile(cfg, since, until, progress=progress)
     short = sorted({(d.group, d.day) for d in diffs if d.short_at_hq})
     rows = 0
     if resend:
         for group, day in short:
-            rows += sum(r.rows for r in push_group(cfg, group, day.isoformat(), day=True))
+            of_day = _of_day(progress, day)
+            rows += sum(r.rows for r in push_group(cfg, group, day.isoformat(), day=True, progress=of_day))
     lines = [d.describe() for d in diffs]
     last = until - dt.timedelta(days=1)
     head = Msg("out.reconcile.head", since=since, until=last, n=len(diffs))
@@ -75,13 +98,21 @@ def reconcile_lines(cfg: Config, since: dt.date, until: dt.date, *, resend: bool
     return Reconciled(rows, [head, *lines], diffs, left)
 
 
-def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool) -> tuple[bool, list[Msg]]:
+def _of_day(progress: Report, day: dt.date) -> Report:
+    """``progress`` with the day in each task's name: a re-send per day pushes the same tables
+    again, and each day's bar or line is its own."""
+    return lambda step: progress(replace(step, task=f"{step.task} {day.isoformat()}"))
+
+
+def verify_lines(
+    cfg: Config, names: list[str] | None, *, resend: bool, progress: Report = quiet
+) -> tuple[bool, list[Msg]]:
     """`centrale verify`: each table's differences with head office, the keys, and with
     ``resend`` the store's rows queued again; True when nothing is left for the operator."""
     lines: list[Msg] = []
     settled = True
     resent = 0
-    checks = verify(cfg, names)
+    checks = verify(cfg, names, progress=progress)
     if not names and all(c.equal for c in checks):  # what `status` said of an earlier copy is settled
         with OutboxStore(cfg.outbox.path) as outbox:
             outbox.note(RESTORE_SETTLED, None)
@@ -123,9 +154,13 @@ def store_actions(cfg: Config) -> dict[str, Action]:
 
     actions = {f"pull-{g}": puller(g) for g in PULL_GROUPS}
     actions.update({f"push-{g}": pusher(g) for g in PUSH_GROUPS})
-    actions[SYNC_CUSTOMERS] = lambda job: sync_customers(cfg)
+    actions[SYNC_CUSTOMERS] = lambda job: _rows_and_summary(sync_customers(cfg))
     actions[RECONCILE] = lambda job: reconcile_days(cfg, *_job_days(job))
     return actions
+
+
+def _rows_and_summary(synced: Synced) -> tuple[int, Msg]:
+    return synced.rows, synced.summary()
 
 
 def _job_days(job: Job) -> tuple[dt.date, dt.date]:

@@ -20,6 +20,7 @@ from centrale.core.i18n import Msg
 from centrale.core.outbox import OutboxStore
 from centrale.core.outbox.disk import probe
 from centrale.core.privileges import may_read
+from centrale.hq.checks import head_office_server_checks
 from jobs.action_checks import action_checks
 
 
@@ -40,6 +41,7 @@ def run_checks(cfg: Config) -> list[Check]:
         checks.append(ok("local database", Msg("chk.local.ok", where=cfg.local.params.describe())))
         if cfg.is_hq:
             checks.append(_hq_self_check(cfg, conn))
+            checks.extend(head_office_server_checks(conn))
             return checks
         checks.extend(binlog_checks(conn, cfg.reader_server_id))
         checks.extend(catalog_checks(conn, cfg.local.params.database, cfg.catalog))

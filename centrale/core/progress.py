@@ -13,12 +13,15 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Step:
     """``done`` of ``total`` rows of ``task`` (``total`` None when not known beforehand, or an
-    estimate the work may pass: the server's row count of a table)."""
+    estimate the work may pass: the server's row count of a table). ``unit`` names what is
+    counted when rows are not: `reconcile` and `verify` count tables, their rows being summed or
+    hashed by the servers, out of sight."""
 
     task: str
     done: int
     total: int | None = None
     finished: bool = False
+    unit: str = "rows"
 
 
 Report = Callable[[Step], None]

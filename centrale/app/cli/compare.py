@@ -7,8 +7,9 @@ import datetime as dt
 import typer
 
 from centrale.app.cli.options import Invocation, cli_help, guarded, translator
+from centrale.app.cli.progress import progress_shown
 from centrale.core.clock import parse_day
-from centrale.core.codec import dumps
+from centrale.core.codec import dumps_compact
 from centrale.core.errors import DiffersError
 from centrale.core.i18n import Msg
 
@@ -21,7 +22,7 @@ def reconcile(
     day: str = typer.Option(None, help=cli_help("help.reconcile.--day")),
     since: str = typer.Option(None, help=cli_help("help.reconcile.--since")),
     resend: bool = typer.Option(True, help=cli_help("help.reconcile.--resend")),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help=cli_help("help.--json.progress")),
 ) -> None:
     from centrale.app.actions import reconcile_lines
 
@@ -32,8 +33,9 @@ def reconcile(
         start = parse_day(given) if given else dt.date.today() - dt.timedelta(days=7)
         end = start + dt.timedelta(days=1) if day else dt.date.today() + dt.timedelta(days=1)
         t = translator()
-        done = reconcile_lines(inv.config(), start, end, resend=resend)
-        if as_json:
+        with progress_shown(as_json=as_json) as progress:
+            done = reconcile_lines(inv.config(), start, end, resend=resend, progress=progress)
+        if as_json:  # one line, after the progress lines (which have a "progress" key)
             summary = {
                 "since": start.isoformat(),
                 "until": (end - dt.timedelta(days=1)).isoformat(),
@@ -41,7 +43,7 @@ def reconcile(
                 "left": done.left,
                 "differences": [d.as_dict() for d in done.diffs],
             }
-            typer.echo(dumps(summary).decode())
+            typer.echo(dumps_compact(summary))
         else:
             for line in done.lines:
                 typer.echo(t.text(line))
@@ -62,7 +64,8 @@ def verify(
     inv: Invocation = ctx.obj
 
     def body() -> None:
-        settled, lines = verify_lines(inv.config(), tables or None, resend=resend)
+        with progress_shown() as progress:
+            settled, lines = verify_lines(inv.config(), tables or None, resend=resend, progress=progress)
         t = translator()
         for line in lines:
             typer.echo(t.text(line))

@@ -8,9 +8,10 @@ import pymysql
 import typer
 
 from centrale.app.cli.options import Invocation, cli_help, guarded, translator
+from centrale.app.cli.progress import progress_shown
 from centrale.core.actions import ACTIONS, PULL_GROUPS
 from centrale.core.clock import parse_day
-from centrale.core.codec import dumps
+from centrale.core.codec import dumps, dumps_compact
 from centrale.core.config import Config
 from centrale.core.db import connect, hq_params
 from centrale.core.errors import JobError, UsageError
@@ -26,20 +27,29 @@ def pull(
     ctx: typer.Context,
     group: str = typer.Argument(..., help=cli_help("help.one_of", among=", ".join(PULL_GROUPS))),
     full: bool = typer.Option(False, "--full", help=cli_help("help.pull.--full")),
+    as_json: bool = typer.Option(False, "--json", help=cli_help("help.--json.progress")),
 ) -> None:
     inv: Invocation = ctx.obj
 
     def body() -> None:
         if group not in PULL_GROUPS:
             raise UsageError(Msg("err.pull.unknown", group=group), hint=Msg("err.choose", among=", ".join(PULL_GROUPS)))
-        result = pull_group(inv.config(), group, full=full)
+        with progress_shown(as_json=as_json) as progress:
+            result = pull_group(inv.config(), group, full=full, progress=progress)
+        if as_json:
+            typer.echo(dumps_compact(result.as_dict()))
+            return
         typer.echo(translator().text(result.summary()))
 
     guarded(body)
 
 
 @app.command(help=cli_help("help.sync"))
-def sync(ctx: typer.Context, what: str = typer.Argument(..., help=cli_help("help.sync.WHAT"))) -> None:
+def sync(
+    ctx: typer.Context,
+    what: str = typer.Argument(..., help=cli_help("help.sync.WHAT")),
+    as_json: bool = typer.Option(False, "--json", help=cli_help("help.--json.progress")),
+) -> None:
     from centrale.app.actions import sync_customers
 
     inv: Invocation = ctx.obj
@@ -47,7 +57,12 @@ def sync(ctx: typer.Context, what: str = typer.Argument(..., help=cli_help("help
     def body() -> None:
         if what != "customers":
             raise UsageError(Msg("err.cli.no_sync", what=what), hint=Msg("err.cli.no_sync.hint"))
-        typer.echo(translator().text(sync_customers(inv.config())[1]))
+        with progress_shown(as_json=as_json) as progress:
+            synced = sync_customers(inv.config(), progress=progress)
+        if as_json:
+            typer.echo(dumps_compact(synced.as_dict()))
+            return
+        typer.echo(translator().text(synced.summary()))
 
     guarded(body)
 

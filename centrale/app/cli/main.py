@@ -15,6 +15,7 @@ from centrale.app.cli.capture import app as cdc_app
 from centrale.app.cli.compare import app as compare_app
 from centrale.app.cli.config import config_app
 from centrale.app.cli.hq import hq_app
+from centrale.app.cli.init import init_app
 from centrale.app.cli.jobs import app as jobs_cli_app
 from centrale.app.cli.jobs import jobs_app
 from centrale.app.cli.options import CURRENT, Invocation, cli_help
@@ -85,6 +86,7 @@ app = typer.Typer(
 app.add_typer(config_app, name="config")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(hq_app, name="hq")
+app.add_typer(init_app, name="init")
 app.add_typer(site_app)
 app.add_typer(cdc_app)
 app.add_typer(jobs_cli_app)

@@ -25,6 +25,13 @@ MIN_RATE_S = 0.5
 log = get_logger("progress")
 
 
+def per_second(done: int, elapsed: float) -> float:
+    """A rate worth reading: whole numbers from ten a second up, one decimal below (a verify
+    of two tables a minute would otherwise say "0 tables/s")."""
+    rate = done / elapsed
+    return round(rate) if rate >= 10 else round(rate, 1)
+
+
 class _Bar:
     def __init__(self) -> None:
         self.bar = Progress(
@@ -44,7 +51,7 @@ class _Bar:
             self.tasks[step.task] = self.bar.add_task(step.task, total=step.total, rate="")
             self.started[step.task] = time.monotonic()
         elapsed = max(time.monotonic() - self.started[step.task], 1e-6)
-        rate = f"{step.done / elapsed:,.0f} rows/s"
+        rate = f"{per_second(step.done, elapsed):,} {step.unit}/s"
         self.bar.update(self.tasks[step.task], completed=step.done, total=step.total, rate=rate)
 
 
@@ -64,14 +71,14 @@ class _Lines:
             return
         self.last[step.task] = now
         elapsed = now - started
-        rate = round(step.done / elapsed) if elapsed >= MIN_RATE_S else None  # none yet from one instant
+        rate = per_second(step.done, elapsed) if elapsed >= MIN_RATE_S else None  # none yet from one instant
         if self.as_json:
-            line = {"progress": step.task, "done": step.done, "total": step.total, "rows_per_s": rate}
+            line = {"progress": step.task, "done": step.done, "total": step.total, f"{step.unit}_per_s": rate}
             typer.echo(dumps_compact({**line, "finished": step.finished}))
             return
         of = f" of {step.total}" if step.total is not None else ""
-        speed = f" ({rate} rows/s)" if rate is not None else ""
-        log.info("%s: %d%s rows%s%s", step.task, step.done, of, speed, ", done" if step.finished else "")
+        speed = f" ({rate} {step.unit}/s)" if rate is not None else ""
+        log.info("%s: %d%s %s%s%s", step.task, step.done, of, step.unit, speed, ", done" if step.finished else "")
 
 
 @contextmanager

@@ -7,11 +7,21 @@ import threading
 import typer
 
 from centrale.app.cli.options import Invocation, cli_help, guarded, translator
+from centrale.core.checks import Check
 from centrale.core.codec import dumps
 from centrale.core.errors import PreflightError
-from centrale.core.i18n import Msg
+from centrale.core.i18n import Msg, Translator
 
 app = typer.Typer()
+
+
+def echo_checks(checks: list[Check], t: Translator) -> None:
+    """Doctor's lines: one per check, and its fix under each that is not ok."""
+    for c in checks:
+        name = t(f"check.{c.name}") if t.has(f"check.{c.name}") else c.name
+        typer.echo(f"{t('doctor.' + c.status)} {name}: {t.text(c.message)}")
+        if c.hint and c.status != "ok":
+            typer.echo(t("doctor.fix", hint=t.text(c.hint)))
 
 
 @app.command(help=cli_help("help.doctor"))
@@ -29,11 +39,8 @@ def doctor(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) ->
                 for c in checks
             ]
             typer.echo(dumps({"passed": not any(c.failed for c in checks), "checks": found}).decode())
-        for c in [] if as_json else checks:
-            name = t(f"check.{c.name}") if t.has(f"check.{c.name}") else c.name
-            typer.echo(f"{t('doctor.' + c.status)} {name}: {t.text(c.message)}")
-            if c.hint and c.status != "ok":
-                typer.echo(t("doctor.fix", hint=t.text(c.hint)))
+        if not as_json:
+            echo_checks(checks, t)
         failed = [c for c in checks if c.failed]
         if failed:
             raise PreflightError(Msg("doctor.failed", n=len(failed)), hint=failed[0].hint)
@@ -99,5 +106,22 @@ def console(
             stop.wait()
         finally:
             server.stop()
+
+    guarded(body)
+
+
+@app.command(help=cli_help("help.tray"))
+def tray(ctx: typer.Context) -> None:
+    from centrale.app.lifecycle import install_stop_handlers
+    from centrale.app.tray import Tray, load_toolkit
+
+    inv: Invocation = ctx.obj
+
+    def body() -> None:
+        cfg = inv.config()
+        toolkit = load_toolkit()
+        stop = threading.Event()
+        install_stop_handlers(stop)
+        Tray(cfg, inv.lang, toolkit, stop=stop).run()
 
     guarded(body)
