@@ -111,6 +111,7 @@ def stream_settings(
             "connect_timeout": max(1, int(params.connect_timeout_s)),
             "read_timeout": max(10.0, heartbeat_s * 5),
             "charset": "utf8mb4",
+            **({"unix_socket": params.unix_socket} if params.unix_socket else {}),
         },
         "server_id": server_id,
         "resume_stream": True,

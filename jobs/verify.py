@@ -43,6 +43,21 @@ class TableCheck:
     def equal(self) -> bool:
         return not (self.missing or self.different or (self.extra and self.mirrors_deletes))
 
+    def as_dict(self) -> dict[str, Any]:
+        """For `verify --json`: every differing key, each as a column -> value mapping."""
+
+        def named(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+            return [dict(zip(self.key, row, strict=True)) for row in rows]
+
+        return {
+            "table": self.table,
+            "equal": self.equal,
+            "missing": named(self.missing),
+            "different": named(self.different),
+            "extra": named(self.extra),
+            "extra_is_difference": self.mirrors_deletes,
+        }
+
 
 def verify(cfg: Config, names: list[str] | None = None, *, progress: Report = quiet) -> list[TableCheck]:
     """Compare each aggregate table (or those named) with head office's rows of this store.

@@ -63,7 +63,10 @@ DESCRIPTIONS: dict[str, str] = {
     "local.url": (
         "This site's own database, `mysql://user:pass@host:3306/db` (`mariadb://` and "
         "`mysql+pymysql://` are accepted too). URL-encode `@`, `:` and `/` in the password "
-        "(`@` is `%40`). Never printed in full: `config show` masks the password."
+        "(`@` is `%40`). Through the server's Unix socket instead of TCP (a POS server with "
+        "networking off; an account that exists as `'centrale'@'localhost'` only): "
+        "`mysql://centrale:secret@localhost/pos?unix_socket=/run/mysqld/mysqld.sock`; any other "
+        "`?option` is refused. Never printed in full: `config show` masks the password."
     ),
     "local.reader_server_id": (
         "The replica id the binlog reader announces to the store's server. It must differ from "

@@ -18,7 +18,7 @@ from jobs.pull import PullResult, pull_group
 from jobs.queue import Job
 from jobs.reconcile import DayDiff, reconcile
 from jobs.runner import Action
-from jobs.verify import verify
+from jobs.verify import TableCheck, verify
 
 
 def pull(cfg: Config, group: str) -> tuple[int, Msg]:
@@ -104,11 +104,22 @@ def _of_day(progress: Report, day: dt.date) -> Report:
     return lambda step: progress(replace(step, task=f"{step.task} {day.isoformat()}"))
 
 
-def verify_lines(
-    cfg: Config, names: list[str] | None, *, resend: bool, progress: Report = quiet
-) -> tuple[bool, list[Msg]]:
+@dataclass
+class Verified:
+    """What `centrale verify` found and did: ``settled`` when nothing is left for the operator."""
+
+    settled: bool
+    lines: list[Msg]
+    tables: list[TableCheck]
+    resent: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"settled": self.settled, "rows_resent": self.resent, "tables": [c.as_dict() for c in self.tables]}
+
+
+def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool, progress: Report = quiet) -> Verified:
     """`centrale verify`: each table's differences with head office, the keys, and with
-    ``resend`` the store's rows queued again; True when nothing is left for the operator."""
+    ``resend`` the store's rows queued again."""
     lines: list[Msg] = []
     settled = True
     resent = 0
@@ -140,7 +151,7 @@ def verify_lines(
             lines.append(Msg("out.verify.extra_fix", table=c.table))
     if resend and resent:
         lines.append(Msg("out.verify.resent", rows=resent))
-    return settled, lines
+    return Verified(settled, lines, checks, resent)
 
 
 def store_actions(cfg: Config) -> dict[str, Action]:

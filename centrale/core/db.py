@@ -38,6 +38,9 @@ class ConnParams:
     # Further servers of the same database (a Galera cluster's other nodes), tried in order
     # when ``host`` does not answer or is not ready for writes.
     alternates: tuple[tuple[str, int], ...] = ()
+    # The server's Unix socket (``?unix_socket=`` in a URL): the POS's server on the same PC
+    # with networking off, or an account that exists as 'centrale'@'localhost' only.
+    unix_socket: str | None = None
 
     @property
     def servers(self) -> tuple[tuple[str, int], ...]:
@@ -61,7 +64,8 @@ class ConnParams:
     def describe(self) -> str:
         """A human label without the password, for messages and logs."""
         more = f" (+{len(self.alternates)} more)" if self.alternates else ""
-        return f"{self.user}@{_hostport(self.host, self.port)}{more}/{self.database}"
+        where = f"localhost:{self.unix_socket}" if self.unix_socket else _hostport(self.host, self.port)
+        return f"{self.user}@{where}{more}/{self.database}"
 
     def pymysql_kwargs(self) -> dict[str, Any]:
         kw: dict[str, Any] = {
@@ -73,6 +77,8 @@ class ConnParams:
             "charset": "utf8mb4",
             "connect_timeout": max(1, round(self.connect_timeout_s)),
         }
+        if self.unix_socket:
+            kw["unix_socket"] = self.unix_socket
         if self.read_timeout_s is not None:
             kw["read_timeout"] = self.read_timeout_s
         if self.write_timeout_s is not None:
@@ -86,8 +92,13 @@ class ConnParams:
         return kw
 
 
+# What a database URL may add after ``?``: everything else is refused, naming it.
+URL_OPTIONS = ("unix_socket",)
+
+
 def parse_url(url: str, *, what: str = "local.url") -> ConnParams:
-    """Parse ``mysql://user:pass@host:port/database`` into connection parameters."""
+    """Parse ``mysql://user:pass@host:port/database[?unix_socket=/path]`` into connection
+    parameters."""
     try:
         u = make_url(url)
     except ArgumentError:
@@ -96,12 +107,22 @@ def parse_url(url: str, *, what: str = "local.url") -> ConnParams:
         raise ConfigError(Msg("err.db.not_mysql", key=what), hint=Msg("err.db.url.hint"))
     if not u.database:
         raise ConfigError(Msg("err.db.no_database", key=what), hint=Msg("err.db.no_database.hint"))
+    unknown = sorted(set(u.query) - set(URL_OPTIONS))
+    if unknown:  # never ignored: a charset, TLS or timeout asked for here would silently not apply
+        raise ConfigError(
+            Msg("err.db.url_option", key=what, options=", ".join(unknown)),
+            hint=Msg("err.db.url_option.hint", known=", ".join(URL_OPTIONS)),
+        )
+    socket = u.query.get("unix_socket")
+    if isinstance(socket, tuple):
+        raise ConfigError(Msg("err.db.url_option", key=what, options="unix_socket"), hint=Msg("err.db.url.hint"))
     return ConnParams(
         host=u.host or "127.0.0.1",
         port=u.port or 3306,
         user=u.username or "root",
         password=u.password or "",
         database=u.database,
+        unix_socket=socket or None,
     )
 
 

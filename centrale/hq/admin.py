@@ -9,12 +9,13 @@ import pymysql
 
 from centrale.core.config import Config
 from centrale.core.db import connect, connect_store, explain, parse_url
-from centrale.core.errors import ConfigError, PreflightError
+from centrale.core.errors import ConfigError, PreflightError, UsageError
 from centrale.core.hqtables import add_missing_columns, create_missing_tables
 from centrale.core.i18n import Msg
 from centrale.core.schema import TableDef, read_tables
 from centrale.hq.access import StoreAccount, add_store, check_store_number, install_scoping, register_store
 from centrale.hq.adopt import adopt_tables, layout_error, survey_tables
+from centrale.hq.reference import copy_reference_tables
 from centrale.hq.schema import init_hq
 from centrale.hq.tombstones import install_triggers
 
@@ -27,19 +28,22 @@ def _head_office_only(cfg: Config, command: str) -> None:
 
 
 def init_head_office(
-    cfg: Config, *, force: bool = False, tables_from: str | None = None, adopt: bool = False
+    cfg: Config, *, force: bool = False, tables_from: str | None = None, adopt: bool = False, reference: bool = False
 ) -> list[Msg]:
     """Bookkeeping tables and head office's number; head office's own tables named like captured
     ones converted to head office's layout (``adopt``) or refused, naming them; with
     ``tables_from`` (any store's database URL) the captured tables and columns head office lacks;
     the delete-log triggers; and, once per-store accounts exist, their views and grants
-    refreshed. Idempotent. Returns what it did."""
+    refreshed. With ``reference`` too, the reference tables head office lacks, created from that
+    store's and filled with its rows (centrale.hq.reference). Idempotent. Returns what it did."""
     _head_office_only(cfg, "hq init")
+    if reference and not tables_from:
+        raise UsageError(Msg("err.hq.reference_needs_source"), hint=Msg("err.hq.reference_needs_source.hint"))
     params = cfg.local.params
     with connect_store(cfg.local.params) as conn:  # first: its errors name the fix (a database to create)
         done = [init_hq(params, cfg.site.store, cfg.site.name, force=force)]
         if tables_from:
-            done += _tables_from(cfg, conn, params.database, tables_from, adopt)
+            done += _tables_from(cfg, conn, params.database, tables_from, adopt, reference)
         else:
             done += _existing_tables(cfg, conn, params.database, None, adopt)
         logged = install_triggers(conn, params.database, cfg.catalog)
@@ -81,8 +85,11 @@ def _existing_tables(
     return out
 
 
-def _tables_from(cfg: Config, hq: pymysql.connections.Connection, database: str, url: str, adopt: bool) -> list[Msg]:
+def _tables_from(
+    cfg: Config, hq: pymysql.connections.Connection, database: str, url: str, adopt: bool, reference: bool
+) -> list[Msg]:
     source = parse_url(url, what="--tables-from")
+    copied: list[tuple[str, int]] = []
     try:
         with connect(source) as store:
             wanted = {t: cfg.catalog.spec(t) for t in cfg.catalog.captured}
@@ -90,6 +97,9 @@ def _tables_from(cfg: Config, hq: pymysql.connections.Connection, database: str,
             existing = _existing_tables(cfg, hq, database, defs, adopt)
             created = create_missing_tables(hq, database, wanted, defs, cfg.hq.origin_column)
             added = add_missing_columns(hq, database, wanted, defs)
+            if reference:
+                received = [t for t, s in cfg.catalog.tables.items() if s.kind == "reference"]
+                copied = copy_reference_tables(hq, database, store, source.database, received)
     except pymysql.err.MySQLError as exc:
         raise PreflightError(
             Msg("err.hq.tables_from", where=source.describe(), error=exc.args[-1]),
@@ -104,6 +114,11 @@ def _tables_from(cfg: Config, hq: pymysql.connections.Connection, database: str,
             columns=", ".join(added) or none,
         ),
         *existing,
+        *(
+            [Msg("out.hq_init.reference_copied", tables=", ".join(f"{t} ({n})" for t, n in copied) or none)]
+            if reference
+            else []
+        ),
     ]
 
 

@@ -137,10 +137,9 @@ def test_a_chain_set_up_from_init_alone_ships_and_pulls_on_a_schema_never_seen(
     centrale(hq_file, "hq", "init", "--tables-from", urls[12])
     passwords = {}
     for store in urls:
-        printed = centrale(hq_file, "hq", "add-store", str(store))
-        found = re.search(r'^password = "([^"]+)"$', printed, re.M)
-        assert found is not None, printed
-        passwords[store] = {"CENTRALE_HQ_PASSWORD": found.group(1)}
+        account = orjson.loads(centrale(hq_file, "hq", "add-store", str(store), "--json"))
+        assert (account["account"], account["database"]) == (f"centrale_store_{store}", f"{hq_db}_stores")
+        passwords[store] = {"CENTRALE_HQ_PASSWORD": account["password"]}
     assert "all checks passed" in centrale(hq_file, "doctor")
     for store in urls:
         doctor = centrale(files[store], "doctor", env=passwords[store])
@@ -193,3 +192,32 @@ def test_the_sample_schema_is_proposed_as_its_shipped_catalog_says(servers: Serv
     shipped = load_default_tables()
     assert {t: (s.kind, s.group) for t, s in proposed.items()} == {t: (s.kind, s.group) for t, s in shipped.items()}
     assert proposed["customers"].key == ("card_number",)
+
+
+def test_a_head_office_without_a_pos_takes_its_reference_tables_from_a_store(servers: Servers, tmp_path: Path) -> None:
+    n = next(_numbers)
+    store_db, hq_db = f"unseen_{os.getpid()}_{n}", f"unseen_hq_{os.getpid()}_{n}"
+    url = _unseen(servers, 12, store_db)
+    servers.hq.sql(f"CREATE DATABASE `{hq_db}`")  # a head office with no POS: no table at all
+    store_file, hq_file = tmp_path / "lyon" / "store.toml", tmp_path / "hq" / "hq.toml"
+    centrale(
+        None, "init", "store", url, "--store", "12", "--hq-host", "127.0.0.1", "--hq-port", str(servers.hq.port),
+        "--hq-database", hq_db, "--hq-user", "root", "--out", str(store_file),
+    )  # fmt: skip
+    hq_out = centrale(
+        None, "init", "hq", servers.hq.url(hq_db), "--catalog-from", str(store_file), "--out", str(hq_file)
+    )
+    assert re.search(r"^  Articles .*\n      note: not at head office: .*--reference`$", hq_out, re.M), hq_out
+    done = centrale(hq_file, "hq", "init", "--tables-from", url, "--reference")
+    assert "reference tables created from the store's, with its rows: Articles (2), Magasins (3)" in done, done
+    ddl = servers.hq.sql("SHOW CREATE TABLE Articles", hq_db)[0][1]
+    assert "AUTO_INCREMENT" in ddl and "ON UPDATE" in ddl  # head office goes on adding and dating them
+    doctor = centrale(store_file, "doctor")
+    assert "all checks passed" in doctor, doctor
+    assert "0 rows changed" in centrale(store_file, "pull", "articles")  # the same rows
+    servers.hq.sql("INSERT INTO Articles (Code, Libelle, PrixTTC) VALUES ('JUS', 'Jus', 2.50)", hq_db)
+    centrale(store_file, "pull", "articles")
+    assert servers.stores[12].sql("SELECT Libelle FROM Articles WHERE Code = 'JUS'", store_db) == [("Jus",)]
+    again = centrale(hq_file, "hq", "init", "--tables-from", url, "--reference")  # head office's rows stay its own
+    assert "with its rows: none" in again, again
+    assert servers.hq.sql("SELECT COUNT(*) FROM Articles", hq_db) == [(3,)]

@@ -66,6 +66,8 @@ def test_a_good_file_loads_with_defaults_and_the_default_catalog(tmp_path: Path)
         (lambda t: t.replace("[ship]", "[ship"), "not valid TOML"),
         (lambda t: t.replace('"203.0.113.10"', '"10.0.0.1, 10.0.0.2:99999"'), "`hq.host`"),
         (lambda t: t.replace('"203.0.113.10"', '"10.0.0.1,,10.0.0.2"'), "`hq.host`"),
+        (lambda t: t.replace(":3306/pos", ":3306/pos?charset=latin1"), "asks for charset"),
+        (lambda t: t.replace(":3306/pos", ":3306/pos?unix_socket=/a&ssl_ca=x.pem"), "asks for ssl_ca"),
     ],
 )
 def test_each_mistake_gets_one_line_naming_the_key(tmp_path: Path, edit, expected: str) -> None:
@@ -172,3 +174,11 @@ def test_hq_host_lists_a_clusters_nodes_tried_in_order(tmp_path: Path) -> None:
     moved = params.starting_at("10.0.0.2", 3307)
     assert moved.servers == (("10.0.0.2", 3307), ("2001:db8::3", 2618), ("10.0.0.1", 2618))
     assert params.starting_at("10.0.0.9", 1) is params
+
+
+def test_a_local_url_may_name_the_servers_unix_socket(tmp_path: Path) -> None:
+    socket_url = GOOD.replace("@127.0.0.1:3306/pos", "@localhost/pos?unix_socket=/run/mysqld/mysqld.sock")
+    params = load(write(tmp_path, socket_url), env={}).local.params
+    assert params.unix_socket == "/run/mysqld/mysqld.sock"
+    assert params.pymysql_kwargs()["unix_socket"] == "/run/mysqld/mysqld.sock"
+    assert params.describe() == "pos@localhost:/run/mysqld/mysqld.sock/pos"

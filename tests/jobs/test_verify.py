@@ -3,6 +3,8 @@ differing keys named, and the rows head office lacks or holds differently sent a
 
 from __future__ import annotations
 
+import orjson
+
 from centrale.core.config import load
 from sandbox.chain import Chain
 from sandbox.compare import site_differences
@@ -38,6 +40,13 @@ def test_verify_names_what_head_office_lacks_or_holds_differently_and_resend_men
     )
     assert "stock_levels: 0 rows missing at head office, 0 held differently, 1 at head office only" in found.stdout
     assert "stock_levels mirrors the store's deletes: `centrale verify --resend` deletes" in found.stdout
+    as_json = chain.centrale(lyon, "verify", "--json", check=False)
+    assert as_json.returncode == 10
+    *progress, result = as_json.stdout.splitlines()  # progress lines first, then the result
+    assert all("progress" in orjson.loads(line) for line in progress)
+    tables = {t["table"]: t for t in orjson.loads(result)["tables"]}
+    assert (tables["sales"]["missing"], tables["sales"]["different"]) == ([{"id": 2}], [{"id": 3}])
+    assert len(tables["stock_levels"]["extra"]) == 1 and tables["stock_levels"]["extra_is_difference"]
     assert chain.centrale(lille, "verify").returncode == 0  # head office's rows of Lille are intact
     mended = chain.centrale(lyon, "verify", "--resend")
     assert "3 rows queued again" in mended.stdout and mended.returncode == 0  # two tickets, one delete

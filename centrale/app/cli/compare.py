@@ -58,18 +58,21 @@ def verify(
     ctx: typer.Context,
     tables: list[str] = typer.Argument(None, help=cli_help("help.verify.TABLES")),
     resend: bool = typer.Option(False, help=cli_help("help.verify.--resend")),
+    as_json: bool = typer.Option(False, "--json", help=cli_help("help.--json.progress")),
 ) -> None:
     from centrale.app.actions import verify_lines
 
     inv: Invocation = ctx.obj
 
     def body() -> None:
-        with progress_shown() as progress:
-            settled, lines = verify_lines(inv.config(), tables or None, resend=resend, progress=progress)
+        with progress_shown(as_json=as_json) as progress:
+            done = verify_lines(inv.config(), tables or None, resend=resend, progress=progress)
         t = translator()
-        for line in lines:
+        if as_json:  # one line, after the progress lines (which have a "progress" key)
+            typer.echo(dumps_compact(done.as_dict()))
+        for line in [] if as_json else done.lines:
             typer.echo(t.text(line))
-        if not settled:
+        if not done.settled:
             raise DiffersError(Msg("err.verify.differs"), hint=Msg("err.verify.differs.hint"))
 
     guarded(body)
