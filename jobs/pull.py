@@ -62,7 +62,7 @@ class PullResult:
 
     def summary(self) -> Msg:
         parts = [f"{t.table} +{t.inserted} ~{t.updated} -{t.deleted}" for t in self.tables]
-        return Msg("out.pull.summary", group=self.group, rows=self.rows_moved, detail="; ".join(parts))
+        return Msg("out.pull.summary", group=self.group, n=self.rows_moved, detail="; ".join(parts))
 
     def as_dict(self) -> dict[str, object]:
         """For `pull --json`: what each table received, as ``summary`` says it in words."""

@@ -30,7 +30,7 @@ def push(cfg: Config, group: str, since: str | None = None) -> tuple[int, Msg]:
     results = push_group(cfg, group, since)
     rows = sum(r.rows for r in results)
     detail = ", ".join(f"{r.table} {r.rows}" for r in results)
-    return rows, Msg("out.push.summary", group=group, rows=rows, detail=detail)
+    return rows, Msg("out.push.summary", group=group, n=rows, detail=detail)
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool, progress
             outbox.note(RESTORE_SETTLED, None)
     for c in checks:
         if c.equal:
-            lines.append(Msg("out.verify.same", table=c.table, history=len(c.extra)))
+            lines.append(Msg("out.verify.same", table=c.table, n=len(c.extra)))
             continue
         keys = c.keys_text([*c.missing, *c.different, *(c.extra if c.mirrors_deletes else [])])
         lines.append(
@@ -150,7 +150,7 @@ def verify_lines(cfg: Config, names: list[str] | None, *, resend: bool, progress
         if gone and not resend:
             lines.append(Msg("out.verify.extra_fix", table=c.table))
     if resend and resent:
-        lines.append(Msg("out.verify.resent", rows=resent))
+        lines.append(Msg("out.verify.resent", n=resent))
     return Verified(settled, lines, checks, resent)
 
 

@@ -87,7 +87,7 @@ def _outbox_check(cfg: Config, conn: pymysql.connections.Connection) -> list[Che
         ]
     where = Msg("chk.outbox.checkpoint", position=cp.position) if cp else Msg("chk.outbox.no_checkpoint")
     checks = [
-        ok("outbox", Msg("chk.outbox.ok", path=cfg.outbox.path, rows=backlog, where=where)),
+        ok("outbox", Msg("chk.outbox.ok", path=cfg.outbox.path, n=backlog, where=where)),
         retention_check(conn, cp, time.time()),
     ]
     if stopped:  # a warning: `run` must start to go on past the event once the fix is made

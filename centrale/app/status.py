@@ -208,12 +208,12 @@ def status_lines(st: dict[str, Any], t: Translator | None = None) -> list[str]:
         return lines
     lines += [
         t("status.running", pid=st["pid"]) if st["running"] else t("status.not_running"),
-        t("status.backlog", rows=st["backlog"], age=st["backlog_age_s"]),
+        t("status.backlog", n=st["backlog"], age=st["backlog_age_s"]),
         t(
             "status.shipped",
             seq=st["last_shipped_seq"],
             when=_when(st["last_shipped_at"], never),
-            rows=st["rows_shipped"],
+            n=st["rows_shipped"],
         ),
         _capture_line(st, t),
     ]

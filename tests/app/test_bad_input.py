@@ -254,7 +254,7 @@ def test_doctor_and_status_warn_before_the_binlog_purge_catches_up(
 
     site = chain.store(12)
     ok_now = cli(site, "doctor")
-    assert "days of headroom" in ok_now.stdout  # no checkpoint yet: the whole period
+    assert "d of headroom" in ok_now.stdout  # no checkpoint yet: the whole period
     cfg = load(site.config)
     end = site.server.sql("SHOW MASTER STATUS")[0]
     six_days_ago = int(time.time()) - 6 * 86400

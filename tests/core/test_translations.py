@@ -52,6 +52,17 @@ PLURAL_KEYS = {
     "out.restore.table",
     "out.restore.kept",
     "out.restore.saved",
+    "status.backlog",
+    "status.shipped",
+    "light.backlog_old",
+    "out.verify.same",
+    "out.verify.resent",
+    "chk.outbox.ok",
+    "out.snapshot.table",
+    "out.push.queued",
+    "out.pull.summary",
+    "out.push.summary",
+    "chk.hq_tables.ok",
 }
 CLI = ROOT / "centrale" / "app" / "cli"
 

@@ -167,7 +167,7 @@ def test_a_full_comparison_still_runs_when_asked_and_catches_what_marks_miss(cha
     chain.hq.sql("UPDATE articles SET label = 'sneaky', updated_at = '2020-01-01' WHERE id = 20")
     assert pull_group(cfg, "articles").rows_moved == 0  # trusted marks miss it...
     res = chain.centrale(site, "pull", "articles", "--full")
-    assert "1 rows changed" in res.stdout  # ...the full comparison (also run daily) does not
+    assert "1 row changed" in res.stdout  # ...the full comparison (also run daily) does not
     assert articles(site)[20][1] == "sneaky"
 
 

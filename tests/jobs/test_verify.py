@@ -35,10 +35,10 @@ def test_verify_names_what_head_office_lacks_or_holds_differently_and_resend_men
     found = chain.centrale(lyon, "verify", check=False)
     assert found.returncode == 10 and "verify --resend" in found.stderr
     assert (
-        "sales: 1 rows missing at head office, 1 held differently, 0 at head office only; keys: id=2; id=3"
+        "sales: rows missing at head office 1, held differently 1, at head office only 0; keys: id=2; id=3"
         in found.stdout
     )
-    assert "stock_levels: 0 rows missing at head office, 0 held differently, 1 at head office only" in found.stdout
+    assert "stock_levels: rows missing at head office 0, held differently 0, at head office only 1" in found.stdout
     assert "stock_levels mirrors the store's deletes: `centrale verify --resend` deletes" in found.stdout
     as_json = chain.centrale(lyon, "verify", "--json", check=False)
     assert as_json.returncode == 10

@@ -33,7 +33,7 @@ def snapshot(
             return
         t = translator()
         for r in results:
-            typer.echo(t("out.snapshot.table", table=r.table, rows=r.rows, position=r.position))
+            typer.echo(t("out.snapshot.table", table=r.table, n=r.rows, position=r.position))
 
     guarded(body)
 
@@ -57,7 +57,7 @@ def push(
         rows = sum(r.rows for r in results)
         t = translator()
         detail = ", ".join(f"{r.table} {r.rows}" for r in results)
-        typer.echo(t("out.push.queued", group=group, rows=rows, detail=detail))
+        typer.echo(t("out.push.queued", group=group, n=rows, detail=detail))
         typer.echo(t("out.push.next_tick"))
 
     guarded(body)

@@ -142,7 +142,7 @@ def _report(survey: Survey, path: Path, t: Translator, as_json: bool) -> None:
         typer.echo("")
         echo_checks([*(left_out_check(s) for s in left), *survey.server], t)
     typer.echo("")
-    typer.echo(t("init.out.wrote", path=path, n=len(survey.catalog), left=len(left)))
+    typer.echo(t("init.out.wrote", path=path, tables=len(survey.catalog), left=len(left)))
     typer.echo(t("init.out.next", path=path))
 
 

@@ -66,7 +66,7 @@ def shipping_light(st: dict[str, Any], interval_s: float) -> Light:
         return Light("red", "light.ship_error", {"error": st["last_error"]})
     age = st.get("backlog_age_s") or 0.0
     if st.get("backlog") and age > max(3 * interval_s, 60.0):
-        return Light("amber", "light.backlog_old", {"rows": st["backlog"], "age": round(age)})
+        return Light("amber", "light.backlog_old", {"n": st["backlog"], "age": round(age)})
     if not st.get("last_shipped_at"):
         return Light("green", "light.nothing_shipped")
     when = dt.datetime.fromtimestamp(st["last_shipped_at"]).strftime("%Y-%m-%d %H:%M:%S")

@@ -93,9 +93,10 @@ def test_cli_status_doctor_and_errors_come_out_in_french_under_a_french_locale(c
     fr = cli(store, "status", lang="fr_FR.UTF-8")
     assert fr.returncode == 0, fr.stderr
     assert "magasin    12 Lyon" in fr.stdout and "siège      non (le siège est le magasin 1)" in fr.stdout
-    assert "processus  arrêté" in fr.stdout and "en attente 0 lignes" in fr.stdout
+    assert "processus  arrêté" in fr.stdout and "en attente 0 ligne (" in fr.stdout  # French: 0 takes the singular
     en = cli(store, "status", lang="en_US.UTF-8")
     assert "store      12 Lyon" in en.stdout and "process    not running" in en.stdout
+    assert "backlog    0 rows (" in en.stdout
     doctor = cli(chain.hq.config, "doctor", lang="fr_FR.UTF-8")
     assert doctor.returncode == 0, doctor.stderr
     assert "ok   base locale:" in doctor.stdout and "toutes les vérifications sont passées" in doctor.stdout
