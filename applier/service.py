@@ -186,7 +186,7 @@ class ApplierService:
             back.rows,
         )
         if back.lost_from is not None:
-            lost = Msg("err.ship.hq_gap", first=back.lost_from, last=back.lost_to, since=back.rows)
+            lost = Msg("err.ship.hq_gap", first=back.lost_from, last=back.lost_to, n=back.rows)
             self.outbox.note("hq_gap", f"{lost}; {Msg('err.ship.hq_gap.hint')}")
             log.error("%s; hint: %s", lost, Msg("err.ship.hq_gap.hint"))
         return None

@@ -63,6 +63,7 @@ PLURAL_KEYS = {
     "out.pull.summary",
     "out.push.summary",
     "chk.hq_tables.ok",
+    "err.ship.hq_gap",
 }
 CLI = ROOT / "centrale" / "app" / "cli"
 
