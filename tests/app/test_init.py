@@ -16,7 +16,9 @@ import orjson
 
 from centrale.core.catalog import load_default_tables
 from centrale.core.config import load
+from sandbox.mysql import MySQLServer
 from sandbox.processes import run_centrale
+from sandbox.server import LocalServer
 from tests.conftest import Servers
 
 UNSEEN_SCHEMA = [
@@ -61,8 +63,8 @@ def centrale(config: Path | None, *args: str, env: dict[str, str] | None = None)
     return res.stdout
 
 
-def _unseen(servers: Servers, store: int, database: str) -> str:
-    server = servers.stores[store]
+def _unseen(servers: Servers, store: int, database: str, server: LocalServer | None = None) -> str:
+    server = server or servers.stores[store]
     server.sql(f"CREATE DATABASE `{database}`")
     with server.connect(database) as conn, conn.cursor() as cur:
         for statement in UNSEEN_SCHEMA + ROWS:
@@ -221,3 +223,14 @@ def test_a_head_office_without_a_pos_takes_its_reference_tables_from_a_store(ser
     again = centrale(hq_file, "hq", "init", "--tables-from", url, "--reference")  # head office's rows stay its own
     assert "with its rows: none" in again, again
     assert servers.hq.sql("SELECT COUNT(*) FROM Articles", hq_db) == [(3,)]
+
+
+def test_a_mysql_store_is_surveyed_as_a_mariadb_one(servers: Servers, mysql: MySQLServer, tmp_path: Path) -> None:
+    n = next(_numbers)
+    files = {}
+    for kind, server in (("mariadb", servers.stores[12]), ("mysql", mysql)):
+        url = _unseen(servers, 12, f"unseen_{os.getpid()}_{n}", server)
+        files[kind] = tmp_path / kind / "store.toml"
+        printed = centrale(None, "init", "store", url, "--store", "12", "--hq-host", "hq", "--out", str(files[kind]))
+        assert "ON UPDATE CASCADE" in printed and "no primary key" in printed, printed
+    assert load(files["mysql"], env={}).catalog.tables == load(files["mariadb"], env={}).catalog.tables
