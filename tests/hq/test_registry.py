@@ -9,6 +9,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import orjson
+
 from centrale.app.console.metrics import hq_metrics
 from centrale.core.config import load
 from sandbox.chain import Chain
@@ -32,6 +34,9 @@ def test_a_registered_store_that_never_reported_is_listed_and_can_be_asked_for_j
     jobs = centrale(hq, "jobs", "add", "pull-articles", "--all")
     assert jobs.returncode == 0, jobs.stderr
     assert {int(n) for n in re.findall(r"for store (\d+)", jobs.stdout)} == {12, 13, 99}, jobs.stdout
+    scripted = centrale(hq, "jobs", "add", "pull-keyboards", "--store", "99", "--json")
+    (asked,) = orjson.loads(scripted.stdout)
+    assert (asked["store"], asked["action"]) == (99, "pull-keyboards") and asked["id"] > 0, scripted.stderr
 
 
 def test_a_job_for_a_store_head_office_does_not_know_is_refused(chain: Chain) -> None:

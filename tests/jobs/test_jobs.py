@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import orjson
 import pymysql
 import pytest
 
@@ -120,10 +121,10 @@ def test_a_failing_job_is_recorded_the_next_still_run_and_it_can_be_retried(chai
     job = jobs_by_id(chain)[failing]
     assert job.status == "failed" and "table `technical_sheets` does not exist at the store" in job.message
     site.sql("ALTER TABLE technical_sheets_old RENAME TO technical_sheets")
-    res = chain.centrale(chain.hq, "jobs", "retry", str(failing))
-    assert "retry of job" in res.stdout
+    res = chain.centrale(chain.hq, "jobs", "retry", str(failing), "--json")
+    retried = orjson.loads(res.stdout)["id"]
+    assert orjson.loads(res.stdout) == {"id": retried, "retry_of": failing}
     assert [o.status for o in runner_for(site).tick()] == ["done"]
-    retried = int(res.stdout.split()[1].rstrip(":"))
     assert jobs_by_id(chain)[retried].status == "done"
     bad = chain.centrale(chain.hq, "jobs", "retry", str(retried), check=False)
     assert bad.returncode == 8 and "only failed or expired jobs are retried" in bad.stderr

@@ -90,6 +90,7 @@ def jobs_add(
     all_stores: bool = typer.Option(False, "--all", help=cli_help("help.jobs.add.--all")),
     since: str = typer.Option(None, help=cli_help("help.jobs.add.--since")),
     requested_by: str = typer.Option(getpass.getuser, "--by", show_default=False, help=cli_help("help.jobs.add.--by")),
+    as_json: bool = typer.Option(False, "--json", help=cli_help("help.jobs.add.--json")),
 ) -> None:
     inv: Invocation = ctx.obj
 
@@ -112,6 +113,11 @@ def jobs_add(
                 ttl_h=cfg.jobs.ttl_h,
             )
         t = translator()
+        if as_json:  # one line for a script: which job each store was asked
+            typer.echo(
+                dumps_compact([{"id": i, "store": s, "action": action} for s, i in zip(stores, ids, strict=True)])
+            )
+            return
         for s, i in zip(stores, ids, strict=True):
             typer.echo(t("out.jobs.added", id=i, action=action, store=s))
 
@@ -165,7 +171,11 @@ def jobs_list(
 
 
 @jobs_app.command("retry", help=cli_help("help.jobs.retry"))
-def jobs_retry(ctx: typer.Context, job_id: int = typer.Argument(..., help=cli_help("help.jobs.retry.JOB_ID"))) -> None:
+def jobs_retry(
+    ctx: typer.Context,
+    job_id: int = typer.Argument(..., help=cli_help("help.jobs.retry.JOB_ID")),
+    as_json: bool = typer.Option(False, "--json", help=cli_help("help.jobs.retry.--json")),
+) -> None:
     inv: Invocation = ctx.obj
 
     def body() -> None:
@@ -174,6 +184,9 @@ def jobs_retry(ctx: typer.Context, job_id: int = typer.Argument(..., help=cli_he
             new_id = retry_job(
                 conn, job_id, requested_by=f"retry of {job_id} by {getpass.getuser()}", ttl_h=cfg.jobs.ttl_h
             )
+        if as_json:
+            typer.echo(dumps_compact({"id": new_id, "retry_of": job_id}))
+            return
         typer.echo(translator()("out.jobs.retried", id=new_id, old=job_id))
 
     guarded(body)
