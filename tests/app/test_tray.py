@@ -25,10 +25,12 @@ from typing import Any
 import pytest
 
 from centrale.app.console.storeview import Light
-from centrale.app.tray import DOTS, Tray, TrayView, cloud_image, menu_lines, stores_light
+from centrale.app.tray import DOTS, Tray, TrayView, cloud_image, menu_lines, stores_light, tray_view
 from centrale.core import __version__
 from centrale.core.config import Config, load
 from centrale.core.i18n import Translator
+from sandbox.chain import Chain
+from sandbox.inprocess import InProcessStore
 from sandbox.processes import centrale_command, quiet_env, stop_process
 
 DESKTOP_TOOLS = ("Xvfb", "wmdocker", "xdotool", "dbus-daemon")
@@ -334,3 +336,16 @@ def test_the_icon_shows_in_a_real_tray_its_click_opens_the_console_and_its_menu_
             stop_process(proc, 10)
             log.close()
         print(f"icon shown {shown_after:.1f} s after start; screenshots in {tmp_path}")
+
+
+def test_head_offices_tray_reads_its_real_stores(chain: Chain) -> None:
+    """At head office the light comes from its database: registered stores that never reported
+    are silent; once both have shipped, they report."""
+    hq = load(chain.hq.config)
+    view = tray_view(hq)
+    assert view.is_hq and menu_lines(view, Translator("en"))[-1] == "Stores: attention, silent stores: 2 of 2"
+    for site in chain.stores:
+        with InProcessStore(site.config) as run:
+            site.sql("INSERT INTO salespeople (code, first_name) VALUES ('T', 'Tom')")
+            run.sync()
+    assert menu_lines(tray_view(hq), Translator("en"))[-1] == "Stores: OK, every store reports (2)"
