@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 import psutil
 
 from bench.harness import STORE, Measure, Report, main_for, pick, servers_and_chain
@@ -149,8 +150,8 @@ class Usage:
 
 def snapshot_rows(chain: Chain, site: Site) -> int:
     """`centrale snapshot` of every captured table: the rows queued."""
-    out = chain.centrale(site, "snapshot").stdout
-    return sum(int(line.split(": ", 1)[1].split()[0]) for line in out.splitlines() if ": " in line and " rows " in line)
+    *_progress, result = chain.centrale(site, "snapshot", "--json").stdout.splitlines()
+    return sum(int(table["rows"]) for table in orjson.loads(result))
 
 
 def wait_shipped(chain: Chain, rows: int, child: CentraleProcess, timeout_s: float = 120) -> None:
